@@ -1,0 +1,211 @@
+/**
+ * History events: the durable record of an orchestration, append-only.
+ *
+ * Names and fields follow the Durable Task Framework (`EventType`,
+ * `Timestamp`, `EventId`, `TaskScheduledId`, `FunctionName`, `Result`, ...)
+ * so the HTTP APIs render them exactly as the Durable Functions documents
+ * show. Payload fields (`Input`, `Result`, `Details`) hold superjson text;
+ * the engine deserializes them only when the orchestrator needs the value.
+ *
+ * Every event of one episode carries that episode's `Timestamp`, which is
+ * what `ctx.currentUtcDateTime` reads during replay.
+ */
+
+/** A serialized payload (superjson text). `undefined` means "no value". */
+export type Payload = string | undefined;
+
+interface EventBase {
+  /** ISO-8601 UTC time the event was recorded. */
+  Timestamp: string;
+}
+
+export interface ExecutionStartedEvent extends EventBase {
+  EventType: 'ExecutionStarted';
+  Name: string;
+  ExecutionId: string;
+  Input?: Payload;
+  ParentInstance?: ParentInstance;
+}
+
+export interface ParentInstance {
+  InstanceId: string;
+  ExecutionId: string;
+  TaskScheduledId: number;
+}
+
+export interface ExecutionCompletedEvent extends EventBase {
+  EventType: 'ExecutionCompleted';
+  OrchestrationStatus: 'Completed';
+  Result?: Payload;
+}
+
+export interface ExecutionFailedEvent extends EventBase {
+  EventType: 'ExecutionFailed';
+  OrchestrationStatus: 'Failed';
+  Reason: string;
+  Details?: Payload;
+}
+
+export interface ExecutionTerminatedEvent extends EventBase {
+  EventType: 'ExecutionTerminated';
+  Reason?: Payload;
+}
+
+export interface ExecutionSuspendedEvent extends EventBase {
+  EventType: 'ExecutionSuspended';
+  Reason?: Payload;
+}
+
+export interface ExecutionResumedEvent extends EventBase {
+  EventType: 'ExecutionResumed';
+  Reason?: Payload;
+}
+
+export interface ExecutionRewoundEvent extends EventBase {
+  EventType: 'ExecutionRewound';
+  Reason?: Payload;
+}
+
+export interface ContinueAsNewEvent extends EventBase {
+  EventType: 'ContinueAsNew';
+  Input?: Payload;
+}
+
+export interface TaskScheduledEvent extends EventBase {
+  EventType: 'TaskScheduled';
+  EventId: number;
+  Name: string;
+  Input?: Payload;
+}
+
+export interface TaskCompletedEvent extends EventBase {
+  EventType: 'TaskCompleted';
+  TaskScheduledId: number;
+  Result?: Payload;
+}
+
+export interface TaskFailedEvent extends EventBase {
+  EventType: 'TaskFailed';
+  TaskScheduledId: number;
+  Reason: string;
+  Details?: Payload;
+}
+
+export interface SubOrchestrationInstanceCreatedEvent extends EventBase {
+  EventType: 'SubOrchestrationInstanceCreated';
+  EventId: number;
+  Name: string;
+  InstanceId: string;
+  Input?: Payload;
+}
+
+export interface SubOrchestrationInstanceCompletedEvent extends EventBase {
+  EventType: 'SubOrchestrationInstanceCompleted';
+  TaskScheduledId: number;
+  Result?: Payload;
+}
+
+export interface SubOrchestrationInstanceFailedEvent extends EventBase {
+  EventType: 'SubOrchestrationInstanceFailed';
+  TaskScheduledId: number;
+  Reason: string;
+  Details?: Payload;
+}
+
+export interface TimerCreatedEvent extends EventBase {
+  EventType: 'TimerCreated';
+  EventId: number;
+  FireAt: string;
+}
+
+export interface TimerFiredEvent extends EventBase {
+  EventType: 'TimerFired';
+  TimerId: number;
+  FireAt: string;
+}
+
+export interface EventRaisedEvent extends EventBase {
+  EventType: 'EventRaised';
+  Name: string;
+  Input?: Payload;
+}
+
+export interface EventSentEvent extends EventBase {
+  EventType: 'EventSent';
+  EventId: number;
+  InstanceId: string;
+  Name: string;
+  Input?: Payload;
+}
+
+/** An entity operation request, delivered to an entity's inbox. */
+export interface EntityOperationEvent extends EventBase {
+  EventType: 'EntityOperation';
+  /** Unique id of the request; a call's response carries it back. */
+  RequestId: string;
+  Operation: string;
+  Input?: Payload;
+  /** The orchestration waiting for a response; absent for a signal. */
+  ParentInstanceId?: string;
+  /** Set when the request is issued inside a critical section. */
+  LockOwner?: string;
+}
+
+/** A lock request or release for an entity, part of a critical section. */
+export interface EntityLockEvent extends EventBase {
+  EventType: 'EntityLockRequested' | 'EntityLockReleased';
+  RequestId: string;
+  ParentInstanceId: string;
+  /** Entities of the section in global order; the request travels along them. */
+  LockSet: string[];
+  Position: number;
+}
+
+/** An orchestration's record that it called / signalled an entity or asked for locks. */
+export interface EntityRequestSentEvent extends EventBase {
+  EventType: 'EntityRequestSent';
+  EventId: number;
+  Kind: 'call' | 'signal' | 'lock' | 'unlock';
+  EntityId: string;
+  Operation?: string;
+  Input?: Payload;
+  RequestId: string;
+}
+
+/** The response of an entity operation or lock grant, delivered to the orchestration. */
+export interface EntityResponseEvent extends EventBase {
+  EventType: 'EntityResponse';
+  RequestId: string;
+  Result?: Payload;
+  /** Present when the operation threw. */
+  Reason?: string;
+  Details?: Payload;
+}
+
+export type HistoryEvent =
+  | ExecutionStartedEvent
+  | ExecutionCompletedEvent
+  | ExecutionFailedEvent
+  | ExecutionTerminatedEvent
+  | ExecutionSuspendedEvent
+  | ExecutionResumedEvent
+  | ExecutionRewoundEvent
+  | ContinueAsNewEvent
+  | TaskScheduledEvent
+  | TaskCompletedEvent
+  | TaskFailedEvent
+  | SubOrchestrationInstanceCreatedEvent
+  | SubOrchestrationInstanceCompletedEvent
+  | SubOrchestrationInstanceFailedEvent
+  | TimerCreatedEvent
+  | TimerFiredEvent
+  | EventRaisedEvent
+  | EventSentEvent
+  | EntityOperationEvent
+  | EntityLockEvent
+  | EntityRequestSentEvent
+  | EntityResponseEvent;
+
+export type EventType = HistoryEvent['EventType'];
+
+export type HistoryEventOf<T extends EventType> = Extract<HistoryEvent, { EventType: T }>;

@@ -1,0 +1,232 @@
+/**
+ * The Storage contract: the one seam between the engine and a backend.
+ *
+ * Invariants every adapter keeps (the conformance suite in
+ * `@reprise/testing` checks each one):
+ * - Every key is scoped by the task hub passed to each call; hubs never see
+ *   each other's data.
+ * - An instance's messages are returned in the order they were enqueued
+ *   (a store-assigned sequence), and only once visible (`visibleAt <= now`,
+ *   judged by the store's clock where it has one).
+ * - A lock is a lease: a token and an expiry. Work is handed to one holder at
+ *   a time; a commit, renewal or release with a token that no longer holds
+ *   the lease is refused with `LeaseLostError` and changes nothing (fencing).
+ * - `commitOrchestration` and `completeActivity` are atomic: all of their
+ *   effects become visible together, or none does.
+ * - History is append-only except for an explicit `history.replace`
+ *   (continue-as-new, rewind).
+ * - Payloads are opaque strings; the store never parses them.
+ */
+import type { HistoryEvent } from '../history.js';
+import type { RuntimeStatus } from '../status.js';
+
+export type InstanceKind = 'orchestration' | 'entity';
+
+/** The row that describes one instance (an orchestration or an entity). */
+export interface InstanceRecord {
+  instanceId: string;
+  kind: InstanceKind;
+  /** Orchestrator name, or the entity name (lower-case) for entities. */
+  name: string;
+  executionId: string;
+  status: RuntimeStatus;
+  input?: string;
+  output?: string;
+  customStatus?: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch milliseconds of the last committed change (an entity's last operation time). */
+  updatedAt: number;
+  /** Number of events in the stored history; the replay cache keys on it. */
+  historyLength: number;
+  /** The parent orchestration of a sub-orchestration. */
+  parentInstanceId?: string;
+  /** User data attached at start. */
+  tags?: Record<string, string>;
+  /** Entities: serialized state and scheduler (lock holder, queued requests). */
+  entityState?: string;
+}
+
+/** A message to deliver to an instance's inbox. */
+export interface NewMessage {
+  instanceId: string;
+  event: HistoryEvent;
+  /** Epoch ms before which the message is invisible (durable timers, scheduled signals). */
+  visibleAt?: number;
+  /**
+   * Create the target instance with this row if it does not exist yet
+   * (sub-orchestrations, entities on first signal). An existing instance is
+   * left as it is and just receives the message.
+   */
+  createIfMissing?: InstanceRecord;
+}
+
+export interface StoredMessage {
+  /** Store-assigned, unique within the hub. */
+  id: string;
+  instanceId: string;
+  event: HistoryEvent;
+}
+
+export interface NewActivity {
+  instanceId: string;
+  executionId: string;
+  taskScheduledId: number;
+  name: string;
+  input?: string;
+}
+
+export interface ActivityWorkItem extends NewActivity {
+  id: string;
+  lockToken: string;
+  /** How many times this item has been handed out, this delivery included. */
+  deliveries: number;
+}
+
+export interface LockedInstance {
+  instance: InstanceRecord;
+  lockToken: string;
+  /** Visible messages in enqueue order. */
+  messages: StoredMessage[];
+  /** How many times the instance was locked since its last commit, this one included. */
+  deliveries: number;
+}
+
+export interface LockOptions {
+  /** Most items to hand out in one call. */
+  max: number;
+  leaseMs: number;
+}
+
+export interface LockResult<T> {
+  items: T[];
+  /**
+   * When nothing was available: milliseconds until the earliest message or
+   * work item becomes visible (by the store's clock), if any is scheduled.
+   */
+  nextVisibleInMs?: number;
+}
+
+export interface LogEntry {
+  /** Epoch ms. */
+  time: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+/** Everything one orchestration (or entity) episode produced, committed at once. */
+export interface OrchestrationCommit {
+  instanceId: string;
+  lockToken: string;
+  /** The new row. `historyLength` must equal the history length after this commit. */
+  instance: InstanceRecord;
+  /** Events to append, or a full replacement (continue-as-new, rewind). */
+  history: { append: HistoryEvent[] } | { replace: HistoryEvent[] };
+  /** Ids of inbox messages this episode processed; they are deleted. */
+  consumedMessageIds: string[];
+  /** Messages to any instance, this one included (timers). */
+  messages: NewMessage[];
+  activities: NewActivity[];
+  logs: LogEntry[];
+}
+
+export interface ActivityCompletion {
+  workItemId: string;
+  lockToken: string;
+  /** TaskCompleted / TaskFailed for the orchestrator's inbox. */
+  message: NewMessage;
+}
+
+export interface InstanceQuery {
+  kind?: InstanceKind;
+  runtimeStatus?: RuntimeStatus[];
+  /** Epoch ms, inclusive. */
+  createdFrom?: number;
+  /** Epoch ms, inclusive. */
+  createdTo?: number;
+  /** Epoch ms, inclusive, on `updatedAt`. */
+  updatedFrom?: number;
+  updatedTo?: number;
+  instanceIdPrefix?: string;
+  /** Exact name match (entities: lower-case). */
+  name?: string;
+  pageSize?: number;
+  /** Opaque token from a previous page. */
+  continuationToken?: string;
+}
+
+export interface InstancePage {
+  instances: InstanceRecord[];
+  continuationToken?: string;
+}
+
+export interface PurgeFilter {
+  createdFrom: number;
+  createdTo?: number;
+  runtimeStatus?: RuntimeStatus[];
+}
+
+export type CreateInstanceResult =
+  | { created: true }
+  | { created: false; existing: InstanceRecord };
+
+/** What a store tells the runtime, so workers never busy-poll. */
+export type StorageNotice =
+  | { type: 'orchestration-work' }
+  | { type: 'activity-work' }
+  | { type: 'instance-updated'; instanceId: string; status: RuntimeStatus };
+
+export interface Storage {
+  /** Open connections, create schema. Idempotent; the runtime calls it before first use. */
+  open(): Promise<void>;
+  /** Release connections. Idempotent. */
+  close(): Promise<void>;
+
+  /**
+   * Create an instance with its first message. When an instance with that id
+   * exists and is not terminal, nothing changes and the existing row is
+   * returned. A terminal one is replaced: its history, inbox, activities and
+   * logs are removed first.
+   */
+  createInstance(hub: string, record: InstanceRecord, message: NewMessage): Promise<CreateInstanceResult>;
+  /** Enqueue messages (events, terminate, suspend...). Messages to missing instances without `createIfMissing` are dropped. */
+  sendMessages(hub: string, messages: NewMessage[]): Promise<void>;
+
+  getInstance(hub: string, instanceId: string): Promise<InstanceRecord | undefined>;
+  getHistory(hub: string, instanceId: string): Promise<HistoryEvent[]>;
+  getLogs(hub: string, instanceId: string): Promise<LogEntry[]>;
+  queryInstances(hub: string, query: InstanceQuery): Promise<InstancePage>;
+
+  /** Lock instances that have visible messages and no live lease. */
+  lockInstances(hub: string, options: LockOptions): Promise<LockResult<LockedInstance>>;
+  /** Atomically apply one episode's outcome and release the lock. Throws LeaseLostError when the lock is not held. */
+  commitOrchestration(hub: string, commit: OrchestrationCommit): Promise<void>;
+  /** Give an instance lock back without committing (shutdown). Messages stay. */
+  releaseInstance(hub: string, instanceId: string, lockToken: string): Promise<void>;
+
+  lockActivities(hub: string, options: LockOptions): Promise<LockResult<ActivityWorkItem>>;
+  /** Atomically delete the work item and deliver its result. Throws LeaseLostError when the lock is not held. */
+  completeActivity(hub: string, completion: ActivityCompletion): Promise<void>;
+  /** Make a locked work item available again at once (shutdown). */
+  abandonActivity(hub: string, workItemId: string, lockToken: string): Promise<void>;
+
+  /**
+   * Extend leases still held. Returns the tokens whose lease was lost (these
+   * are not extended).
+   */
+  renewLeases(
+    hub: string,
+    leases: { instances: Array<{ instanceId: string; lockToken: string }>; activities: Array<{ workItemId: string; lockToken: string }> },
+    leaseMs: number,
+  ): Promise<{ lostInstances: string[]; lostActivities: string[] }>;
+
+  /**
+   * Delete terminal instances (row, history, inbox, activities, logs).
+   * Non-terminal instances are left alone and not counted. Concurrent purges
+   * count each deletion once.
+   */
+  purgeInstances(hub: string, target: { instanceIds: string[] } | PurgeFilter): Promise<{ instancesDeleted: number }>;
+
+  /** Subscribe to work and instance-change notices for a hub. Returns the unsubscribe function. */
+  subscribe(hub: string, listener: (notice: StorageNotice) => void): () => void;
+}

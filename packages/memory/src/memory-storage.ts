@@ -1,0 +1,339 @@
+/**
+ * In-process storage: the reference implementation of the Storage contract.
+ *
+ * Everything lives in Maps per task hub; every call is synchronous inside, so
+ * each operation is trivially atomic. Records are copied in and out so callers
+ * can never mutate stored state by accident.
+ */
+import EventEmitter from 'eventemitter3';
+import { nanoid } from 'nanoid';
+import {
+  LeaseLostError,
+  compareInstances,
+  decodeContinuationToken,
+  encodeContinuationToken,
+  isAfterCursor,
+  isTerminal,
+  matchesQuery,
+  pageSizeOf,
+  systemClock,
+} from '@reprise/core';
+import type {
+  ActivityCompletion,
+  ActivityWorkItem,
+  Clock,
+  CreateInstanceResult,
+  HistoryEvent,
+  InstancePage,
+  InstanceQuery,
+  InstanceRecord,
+  LockOptions,
+  LockResult,
+  LockedInstance,
+  LogEntry,
+  NewActivity,
+  NewMessage,
+  OrchestrationCommit,
+  PurgeFilter,
+  Storage,
+  StorageNotice,
+  StoredMessage,
+} from '@reprise/core';
+
+export interface MemoryStorageOptions {
+  /**
+   * Clock used for message visibility and lease expiry.
+   * @default the system clock
+   */
+  clock?: Clock;
+}
+
+interface Message extends StoredMessage {
+  seq: number;
+  visibleAt: number;
+}
+
+interface Lease {
+  token: string;
+  expiresAt: number;
+}
+
+interface ActivityEntry {
+  item: NewActivity & { id: string };
+  deliveries: number;
+  lease?: Lease;
+}
+
+class Hub {
+  readonly instances = new Map<string, InstanceRecord>();
+  readonly history = new Map<string, HistoryEvent[]>();
+  readonly logs = new Map<string, LogEntry[]>();
+  readonly inbox = new Map<string, Message[]>();
+  readonly leases = new Map<string, Lease>();
+  readonly deliveries = new Map<string, number>();
+  readonly activities = new Map<string, ActivityEntry>();
+  /** Activity ids ready to hand out, in enqueue order. */
+  readonly activityQueue: string[] = [];
+  readonly events = new EventEmitter<{ notice: [StorageNotice] }>();
+  seq = 0;
+}
+
+const copyRecord = (r: InstanceRecord): InstanceRecord => (r.tags ? { ...r, tags: { ...r.tags } } : { ...r });
+
+export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
+  const clock = options.clock ?? systemClock;
+  const hubs = new Map<string, Hub>();
+  const hubOf = (name: string): Hub => {
+    let hub = hubs.get(name);
+    if (!hub) hubs.set(name, (hub = new Hub()));
+    return hub;
+  };
+  const emit = (hub: Hub, notice: StorageNotice) => hub.events.emit('notice', notice);
+  const leaseHeld = (lease: Lease | undefined, token: string, now: number) =>
+    lease !== undefined && lease.token === token && lease.expiresAt > now;
+
+  function enqueue(hub: Hub, messages: NewMessage[], now: number): { work: boolean } {
+    let work = false;
+    for (const m of messages) {
+      if (!hub.instances.has(m.instanceId)) {
+        if (!m.createIfMissing) continue;
+        hub.instances.set(m.instanceId, copyRecord(m.createIfMissing));
+        hub.history.set(m.instanceId, []);
+      }
+      const visibleAt = m.visibleAt ?? now;
+      let box = hub.inbox.get(m.instanceId);
+      if (!box) hub.inbox.set(m.instanceId, (box = []));
+      box.push({ id: String(++hub.seq), seq: hub.seq, instanceId: m.instanceId, event: m.event, visibleAt });
+      if (visibleAt <= now) work = true;
+    }
+    return { work };
+  }
+
+  function enqueueActivities(hub: Hub, activities: NewActivity[]): void {
+    for (const a of activities) {
+      const id = `${a.instanceId}#${a.executionId}#${a.taskScheduledId}#${nanoid(6)}`;
+      hub.activities.set(id, { item: { ...a, id }, deliveries: 0 });
+      hub.activityQueue.push(id);
+    }
+  }
+
+  function removeInstance(hub: Hub, instanceId: string): void {
+    hub.instances.delete(instanceId);
+    hub.history.delete(instanceId);
+    hub.logs.delete(instanceId);
+    hub.inbox.delete(instanceId);
+    hub.leases.delete(instanceId);
+    hub.deliveries.delete(instanceId);
+    for (const [id, entry] of hub.activities) if (entry.item.instanceId === instanceId) hub.activities.delete(id);
+  }
+
+  const storage: Storage = {
+    async open() {},
+    async close() {},
+
+    async createInstance(hubName, record, message): Promise<CreateInstanceResult> {
+      const hub = hubOf(hubName);
+      const existing = hub.instances.get(record.instanceId);
+      if (existing && !isTerminal(existing.status)) return { created: false, existing: copyRecord(existing) };
+      if (existing) removeInstance(hub, record.instanceId);
+      hub.instances.set(record.instanceId, copyRecord(record));
+      hub.history.set(record.instanceId, []);
+      const { work } = enqueue(hub, [{ ...message, instanceId: record.instanceId }], clock.now());
+      emit(hub, { type: 'instance-updated', instanceId: record.instanceId, status: record.status });
+      if (work) emit(hub, { type: 'orchestration-work' });
+      return { created: true };
+    },
+
+    async sendMessages(hubName, messages) {
+      const hub = hubOf(hubName);
+      if (enqueue(hub, messages, clock.now()).work) emit(hub, { type: 'orchestration-work' });
+    },
+
+    async getInstance(hubName, instanceId) {
+      const record = hubOf(hubName).instances.get(instanceId);
+      return record && copyRecord(record);
+    },
+
+    async getHistory(hubName, instanceId) {
+      return [...(hubOf(hubName).history.get(instanceId) ?? [])];
+    },
+
+    async getLogs(hubName, instanceId) {
+      return [...(hubOf(hubName).logs.get(instanceId) ?? [])];
+    },
+
+    async queryInstances(hubName, query: InstanceQuery): Promise<InstancePage> {
+      const size = pageSizeOf(query);
+      const cursor = query.continuationToken === undefined ? undefined : decodeContinuationToken(query.continuationToken);
+      const matches: InstanceRecord[] = [];
+      for (const record of hubOf(hubName).instances.values()) {
+        if (matchesQuery(record, query) && (!cursor || isAfterCursor(record, cursor))) matches.push(record);
+      }
+      matches.sort(compareInstances);
+      const page = matches.slice(0, size).map(copyRecord);
+      const last = page[page.length - 1];
+      return matches.length > size && last
+        ? { instances: page, continuationToken: encodeContinuationToken(last) }
+        : { instances: page };
+    },
+
+    async lockInstances(hubName, { max, leaseMs }: LockOptions): Promise<LockResult<LockedInstance>> {
+      const hub = hubOf(hubName);
+      const now = clock.now();
+      const items: LockedInstance[] = [];
+      let nextVisible = Infinity;
+      for (const [instanceId, box] of hub.inbox) {
+        if (items.length >= max) break;
+        if (box.length === 0) {
+          hub.inbox.delete(instanceId);
+          continue;
+        }
+        const lease = hub.leases.get(instanceId);
+        if (lease && lease.expiresAt > now) {
+          nextVisible = Math.min(nextVisible, lease.expiresAt);
+          continue;
+        }
+        const visible = box.filter((m) => m.visibleAt <= now);
+        if (visible.length === 0) {
+          for (const m of box) nextVisible = Math.min(nextVisible, m.visibleAt);
+          continue;
+        }
+        const record = hub.instances.get(instanceId);
+        if (!record) continue;
+        const token = nanoid();
+        hub.leases.set(instanceId, { token, expiresAt: now + leaseMs });
+        const deliveries = (hub.deliveries.get(instanceId) ?? 0) + 1;
+        hub.deliveries.set(instanceId, deliveries);
+        items.push({
+          instance: copyRecord(record),
+          lockToken: token,
+          deliveries,
+          messages: visible.map(({ id, instanceId: target, event }) => ({ id, instanceId: target, event })),
+        });
+      }
+      return items.length > 0 || nextVisible === Infinity ? { items } : { items, nextVisibleInMs: Math.max(0, nextVisible - now) };
+    },
+
+    async commitOrchestration(hubName, commit: OrchestrationCommit) {
+      const hub = hubOf(hubName);
+      const now = clock.now();
+      const { instanceId } = commit;
+      if (!leaseHeld(hub.leases.get(instanceId), commit.lockToken, now) || !hub.instances.has(instanceId)) {
+        throw new LeaseLostError(`the lease on instance '${instanceId}' is no longer held; the commit was refused`);
+      }
+      const history = 'replace' in commit.history ? [...commit.history.replace] : [...(hub.history.get(instanceId) ?? []), ...commit.history.append];
+      hub.history.set(instanceId, history);
+      hub.instances.set(instanceId, copyRecord(commit.instance));
+      if (commit.consumedMessageIds.length > 0) {
+        const consumed = new Set(commit.consumedMessageIds);
+        const box = hub.inbox.get(instanceId);
+        if (box) hub.inbox.set(instanceId, box.filter((m) => !consumed.has(m.id)));
+      }
+      if (commit.logs.length > 0) hub.logs.set(instanceId, [...(hub.logs.get(instanceId) ?? []), ...commit.logs]);
+      const { work } = enqueue(hub, commit.messages, now);
+      enqueueActivities(hub, commit.activities);
+      hub.leases.delete(instanceId);
+      hub.deliveries.delete(instanceId);
+      emit(hub, { type: 'instance-updated', instanceId, status: commit.instance.status });
+      const remaining = hub.inbox.get(instanceId)?.some((m) => m.visibleAt <= now) ?? false;
+      if (work || remaining) emit(hub, { type: 'orchestration-work' });
+      if (commit.activities.length > 0) emit(hub, { type: 'activity-work' });
+    },
+
+    async releaseInstance(hubName, instanceId, lockToken) {
+      const hub = hubOf(hubName);
+      if (hub.leases.get(instanceId)?.token !== lockToken) return;
+      hub.leases.delete(instanceId);
+      emit(hub, { type: 'orchestration-work' });
+    },
+
+    async lockActivities(hubName, { max, leaseMs }: LockOptions): Promise<LockResult<ActivityWorkItem>> {
+      const hub = hubOf(hubName);
+      const now = clock.now();
+      const items: ActivityWorkItem[] = [];
+      const take = (entry: ActivityEntry) => {
+        entry.deliveries += 1;
+        entry.lease = { token: nanoid(), expiresAt: now + leaseMs };
+        items.push({ ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries });
+      };
+      while (items.length < max && hub.activityQueue.length > 0) {
+        const entry = hub.activities.get(hub.activityQueue.shift()!);
+        if (entry && !entry.lease) take(entry);
+      }
+      // Items whose holder died come back once their lease expires.
+      let nextVisible = Infinity;
+      if (items.length < max) {
+        for (const entry of hub.activities.values()) {
+          if (items.length >= max) break;
+          if (!entry.lease) continue;
+          if (entry.lease.expiresAt <= now) take(entry);
+          else nextVisible = Math.min(nextVisible, entry.lease.expiresAt);
+        }
+      }
+      return items.length > 0 || nextVisible === Infinity ? { items } : { items, nextVisibleInMs: Math.max(0, nextVisible - now) };
+    },
+
+    async completeActivity(hubName, completion: ActivityCompletion) {
+      const hub = hubOf(hubName);
+      const now = clock.now();
+      const entry = hub.activities.get(completion.workItemId);
+      if (!entry || !leaseHeld(entry.lease, completion.lockToken, now)) {
+        throw new LeaseLostError(`the lease on activity work item '${completion.workItemId}' is no longer held; the result was refused`);
+      }
+      hub.activities.delete(completion.workItemId);
+      if (enqueue(hub, [completion.message], now).work) emit(hub, { type: 'orchestration-work' });
+    },
+
+    async abandonActivity(hubName, workItemId, lockToken) {
+      const hub = hubOf(hubName);
+      const entry = hub.activities.get(workItemId);
+      if (!entry || entry.lease?.token !== lockToken) return;
+      delete entry.lease;
+      hub.activityQueue.unshift(workItemId);
+      emit(hub, { type: 'activity-work' });
+    },
+
+    async renewLeases(hubName, leases, leaseMs) {
+      const hub = hubOf(hubName);
+      const now = clock.now();
+      const lostInstances: string[] = [];
+      const lostActivities: string[] = [];
+      for (const { instanceId, lockToken } of leases.instances) {
+        const lease = hub.leases.get(instanceId);
+        if (lease && leaseHeld(lease, lockToken, now)) lease.expiresAt = now + leaseMs;
+        else lostInstances.push(lockToken);
+      }
+      for (const { workItemId, lockToken } of leases.activities) {
+        const lease = hub.activities.get(workItemId)?.lease;
+        if (lease && leaseHeld(lease, lockToken, now)) lease.expiresAt = now + leaseMs;
+        else lostActivities.push(lockToken);
+      }
+      return { lostInstances, lostActivities };
+    },
+
+    async purgeInstances(hubName, target: { instanceIds: string[] } | PurgeFilter) {
+      const hub = hubOf(hubName);
+      const ids =
+        'instanceIds' in target
+          ? target.instanceIds
+          : [...hub.instances.values()]
+              .filter((r) => r.kind === 'orchestration' && matchesQuery(r, { createdFrom: target.createdFrom, createdTo: target.createdTo, runtimeStatus: target.runtimeStatus }))
+              .map((r) => r.instanceId);
+      let instancesDeleted = 0;
+      for (const id of ids) {
+        const record = hub.instances.get(id);
+        if (!record || !isTerminal(record.status)) continue;
+        removeInstance(hub, id);
+        instancesDeleted += 1;
+      }
+      return { instancesDeleted };
+    },
+
+    subscribe(hubName, listener) {
+      const hub = hubOf(hubName);
+      hub.events.on('notice', listener);
+      return () => hub.events.off('notice', listener);
+    },
+  };
+  return storage;
+}
