@@ -44,3 +44,29 @@ export {
   TaskFailedError,
 } from './errors.js';
 export type { RepriseErrorCode, FailureDetails } from './errors.js';
+
+// Runtime, client, programming model
+export { createRuntime } from './runtime/runtime.js';
+export type { Runtime } from './runtime/runtime.js';
+export type { RuntimeOptions } from './runtime/options.js';
+export { OrchestrationClient } from './client/client.js';
+export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata } from './client/client.js';
+export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
+export { defineActivity, defineOrchestrator } from './definitions.js';
+export type {
+  ActivityContext,
+  ActivityFunction,
+  ActivityHandle,
+  OrchestratorFunction,
+  OrchestratorHandle,
+  ActivityRegistration,
+  OrchestratorRegistration,
+  Registry,
+} from './definitions.js';
+export type { OrchestrationContext, ReplaySafeLogger, TaskFactories, EntityLock } from './engine/context.js';
+export { Task, TimerTask } from './engine/task.js';
+export type { RetryOptions } from './engine/task.js';
+export { entityId } from './entities/entity-id.js';
+export type { EntityId } from './entities/entity-id.js';
+export type { EntityContext, EntityFunction, EntityOperations, EntityRegistration } from './entities/entity-context.js';
+export { serialize, deserialize } from './serializer.js';

@@ -1,0 +1,355 @@
+/**
+ * The client: start, query, signal and manage instances. It works with or
+ * without `runtime.start()`; every call opens the store on first use.
+ * Every check runs before anything is stored.
+ */
+import { nanoid } from 'nanoid';
+import {
+  InstanceCompletedError,
+  InstanceExistsError,
+  InstanceNotFoundError,
+  InvalidArgumentError,
+  InvalidStateError,
+  TimeoutError,
+  UnknownEntityError,
+  UnknownOrchestratorError,
+} from '../errors.js';
+import type { HistoryEvent } from '../history.js';
+import { serialize } from '../serializer.js';
+import { isTerminal } from '../status.js';
+import type { InstanceRecord, Storage, StorageNotice } from '../storage/types.js';
+import type { GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
+import type { OrchestratorHandle } from '../definitions.js';
+import { entityInstanceId, isEntityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
+import type { EntityId } from '../entities/entity-id.js';
+import { entityRecord } from '../entities/entity-record.js';
+import { readSchedulerState } from '../entities/entity-state.js';
+import { deserialize } from '../serializer.js';
+import type { Clock } from '../clock.js';
+import { renderStatus } from './render.js';
+import { validateDate, validateInstanceId, validateName, validateStatuses } from './validate.js';
+
+export interface ClientDeps {
+  storage: Storage;
+  taskHub: string;
+  clock: Clock;
+  maxPayloadBytes: number;
+  ready(): Promise<void>;
+  hasOrchestrator(name: string): boolean;
+  hasEntity(name: string): boolean;
+  /** Registers a listener for store notices; returns its remover. */
+  onNotice(listener: (notice: StorageNotice) => void): () => void;
+}
+
+export interface EntityStateResponse<S = unknown> {
+  entityExists: boolean;
+  entityState: S | undefined;
+}
+
+export interface ListEntitiesFilter {
+  name?: string;
+  lastOperationTimeFrom?: Date;
+  lastOperationTimeTo?: Date;
+  fetchState?: boolean;
+  pageSize?: number;
+  continuationToken?: string;
+}
+
+export interface EntityMetadata<S = unknown> {
+  entityId: EntityId;
+  lastOperationTime: Date;
+  state?: S;
+}
+
+export class OrchestrationClient {
+  readonly #deps: ClientDeps;
+  constructor(deps: ClientDeps) {
+    this.#deps = deps;
+  }
+
+  get taskHub(): string {
+    return this.#deps.taskHub;
+  }
+
+  /** Start an orchestration. Resolves with its instance id once the start is stored. */
+  async startNew<I>(orchestrator: string | OrchestratorHandle<I, unknown>, options: StartOptions<I> = {}): Promise<string> {
+    const name = validateName(typeof orchestrator === 'string' ? orchestrator : orchestrator?.name, 'orchestrator name');
+    if (!this.#deps.hasOrchestrator(name)) throw new UnknownOrchestratorError(`no orchestrator named '${name}' is registered`);
+    const instanceId = options.instanceId === undefined ? nanoid() : validateInstanceId(options.instanceId);
+    const startAt = validateDate(options.startAt, 'startAt');
+    validateTags(options.tags);
+    const input = serialize(options.input, `input of orchestrator '${name}'`, this.#deps.maxPayloadBytes);
+    await this.#deps.ready();
+    const now = this.#deps.clock.now();
+    const executionId = nanoid();
+    const record: InstanceRecord = {
+      instanceId,
+      kind: 'orchestration',
+      name,
+      executionId,
+      status: 'Pending',
+      createdAt: now,
+      updatedAt: now,
+      historyLength: 0,
+      ...(input !== undefined && { input }),
+      ...(options.tags && { tags: { ...options.tags } }),
+    };
+    const result = await this.#deps.storage.createInstance(this.#deps.taskHub, record, {
+      instanceId,
+      ...(startAt !== undefined && { visibleAt: startAt }),
+      event: { EventType: 'ExecutionStarted', Timestamp: new Date(now).toISOString(), Name: name, ExecutionId: executionId, ...(input !== undefined && { Input: input }) },
+    });
+    if (!result.created) throw new InstanceExistsError(`instance '${instanceId}' already exists and is ${result.existing.status}`);
+    return instanceId;
+  }
+
+  async getStatus(instanceId: string, options: GetStatusOptions = {}): Promise<OrchestrationStatus | undefined> {
+    validateName(instanceId, 'instanceId');
+    await this.#deps.ready();
+    const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
+    if (!record || record.kind !== 'orchestration') return undefined;
+    const history = options.showHistory ? await this.#deps.storage.getHistory(this.#deps.taskHub, instanceId) : undefined;
+    return renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true });
+  }
+
+  /** Resolves when the instance reaches a terminal status; driven by store notices, not polling. */
+  async waitForCompletion(instanceId: string, options: { timeoutMs?: number } = {}): Promise<OrchestrationStatus> {
+    validateName(instanceId, 'instanceId');
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be a non-negative number');
+    await this.#deps.ready();
+    return new Promise<OrchestrationStatus>((resolve, reject) => {
+      let settled = false;
+      let checking = false;
+      let recheck = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        remove();
+        if (timer !== undefined) this.#deps.clock.clearTimeout(timer);
+        fn();
+      };
+      const check = async () => {
+        if (checking) {
+          recheck = true;
+          return;
+        }
+        checking = true;
+        try {
+          do {
+            recheck = false;
+            const status = await this.getStatus(instanceId);
+            if (!status) return finish(() => reject(new InstanceNotFoundError(`no instance '${instanceId}'`)));
+            if (isTerminal(status.runtimeStatus)) return finish(() => resolve(status));
+          } while (recheck && !settled);
+        } catch (error) {
+          finish(() => reject(error));
+        } finally {
+          checking = false;
+        }
+      };
+      const remove = this.#deps.onNotice((notice) => {
+        if (notice.type === 'instance-updated' && notice.instanceId === instanceId && isTerminal(notice.status)) void check();
+      });
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : this.#deps.clock.setTimeout(() => finish(() => reject(new TimeoutError(`instance '${instanceId}' did not complete within ${timeoutMs} ms`))), timeoutMs);
+      void check();
+    });
+  }
+
+  async listInstances(filter: ListInstancesFilter = {}): Promise<{ instances: OrchestrationStatus[]; continuationToken?: string }> {
+    const runtimeStatus = validateStatuses(filter.runtimeStatus);
+    const createdFrom = validateDate(filter.createdTimeFrom, 'createdTimeFrom');
+    const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
+    await this.#deps.ready();
+    const page = await this.#deps.storage.queryInstances(this.#deps.taskHub, {
+      kind: 'orchestration',
+      ...(runtimeStatus && { runtimeStatus }),
+      ...(createdFrom !== undefined && { createdFrom }),
+      ...(createdTo !== undefined && { createdTo }),
+      ...(filter.instanceIdPrefix !== undefined && { instanceIdPrefix: String(filter.instanceIdPrefix) }),
+      ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
+      ...(filter.continuationToken !== undefined && { continuationToken: filter.continuationToken }),
+    });
+    const instances = page.instances.map((r) => renderStatus(r, undefined, { showInput: filter.showInput !== false, showHistoryOutput: false }));
+    return page.continuationToken === undefined ? { instances } : { instances, continuationToken: page.continuationToken };
+  }
+
+  /** Every instance matching the filter, across pages (the durable-functions name). */
+  async getStatusBy(filter: Omit<ListInstancesFilter, 'continuationToken'> = {}): Promise<OrchestrationStatus[]> {
+    const all: OrchestrationStatus[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.listInstances({ ...filter, ...(continuationToken !== undefined && { continuationToken }) });
+      all.push(...page.instances);
+      continuationToken = page.continuationToken;
+    } while (continuationToken !== undefined);
+    return all;
+  }
+
+  getStatusAll(): Promise<OrchestrationStatus[]> {
+    return this.getStatusBy({});
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
+    validateName(eventName, 'eventName');
+    const input = serialize(eventData, `data of event '${eventName}'`, this.#deps.maxPayloadBytes);
+    await this.#sendToActive(instanceId, 'raise an event on', { EventType: 'EventRaised', Timestamp: this.#now(), Name: eventName, ...(input !== undefined && { Input: input }) });
+  }
+
+  async terminate(instanceId: string, reason?: unknown): Promise<void> {
+    const payload = serialize(reason, 'reason', this.#deps.maxPayloadBytes);
+    await this.#sendToActive(instanceId, 'terminate', { EventType: 'ExecutionTerminated', Timestamp: this.#now(), ...(payload !== undefined && { Reason: payload }) });
+  }
+
+  async suspend(instanceId: string, reason?: unknown): Promise<void> {
+    const payload = serialize(reason, 'reason', this.#deps.maxPayloadBytes);
+    await this.#sendToActive(instanceId, 'suspend', { EventType: 'ExecutionSuspended', Timestamp: this.#now(), ...(payload !== undefined && { Reason: payload }) });
+  }
+
+  async resume(instanceId: string, reason?: unknown): Promise<void> {
+    const payload = serialize(reason, 'reason', this.#deps.maxPayloadBytes);
+    await this.#sendToActive(instanceId, 'resume', { EventType: 'ExecutionResumed', Timestamp: this.#now(), ...(payload !== undefined && { Reason: payload }) });
+  }
+
+  /** Re-run a Failed instance's failed work and continue from there. */
+  async rewind(instanceId: string, reason?: unknown): Promise<void> {
+    const payload = serialize(reason, 'reason', this.#deps.maxPayloadBytes);
+    const record = await this.#get(instanceId);
+    if (record.status !== 'Failed') throw new InvalidStateError(`instance '${instanceId}' is ${record.status}; only a Failed instance can be rewound`);
+    await this.#deps.storage.sendMessages(this.#deps.taskHub, [
+      { instanceId, event: { EventType: 'ExecutionRewound', Timestamp: this.#now(), ...(payload !== undefined && { Reason: payload }) } },
+    ]);
+  }
+
+  /** Delete a terminal instance and everything stored for it. A running instance is refused. */
+  async purgeInstanceHistory(instanceId: string): Promise<{ instancesDeleted: number }> {
+    validateName(instanceId, 'instanceId');
+    await this.#deps.ready();
+    const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
+    if (!record || record.kind !== 'orchestration') return { instancesDeleted: 0 };
+    if (!isTerminal(record.status)) throw new InvalidStateError(`instance '${instanceId}' is ${record.status}; only terminal instances can be purged`);
+    return this.#deps.storage.purgeInstances(this.#deps.taskHub, { instanceIds: [instanceId] });
+  }
+
+  /** Delete terminal instances created in the time range (and of the given statuses). */
+  async purgeInstanceHistoryBy(filter: PurgeByFilter): Promise<{ instancesDeleted: number }> {
+    const createdFrom = validateDate(filter?.createdTimeFrom, 'createdTimeFrom');
+    if (createdFrom === undefined) throw new InvalidArgumentError('createdTimeFrom is required');
+    const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
+    const runtimeStatus = validateStatuses(filter.runtimeStatus);
+    await this.#deps.ready();
+    return this.#deps.storage.purgeInstances(this.#deps.taskHub, {
+      createdFrom,
+      ...(createdTo !== undefined && { createdTo }),
+      ...(runtimeStatus && { runtimeStatus }),
+    });
+  }
+
+  // Entities ------------------------------------------------------------------
+
+  async signalEntity(entity: EntityId, operationName: string, input?: unknown, options: { scheduledTime?: Date } = {}): Promise<void> {
+    const instanceId = entityInstanceId(entity);
+    validateName(operationName, 'operationName');
+    if (!this.#deps.hasEntity(entity.name.toLowerCase())) throw new UnknownEntityError(`no entity named '${entity.name}' is registered`);
+    const visibleAt = validateDate(options.scheduledTime, 'scheduledTime');
+    const payload = serialize(input, `input of entity operation '${operationName}'`, this.#deps.maxPayloadBytes);
+    await this.#deps.ready();
+    await this.#deps.storage.sendMessages(this.#deps.taskHub, [
+      {
+        instanceId,
+        createIfMissing: entityRecord(instanceId, this.#deps.clock.now()),
+        ...(visibleAt !== undefined && { visibleAt }),
+        event: { EventType: 'EntityOperation', Timestamp: this.#now(), RequestId: nanoid(), Operation: operationName, ...(payload !== undefined && { Input: payload }) },
+      },
+    ]);
+  }
+
+  async readEntityState<S = unknown>(entity: EntityId): Promise<EntityStateResponse<S>> {
+    const instanceId = entityInstanceId(entity);
+    await this.#deps.ready();
+    const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
+    const state = readSchedulerState(record?.entityState).state;
+    return state === undefined ? { entityExists: false, entityState: undefined } : { entityExists: true, entityState: deserialize<S>(state) };
+  }
+
+  async listEntities(filter: ListEntitiesFilter = {}): Promise<{ entities: EntityMetadata[]; continuationToken?: string }> {
+    const updatedFrom = validateDate(filter.lastOperationTimeFrom, 'lastOperationTimeFrom');
+    const updatedTo = validateDate(filter.lastOperationTimeTo, 'lastOperationTimeTo');
+    await this.#deps.ready();
+    const page = await this.#deps.storage.queryInstances(this.#deps.taskHub, {
+      kind: 'entity',
+      runtimeStatus: ['Running'],
+      ...(filter.name !== undefined && { name: String(filter.name).toLowerCase() }),
+      ...(updatedFrom !== undefined && { updatedFrom }),
+      ...(updatedTo !== undefined && { updatedTo }),
+      ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
+      ...(filter.continuationToken !== undefined && { continuationToken: filter.continuationToken }),
+    });
+    const entities = page.instances.map((r): EntityMetadata => {
+      const entityId = parseEntityInstanceId(r.instanceId) ?? { name: r.name, key: '' };
+      const meta: EntityMetadata = { entityId, lastOperationTime: new Date(r.updatedAt) };
+      if (filter.fetchState) meta.state = deserialize(readSchedulerState(r.entityState).state);
+      return meta;
+    });
+    return page.continuationToken === undefined ? { entities } : { entities, continuationToken: page.continuationToken };
+  }
+
+  /** Remove entities without state and release locks held by orchestrations that have ended. */
+  async cleanEntityStorage(): Promise<{ emptyEntitiesRemoved: number; orphanedLocksReleased: number }> {
+    await this.#deps.ready();
+    const { storage, taskHub } = this.#deps;
+    let emptyEntitiesRemoved = 0;
+    let orphanedLocksReleased = 0;
+    let continuationToken: string | undefined;
+    do {
+      const page = await storage.queryInstances(taskHub, { kind: 'entity', pageSize: 500, ...(continuationToken !== undefined && { continuationToken }) });
+      continuationToken = page.continuationToken;
+      for (const record of page.instances) {
+        const scheduler = readSchedulerState(record.entityState);
+        if (scheduler.lockedBy !== undefined) {
+          const owner = await storage.getInstance(taskHub, scheduler.lockedBy);
+          if (!owner || isTerminal(owner.status)) {
+            await storage.sendMessages(taskHub, [
+              { instanceId: record.instanceId, event: { EventType: 'EntityLockReleased', Timestamp: this.#now(), RequestId: 'clean', ParentInstanceId: scheduler.lockedBy, LockSet: [record.instanceId], Position: 0 } },
+            ]);
+            orphanedLocksReleased += 1;
+          }
+        } else if (record.entityState === undefined && record.status === 'Completed') {
+          emptyEntitiesRemoved += (await storage.purgeInstances(taskHub, { instanceIds: [record.instanceId] })).instancesDeleted;
+        }
+      }
+    } while (continuationToken !== undefined);
+    return { emptyEntitiesRemoved, orphanedLocksReleased };
+  }
+
+  // ---------------------------------------------------------------------------
+
+  #now(): string {
+    return new Date(this.#deps.clock.now()).toISOString();
+  }
+
+  async #get(instanceId: string): Promise<InstanceRecord> {
+    validateName(instanceId, 'instanceId');
+    await this.#deps.ready();
+    const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
+    if (!record || record.kind !== 'orchestration' || isEntityInstanceId(instanceId)) throw new InstanceNotFoundError(`no instance '${instanceId}'`);
+    return record;
+  }
+
+  async #sendToActive(instanceId: string, verb: string, event: HistoryEvent): Promise<void> {
+    const record = await this.#get(instanceId);
+    if (isTerminal(record.status)) throw new InstanceCompletedError(`cannot ${verb} instance '${instanceId}': it is ${record.status}`);
+    await this.#deps.storage.sendMessages(this.#deps.taskHub, [{ instanceId, event }]);
+  }
+}
+
+function validateTags(tags: unknown): void {
+  if (tags === undefined) return;
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw new InvalidArgumentError('tags must be an object of strings');
+  for (const [key, value] of Object.entries(tags)) {
+    if (typeof value !== 'string') throw new InvalidArgumentError(`tag '${key}' must be a string`);
+  }
+}

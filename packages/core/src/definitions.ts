@@ -1,0 +1,70 @@
+/**
+ * User definitions and typed handles. A handle carries its input and output
+ * types, so `yield* ctx.callActivity(handle, input)` is typed end to end;
+ * plain names remain the durable-functions-compatible path.
+ */
+import type { OrchestrationContext } from './engine/context.js';
+import type { Task } from './engine/task.js';
+
+export interface ActivityContext {
+  instanceId: string;
+  /** The activity's name. */
+  name: string;
+  /** 1 on the first delivery; higher when a crashed worker's item is redelivered. */
+  attempt: number;
+  /** Fired when the runtime stops; a long activity should give up and throw. */
+  signal: AbortSignal;
+}
+
+export type ActivityFunction<I = any, O = unknown> = (input: I, ctx: ActivityContext) => O | Promise<O>;
+
+/**
+ * An orchestrator is a generator function over a context. It yields tasks
+ * and is resumed with their results.
+ */
+export type OrchestratorFunction<I = any, O = unknown> = (ctx: OrchestrationContext<I>) => Generator<Task<unknown> | unknown, O, any> | O;
+
+declare const typeTag: unique symbol;
+
+export interface ActivityHandle<I = unknown, O = unknown> {
+  readonly kind: 'activity';
+  readonly name: string;
+  readonly fn: ActivityFunction<I, O>;
+  readonly [typeTag]?: { input: I; output: O };
+}
+
+export interface OrchestratorHandle<I = unknown, O = unknown> {
+  readonly kind: 'orchestrator';
+  readonly name: string;
+  readonly fn: OrchestratorFunction<I, O>;
+  readonly [typeTag]?: { input: I; output: O };
+}
+
+/** Name an activity and keep its types: `ctx.callActivity(handle, input)` then returns `Task<O>`. */
+export function defineActivity<I, O>(name: string, fn: (input: I, ctx: ActivityContext) => O | Promise<O>): ActivityHandle<I, Awaited<O>> {
+  return { kind: 'activity', name, fn: fn as ActivityFunction<I, Awaited<O>> };
+}
+
+/** Name an orchestrator and keep its types for `startNew` and `callSubOrchestrator`. */
+export function defineOrchestrator<I, O>(name: string, fn: (ctx: OrchestrationContext<I>) => Generator<Task<unknown> | unknown, O, any>): OrchestratorHandle<I, O> {
+  return { kind: 'orchestrator', name, fn };
+}
+
+export type ActivityRegistration = ActivityFunction | ActivityHandle<any, any>;
+export type OrchestratorRegistration = OrchestratorFunction | OrchestratorHandle<any, any>;
+
+/** Registrations as a record keyed by name, or an array of handles. */
+export type Registry<R> = Record<string, R> | ReadonlyArray<R & { name: string }>;
+
+export function toRegistryMap<F>(registry: Registry<F | { kind: string; name: string; fn: F }> | undefined): Map<string, F> {
+  const map = new Map<string, F>();
+  if (!registry) return map;
+  const entries: Array<[string, unknown]> = Array.isArray(registry)
+    ? (registry as Array<{ name: string }>).map((h) => [h.name, h])
+    : Object.entries(registry);
+  for (const [key, value] of entries) {
+    const handle = value as { kind?: string; name?: string; fn?: F };
+    map.set(key, (handle && typeof handle === 'object' && 'fn' in handle ? handle.fn : value) as F);
+  }
+  return map;
+}

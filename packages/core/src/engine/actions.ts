@@ -1,0 +1,91 @@
+/**
+ * Actions: what an orchestrator asks for. Each carries the sequence number
+ * (EventId) it was created with; replay checks every recorded scheduling
+ * event against the action with the same number.
+ */
+import type { HistoryEvent, Payload } from '../history.js';
+
+export type Action =
+  | { kind: 'activity'; id: number; name: string; input: Payload }
+  | { kind: 'timer'; id: number; fireAt: number }
+  | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: Payload }
+  | { kind: 'entityRequest'; id: number; request: 'call' | 'signal' | 'lock' | 'unlock'; entityId: string; operation?: string; input: Payload; requestId: string; lockSet?: string[]; /** Set when sent inside a critical section that holds the target. */ lockOwner?: string };
+
+export type ActionKind = Action['kind'];
+
+/** The history event that records an action as scheduled. */
+export function scheduledEvent(action: Action, timestamp: string): HistoryEvent {
+  switch (action.kind) {
+    case 'activity':
+      return { EventType: 'TaskScheduled', Timestamp: timestamp, EventId: action.id, Name: action.name, ...(action.input !== undefined && { Input: action.input }) };
+    case 'timer':
+      return { EventType: 'TimerCreated', Timestamp: timestamp, EventId: action.id, FireAt: new Date(action.fireAt).toISOString() };
+    case 'subOrchestration':
+      return {
+        EventType: 'SubOrchestrationInstanceCreated',
+        Timestamp: timestamp,
+        EventId: action.id,
+        Name: action.name,
+        InstanceId: action.instanceId,
+        ...(action.input !== undefined && { Input: action.input }),
+      };
+    case 'entityRequest':
+      return {
+        EventType: 'EntityRequestSent',
+        Timestamp: timestamp,
+        EventId: action.id,
+        Kind: action.request,
+        EntityId: action.entityId,
+        RequestId: action.requestId,
+        ...(action.operation !== undefined && { Operation: action.operation }),
+        ...(action.input !== undefined && { Input: action.input }),
+      };
+  }
+}
+
+/** How an action reads in a NonDeterminismError: kind, name and sequence number. */
+export function describeAction(action: Action | undefined): string {
+  if (!action) return 'no action';
+  switch (action.kind) {
+    case 'activity':
+      return `callActivity('${action.name}') #${action.id}`;
+    case 'timer':
+      return `createTimer #${action.id}`;
+    case 'subOrchestration':
+      return `callSubOrchestrator('${action.name}') #${action.id}`;
+    case 'entityRequest':
+      return `${action.request}Entity('${action.entityId}'${action.operation ? `, '${action.operation}'` : ''}) #${action.id}`;
+  }
+}
+
+/** The action a recorded scheduling event stands for, to compare with the code's. */
+export function describeScheduledEvent(event: HistoryEvent): string {
+  switch (event.EventType) {
+    case 'TaskScheduled':
+      return `callActivity('${event.Name}') #${event.EventId}`;
+    case 'TimerCreated':
+      return `createTimer #${event.EventId}`;
+    case 'SubOrchestrationInstanceCreated':
+      return `callSubOrchestrator('${event.Name}') #${event.EventId}`;
+    case 'EntityRequestSent':
+      return `${event.Kind}Entity('${event.EntityId}'${event.Operation ? `, '${event.Operation}'` : ''}) #${event.EventId}`;
+    default:
+      return event.EventType;
+  }
+}
+
+/** True when the recorded event is the same action (kind and name) as the code's. */
+export function sameAction(event: HistoryEvent, action: Action): boolean {
+  switch (event.EventType) {
+    case 'TaskScheduled':
+      return action.kind === 'activity' && action.name === event.Name;
+    case 'TimerCreated':
+      return action.kind === 'timer';
+    case 'SubOrchestrationInstanceCreated':
+      return action.kind === 'subOrchestration' && action.name === event.Name;
+    case 'EntityRequestSent':
+      return action.kind === 'entityRequest' && action.request === event.Kind && action.entityId === event.EntityId && action.operation === event.Operation;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The orchestrator's view of the world: the `context.df` surface of the
+ * durable-functions package, deterministic by construction. Every method
+ * that schedules work creates an action with the next sequence number; the
+ * executor checks those numbers against history on replay.
+ */
+import { createHash } from 'node:crypto';
+import { InvalidArgumentError } from '../errors.js';
+import type { ActivityHandle, OrchestratorHandle } from '../definitions.js';
+import { LeafTask, RetryTask, Task, TimerTask, WhenAllTask, WhenAnyTask } from './task.js';
+import type { RetryOptions } from './task.js';
+import type { EntityId } from '../entities/entity-id.js';
+
+type ResultsOf<T extends readonly Task<unknown>[]> = { -readonly [K in keyof T]: T[K] extends Task<infer R> ? R : never };
+
+export interface TaskFactories {
+  /** Completes when every task completes, with their results in order; fails on the first failure. */
+  all<T extends readonly Task<unknown>[]>(tasks: readonly [...T]): Task<ResultsOf<T>>;
+  /** Completes with the first task to settle; the result is that task. */
+  any<T extends Task<unknown>>(tasks: readonly T[]): Task<T>;
+}
+
+export interface ReplaySafeLogger {
+  debug(message: string, ...args: unknown[]): void;
+  info(message: string, ...args: unknown[]): void;
+  warn(message: string, ...args: unknown[]): void;
+  error(message: string, ...args: unknown[]): void;
+}
+
+/** A critical section over entities; release() ends it early. */
+export interface EntityLock {
+  release(): void;
+}
+
+export interface OrchestrationContext<I = unknown> {
+  readonly instanceId: string;
+  /** The orchestrator's name. */
+  readonly name: string;
+  /** The parent's instance id, for a sub-orchestration. */
+  readonly parentInstanceId: string | undefined;
+  /** True while the code runs over recorded history. */
+  readonly isReplaying: boolean;
+  /** Deterministic time: when the current episode started. */
+  readonly currentUtcDateTime: Date;
+  readonly log: ReplaySafeLogger;
+  readonly Task: TaskFactories;
+  getInput(): I;
+  /** A deterministic UUID, the same on every replay. */
+  newGuid(): string;
+  callActivity<AI, AO>(activity: ActivityHandle<AI, AO>, ...input: undefined extends AI ? [input?: AI] : [input: AI]): Task<AO>;
+  callActivity<T = any>(name: string, input?: unknown): Task<T>;
+  callActivityWithRetry<AI, AO>(activity: ActivityHandle<AI, AO>, retryOptions: RetryOptions, ...input: undefined extends AI ? [input?: AI] : [input: AI]): Task<AO>;
+  callActivityWithRetry<T = any>(name: string, retryOptions: RetryOptions, input?: unknown): Task<T>;
+  callSubOrchestrator<SI, SO>(orchestrator: OrchestratorHandle<SI, SO>, input?: SI, instanceId?: string): Task<SO>;
+  callSubOrchestrator<T = any>(name: string, input?: unknown, instanceId?: string): Task<T>;
+  callSubOrchestratorWithRetry<SI, SO>(orchestrator: OrchestratorHandle<SI, SO>, retryOptions: RetryOptions, input?: SI, instanceId?: string): Task<SO>;
+  callSubOrchestratorWithRetry<T = any>(name: string, retryOptions: RetryOptions, input?: unknown, instanceId?: string): Task<T>;
+  createTimer(fireAt: Date): TimerTask;
+  waitForExternalEvent<T = any>(name: string): Task<T>;
+  setCustomStatus(value: unknown): void;
+  /** Restart with new input and an empty history once this code returns. */
+  continueAsNew(input: unknown): void;
+  all<T extends readonly Task<unknown>[]>(tasks: readonly [...T]): Task<ResultsOf<T>>;
+  any<T extends Task<unknown>>(tasks: readonly T[]): Task<T>;
+  /** Call an entity operation and wait for its result; the operation's error is thrown here. */
+  callEntity<T = any>(entityId: EntityId, operationName: string, input?: unknown): Task<T>;
+  /** Send a one-way operation to an entity; nothing to yield. */
+  signalEntity(entityId: EntityId, operationName: string, input?: unknown): void;
+  /** Enter a critical section over the given entities. */
+  lock(entityIds: EntityId[]): Task<EntityLock>;
+  /** True inside a critical section. */
+  readonly isLocked: boolean;
+}
+
+/** What the context needs from the executor that owns it. */
+export interface ContextHost {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly parentInstanceId: string | undefined;
+  readonly isReplaying: boolean;
+  readonly currentTime: number;
+  input(): unknown;
+  scheduleActivity(name: string, input: unknown): LeafTask;
+  scheduleTimer(fireAt: number): TimerTask;
+  scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined): LeafTask;
+  waitForEvent(name: string): LeafTask;
+  setCustomStatus(value: unknown): void;
+  continueAsNew(input: unknown): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, args: unknown[]): void;
+  callEntity(entityId: EntityId, operation: string, input: unknown): Task<unknown>;
+  signalEntity(entityId: EntityId, operation: string, input: unknown): void;
+  lockEntities(entityIds: EntityId[]): Task<EntityLock>;
+  readonly isLocked: boolean;
+}
+
+const nameOf = (target: string | { name: string }): string => (typeof target === 'string' ? target : target.name);
+
+export function createOrchestrationContext<I>(host: ContextHost): OrchestrationContext<I> {
+  let guidCounter = 0;
+  const all = <T extends readonly Task<unknown>[]>(tasks: readonly [...T]) => new WhenAllTask(tasks as unknown as T) as Task<ResultsOf<T>>;
+  const any = <T extends Task<unknown>>(tasks: readonly T[]) => {
+    if (tasks.length === 0) throw new InvalidArgumentError('Task.any needs at least one task');
+    return new WhenAnyTask(tasks) as Task<T>;
+  };
+  const withRetry = <T>(options: RetryOptions, start: () => Task<T>): Task<T> => {
+    validateRetryOptions(options);
+    return new RetryTask(start(), options, host.currentTime, {
+      now: () => host.currentTime,
+      startAttempt: start,
+      startTimer: (fireAt) => host.scheduleTimer(fireAt.getTime()),
+    });
+  };
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, ...args: unknown[]) => host.log(level, message, args);
+
+  const ctx: OrchestrationContext<I> = {
+    get instanceId() {
+      return host.instanceId;
+    },
+    get name() {
+      return host.name;
+    },
+    get parentInstanceId() {
+      return host.parentInstanceId;
+    },
+    get isReplaying() {
+      return host.isReplaying;
+    },
+    get currentUtcDateTime() {
+      return new Date(host.currentTime);
+    },
+    get isLocked() {
+      return host.isLocked;
+    },
+    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    Task: { all, any },
+    all,
+    any,
+    getInput: () => host.input() as I,
+    newGuid() {
+      // UUID v5 layout over (instance, time, counter): unique per call, identical on replay.
+      const hash = createHash('sha1').update(`${host.instanceId}\u0000${host.currentTime}\u0000${guidCounter++}`).digest();
+      hash[6] = (hash[6]! & 0x0f) | 0x50;
+      hash[8] = (hash[8]! & 0x3f) | 0x80;
+      const hex = hash.subarray(0, 16).toString('hex');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    },
+    callActivity: ((activity: string | ActivityHandle, input?: unknown) => host.scheduleActivity(nameOf(activity), input)) as OrchestrationContext<I>['callActivity'],
+    callActivityWithRetry: ((activity: string | ActivityHandle, options: RetryOptions, input?: unknown) =>
+      withRetry(options, () => host.scheduleActivity(nameOf(activity), input))) as OrchestrationContext<I>['callActivityWithRetry'],
+    callSubOrchestrator: ((orchestrator: string | OrchestratorHandle, input?: unknown, instanceId?: string) =>
+      host.scheduleSubOrchestration(nameOf(orchestrator), input, instanceId)) as OrchestrationContext<I>['callSubOrchestrator'],
+    callSubOrchestratorWithRetry: ((orchestrator: string | OrchestratorHandle, options: RetryOptions, input?: unknown, instanceId?: string) => {
+      // Each attempt needs its own child instance; derive ids deterministically from the first.
+      let attempt = 0;
+      return withRetry(options, () => {
+        attempt += 1;
+        const id = instanceId === undefined ? undefined : attempt === 1 ? instanceId : `${instanceId}:retry${attempt}`;
+        return host.scheduleSubOrchestration(nameOf(orchestrator), input, id);
+      });
+    }) as OrchestrationContext<I>['callSubOrchestratorWithRetry'],
+    createTimer(fireAt: Date) {
+      const time = fireAt instanceof Date ? fireAt.getTime() : NaN;
+      if (!Number.isFinite(time)) throw new InvalidArgumentError('createTimer needs a valid Date');
+      return host.scheduleTimer(time);
+    },
+    waitForExternalEvent: ((name: string) => {
+      if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('waitForExternalEvent needs an event name');
+      return host.waitForEvent(name);
+    }) as OrchestrationContext<I>['waitForExternalEvent'],
+    setCustomStatus: (value) => host.setCustomStatus(value),
+    continueAsNew: (input) => host.continueAsNew(input),
+    callEntity: ((entityId: EntityId, operation: string, input?: unknown) => host.callEntity(entityId, operation, input)) as OrchestrationContext<I>['callEntity'],
+    signalEntity: (entityId, operation, input) => host.signalEntity(entityId, operation, input),
+    lock: (entityIds) => host.lockEntities(entityIds),
+  };
+  return ctx;
+}
+
+function validateRetryOptions(options: RetryOptions): void {
+  if (!options || !(options.firstRetryIntervalInMilliseconds > 0)) {
+    throw new InvalidArgumentError('retryOptions.firstRetryIntervalInMilliseconds must be greater than 0');
+  }
+  if (!Number.isInteger(options.maxNumberOfAttempts) || options.maxNumberOfAttempts < 1) {
+    throw new InvalidArgumentError('retryOptions.maxNumberOfAttempts must be a positive integer');
+  }
+}

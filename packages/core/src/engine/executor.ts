@@ -1,0 +1,421 @@
+/**
+ * The replay engine: runs one orchestrator over history events, pure of any
+ * I/O. The runtime feeds it recorded history (replaying) and then the new
+ * events of an episode, and reads back the new actions and the outcome.
+ *
+ * Invariants:
+ * - Actions get sequence numbers in creation order; a recorded scheduling
+ *   event must match the action with its number in kind and name, or the
+ *   instance fails with a NonDeterminismError naming expected and actual.
+ * - The generator is resumed after each event, so the order of actions
+ *   depends only on the order of events.
+ * - A live executor can be cached and fed only the next events: feeding
+ *   (history + new) at once or in two steps gives identical results.
+ */
+import { InvalidArgumentError, LockingRulesError, NonDeterminismError, toFailureDetails } from '../errors.js';
+import type { FailureDetails } from '../errors.js';
+import type { HistoryEvent, HistoryEventOf, EventType, Payload, EventRaisedEvent, ParentInstance } from '../history.js';
+import { deserialize, serialize } from '../serializer.js';
+import type { OrchestratorFunction } from '../definitions.js';
+import { describeAction, describeScheduledEvent, sameAction } from './actions.js';
+import type { Action } from './actions.js';
+import { createOrchestrationContext } from './context.js';
+import type { ContextHost, EntityLock, OrchestrationContext } from './context.js';
+import { LeafTask, Task, TimerTask, failureToError } from './task.js';
+import { entityInstanceId } from '../entities/entity-id.js';
+import type { EntityId } from '../entities/entity-id.js';
+import type { LogEntry } from '../storage/types.js';
+
+export type ExecutionOutcome =
+  | { status: 'running' }
+  | { status: 'completed'; output: Payload }
+  | { status: 'failed'; failure: FailureDetails }
+  | { status: 'continuedAsNew'; input: Payload; carryOver: EventRaisedEvent[] };
+
+export interface ExecutorOptions {
+  maxPayloadBytes: number;
+  /** Called for each replay-safe log line (never while replaying). */
+  onLog?: (entry: LogEntry, instanceId: string) => void;
+}
+
+type Handler<E extends EventType> = (event: HistoryEventOf<E>) => void;
+
+export class OrchestrationExecutor implements ContextHost {
+  readonly instanceId: string;
+  name = '';
+  parentInstanceId: string | undefined;
+  parent: ParentInstance | undefined;
+  isReplaying = false;
+  currentTime = 0;
+  outcome: ExecutionOutcome = { status: 'running' };
+  customStatus: Payload;
+  customStatusChanged = false;
+  /** Actions created and not yet recorded in history, in sequence order. */
+  readonly newActions: Action[] = [];
+  readonly logs: LogEntry[] = [];
+  /** Number of history events this executor has consumed. */
+  eventCount = 0;
+
+  #fn: OrchestratorFunction;
+  #options: ExecutorOptions;
+  #input: unknown;
+  #generator: Generator<unknown, unknown, unknown> | undefined;
+  #ctx: OrchestrationContext | undefined;
+  #awaited: Task<unknown> | undefined;
+  #nextId = 0;
+  /** Created actions awaiting their scheduling event (replay) or commit (new). */
+  #unconfirmed = new Map<number, Action>();
+  #tasks = new Map<number, LeafTask>();
+  #entityTasks = new Map<string, LeafTask>();
+  #eventWaiters = new Map<string, LeafTask[]>();
+  #bufferedEvents: EventRaisedEvent[] = [];
+  #suspended = false;
+  #suspendedEvents: HistoryEvent[] = [];
+  #continueAsNewInput: { value: Payload } | undefined;
+  #heldLocks: string[] | undefined;
+  #lockRequestId: string | undefined;
+  #pendingLockSet: string[] | undefined;
+
+  constructor(instanceId: string, fn: OrchestratorFunction, options: ExecutorOptions) {
+    this.instanceId = instanceId;
+    this.#fn = fn;
+    this.#options = options;
+  }
+
+  get isDone(): boolean {
+    return this.outcome.status !== 'running';
+  }
+
+  get isSuspended(): boolean {
+    return this.#suspended;
+  }
+
+  /** Entities this orchestration holds locked (instance ids), to release when it ends. */
+  get heldLocks(): readonly string[] {
+    return this.#heldLocks ?? [];
+  }
+
+  get isLocked(): boolean {
+    return this.#heldLocks !== undefined;
+  }
+
+  /** Apply events in order. `replaying` marks recorded history. */
+  apply(events: readonly HistoryEvent[], replaying: boolean): void {
+    this.isReplaying = replaying;
+    for (const event of events) {
+      this.eventCount += 1;
+      if (this.isDone) continue;
+      const time = Date.parse(event.Timestamp);
+      if (time > this.currentTime) this.currentTime = time;
+      try {
+        this.#dispatch(event);
+        this.#resumeIfReady();
+      } catch (error) {
+        this.#fail(error);
+      }
+    }
+    this.isReplaying = false;
+  }
+
+  /** Hand over the actions to record; they become confirmed. */
+  takeNewActions(): Action[] {
+    const actions = this.newActions.splice(0);
+    for (const action of actions) this.#unconfirmed.delete(action.id);
+    return actions;
+  }
+
+  takeLogs(): LogEntry[] {
+    return this.logs.splice(0);
+  }
+
+  #dispatch(event: HistoryEvent): void {
+    if (this.#suspended && event.EventType !== 'ExecutionResumed' && event.EventType !== 'ExecutionTerminated') {
+      this.#suspendedEvents.push(event);
+      return;
+    }
+    (this.#handlers[event.EventType] as Handler<typeof event.EventType>)(event as never);
+  }
+
+  readonly #handlers = {
+    ExecutionStarted: (e) => {
+      this.name = e.Name;
+      this.parentInstanceId = e.ParentInstance?.InstanceId;
+      this.parent = e.ParentInstance;
+      this.#input = deserialize(e.Input);
+      this.#start();
+    },
+    ExecutionCompleted: () => {},
+    ExecutionFailed: () => {},
+    ExecutionTerminated: () => {},
+    ExecutionRewound: () => {},
+    ContinueAsNew: () => {},
+    ExecutionSuspended: () => {
+      this.#suspended = true;
+    },
+    ExecutionResumed: () => {
+      this.#suspended = false;
+      const buffered = this.#suspendedEvents.splice(0);
+      for (const event of buffered) {
+        this.#dispatch(event);
+        this.#resumeIfReady();
+      }
+    },
+    TaskScheduled: (e) => this.#confirm(e, e.EventId),
+    TimerCreated: (e) => this.#confirm(e, e.EventId),
+    SubOrchestrationInstanceCreated: (e) => this.#confirm(e, e.EventId),
+    EntityRequestSent: (e) => this.#confirm(e, e.EventId),
+    EventSent: () => {},
+    TaskCompleted: (e) => this.#tasks.get(e.TaskScheduledId)?.complete(deserialize(e.Result)),
+    TaskFailed: (e) => this.#tasks.get(e.TaskScheduledId)?.fail(failureToError(e.Reason, deserialize(e.Details))),
+    SubOrchestrationInstanceCompleted: (e) => this.#tasks.get(e.TaskScheduledId)?.complete(deserialize(e.Result)),
+    SubOrchestrationInstanceFailed: (e) => this.#tasks.get(e.TaskScheduledId)?.fail(failureToError(e.Reason, deserialize(e.Details))),
+    TimerFired: (e) => this.#tasks.get(e.TimerId)?.complete(undefined),
+    EventRaised: (e) => {
+      const waiters = this.#eventWaiters.get(e.Name);
+      const waiter = waiters?.shift();
+      if (waiter) waiter.complete(deserialize(e.Input));
+      else this.#bufferedEvents.push(e);
+    },
+    EntityResponse: (e) => {
+      const task = this.#entityTasks.get(e.RequestId);
+      if (!task) return;
+      this.#entityTasks.delete(e.RequestId);
+      if (e.Reason !== undefined) task.fail(failureToError(e.Reason, deserialize(e.Details)));
+      else if (task.kind === 'lock') task.complete(this.#grantLock());
+      else task.complete(deserialize(e.Result));
+    },
+    EntityOperation: () => {},
+    EntityLockRequested: () => {},
+    EntityLockReleased: () => {},
+  } satisfies { [E in EventType]: Handler<E> };
+
+  #confirm(event: HistoryEvent, id: number): void {
+    const action = this.#unconfirmed.get(id);
+    if (!action || !sameAction(event, action)) {
+      throw new NonDeterminismError(
+        `Non-deterministic orchestrator '${this.name}' (instance '${this.instanceId}'): history recorded ${describeScheduledEvent(event)} but the code now produced ${describeAction(action)}`,
+      );
+    }
+    this.#unconfirmed.delete(id);
+    const index = this.newActions.indexOf(action);
+    if (index >= 0) this.newActions.splice(index, 1);
+  }
+
+  #start(): void {
+    const ctx = createOrchestrationContext(this);
+    this.#ctx = ctx;
+    let result: unknown;
+    try {
+      result = this.#fn(ctx);
+    } catch (error) {
+      return this.#fail(error);
+    }
+    if (isGenerator(result)) {
+      this.#generator = result;
+      this.#step({ value: undefined });
+    } else if (result instanceof Promise) {
+      this.#fail(new InvalidArgumentError(`orchestrator '${this.name}' returned a Promise: orchestrators are generator functions (function*), not async functions`));
+    } else {
+      this.#finish(result);
+    }
+  }
+
+  #resumeIfReady(): void {
+    const awaited = this.#awaited;
+    if (!awaited || !awaited.isCompleted || this.isDone) return;
+    this.#awaited = undefined;
+    this.#step(awaited.isFaulted ? { error: awaited.error } : { value: awaited.result });
+  }
+
+  /** Drive the generator until it waits on an unfinished task or returns. */
+  #step(input: { value: unknown } | { error: unknown }): void {
+    let next = input;
+    for (;;) {
+      let result: IteratorResult<unknown, unknown>;
+      try {
+        result = 'error' in next ? this.#generator!.throw(next.error) : this.#generator!.next(next.value);
+      } catch (error) {
+        return this.#fail(error);
+      }
+      if (result.done) return this.#finish(result.value);
+      if (this.#continueAsNewInput) return this.#finish(undefined);
+      const task = result.value;
+      if (!(task instanceof Task)) {
+        return this.#fail(new InvalidArgumentError(`orchestrator '${this.name}' yielded ${describeValue(task)}; yield a task from the context (ctx.callActivity, ctx.createTimer, ...)`));
+      }
+      if (!task.isCompleted) {
+        this.#awaited = task;
+        return;
+      }
+      next = task.isFaulted ? { error: task.error } : { value: task.result };
+    }
+  }
+
+  #finish(value: unknown): void {
+    if (this.#continueAsNewInput) {
+      this.outcome = { status: 'continuedAsNew', input: this.#continueAsNewInput.value, carryOver: this.#bufferedEvents.splice(0) };
+      return;
+    }
+    try {
+      this.outcome = { status: 'completed', output: serialize(value, `output of orchestrator '${this.name}'`, this.#options.maxPayloadBytes) };
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.outcome = { status: 'failed', failure: toFailureDetails(error) };
+    this.#generator = undefined;
+  }
+
+  #nextAction<A extends Action>(build: (id: number) => A): A {
+    const action = build(this.#nextId++);
+    this.#unconfirmed.set(action.id, action);
+    this.newActions.push(action);
+    return action;
+  }
+
+  #payload(value: unknown, what: string): Payload {
+    return serialize(value, what, this.#options.maxPayloadBytes);
+  }
+
+  // ContextHost -------------------------------------------------------------
+
+  input(): unknown {
+    return this.#input;
+  }
+
+  scheduleActivity(name: string, input: unknown): LeafTask {
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('callActivity needs an activity name');
+    const payload = this.#payload(input, `input of activity '${name}'`);
+    const action = this.#nextAction((id) => ({ kind: 'activity', id, name, input: payload }));
+    return this.#track(new LeafTask('activity', action.id));
+  }
+
+  scheduleTimer(fireAt: number): TimerTask {
+    const action = this.#nextAction((id) => ({ kind: 'timer', id, fireAt }));
+    const task = new TimerTask(action.id, new Date(fireAt));
+    this.#tasks.set(action.id, task);
+    return task;
+  }
+
+  scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined): LeafTask {
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('callSubOrchestrator needs an orchestrator name');
+    const payload = this.#payload(input, `input of sub-orchestrator '${name}'`);
+    const action = this.#nextAction((id) => ({ kind: 'subOrchestration', id, name, instanceId: instanceId ?? `${this.instanceId}:${id}`, input: payload }));
+    return this.#track(new LeafTask('subOrchestration', action.id));
+  }
+
+  waitForEvent(name: string): LeafTask {
+    const task = new LeafTask('externalEvent', -1);
+    const index = this.#bufferedEvents.findIndex((e) => e.Name === name);
+    if (index >= 0) {
+      const [event] = this.#bufferedEvents.splice(index, 1);
+      task.complete(deserialize(event!.Input));
+      return task;
+    }
+    let waiters = this.#eventWaiters.get(name);
+    if (!waiters) this.#eventWaiters.set(name, (waiters = []));
+    waiters.push(task);
+    return task;
+  }
+
+  setCustomStatus(value: unknown): void {
+    this.customStatus = this.#payload(value, 'custom status');
+    this.customStatusChanged = true;
+  }
+
+  continueAsNew(input: unknown): void {
+    this.#continueAsNewInput = { value: this.#payload(input, 'continueAsNew input') };
+  }
+
+  log(level: LogEntry['level'], message: string, args: unknown[]): void {
+    if (this.isReplaying) return;
+    const text = args.length === 0 ? String(message) : [message, ...args.map(formatArg)].join(' ');
+    const entry: LogEntry = { time: this.currentTime, level, message: text };
+    this.logs.push(entry);
+    this.#options.onLog?.(entry, this.instanceId);
+  }
+
+  callEntity(entity: EntityId, operation: string, input: unknown): Task<unknown> {
+    const target = entityInstanceId(entity);
+    this.#checkLockRules(target, 'call');
+    const payload = this.#payload(input, `input of entity operation '${operation}'`);
+    const action = this.#nextAction((id) => ({ kind: 'entityRequest', id, request: 'call', entityId: target, operation, input: payload, requestId: `${this.instanceId}#${id}`, ...this.#lockOwnerFor(target) }));
+    const task = new LeafTask('entityCall', action.id);
+    this.#entityTasks.set(action.requestId, task);
+    return task;
+  }
+
+  signalEntity(entity: EntityId, operation: string, input: unknown): void {
+    const target = entityInstanceId(entity);
+    this.#checkLockRules(target, 'signal');
+    const payload = this.#payload(input, `input of entity operation '${operation}'`);
+    this.#nextAction((id) => ({ kind: 'entityRequest', id, request: 'signal', entityId: target, operation, input: payload, requestId: `${this.instanceId}#${id}`, ...this.#lockOwnerFor(target) }));
+  }
+
+  lockEntities(entities: EntityId[]): Task<EntityLock> {
+    if (this.#heldLocks || this.#lockRequestId) throw new LockingRulesError('this orchestration already holds (or is acquiring) a critical section; release it first');
+    if (!Array.isArray(entities) || entities.length === 0) throw new InvalidArgumentError('lock needs at least one entity id');
+    // A global order for acquisition: two sections over overlapping sets cannot deadlock.
+    const lockSet = [...new Set(entities.map(entityInstanceId))].sort();
+    const action = this.#nextAction((id) => ({ kind: 'entityRequest', id, request: 'lock', entityId: lockSet[0]!, input: undefined, requestId: `${this.instanceId}#${id}`, lockSet }));
+    this.#lockRequestId = action.requestId;
+    this.#pendingLockSet = lockSet;
+    const task = new LeafTask<EntityLock>('lock', action.id);
+    this.#entityTasks.set(action.requestId, task as LeafTask);
+    return task;
+  }
+
+  #grantLock(): EntityLock {
+    const requestId = this.#lockRequestId!;
+    this.#heldLocks = this.#pendingLockSet ?? [];
+    this.#lockRequestId = undefined;
+    this.#pendingLockSet = undefined;
+    return {
+      release: () => {
+        const held = this.#heldLocks;
+        if (!held) return;
+        this.#heldLocks = undefined;
+        for (const target of held) {
+          this.#nextAction((id) => ({ kind: 'entityRequest', id, request: 'unlock', entityId: target, input: undefined, requestId: requestId }));
+        }
+      },
+    };
+  }
+
+  #lockOwnerFor(target: string): { lockOwner?: string } {
+    return this.#heldLocks?.includes(target) ? { lockOwner: this.instanceId } : {};
+  }
+
+  #checkLockRules(target: string, what: 'call' | 'signal'): void {
+    if (!this.#heldLocks) return;
+    if (what === 'call' && !this.#heldLocks.includes(target)) {
+      throw new LockingRulesError(`inside a critical section an orchestration may only call the entities it locked; '${target}' is not one of ${this.#heldLocks.join(', ')}`);
+    }
+  }
+
+  #track(task: LeafTask): LeafTask {
+    this.#tasks.set(task.id, task);
+    return task;
+  }
+}
+
+function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as Generator).next === 'function' && typeof (value as Generator).throw === 'function';
+}
+
+function describeValue(value: unknown): string {
+  if (value instanceof Promise) return 'a Promise (orchestrators must not await I/O)';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'a plain object' : `a ${typeof value}`;
+}
+
+function formatArg(arg: unknown): string {
+  if (typeof arg === 'string') return arg;
+  try {
+    return JSON.stringify(arg) ?? String(arg);
+  } catch {
+    return String(arg);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * One entity episode: process the inbox's operations one at a time, in
+ * order, then commit the new state, replies and signals in one commit.
+ * Operations from other orchestrations wait in the queue while a critical
+ * section holds the entity.
+ */
+import { nanoid } from 'nanoid';
+import { LeaseLostError, UnknownEntityError, toFailureDetails } from '../errors.js';
+import type { EntityLockEvent, EntityOperationEvent, HistoryEvent, Payload } from '../history.js';
+import { deserialize, serialize } from '../serializer.js';
+import type { LockedInstance, NewMessage, Storage } from '../storage/types.js';
+import type { ResolvedOptions } from '../runtime/options.js';
+import type { EntityContext, EntityRegistration } from './entity-context.js';
+import { entityInstanceId, parseEntityInstanceId } from './entity-id.js';
+import { entityRecord } from './entity-record.js';
+import { readSchedulerState, writeSchedulerState } from './entity-state.js';
+import type { EntitySchedulerState } from './entity-state.js';
+
+export interface EntityDeps {
+  storage: Storage;
+  options: ResolvedOptions;
+  entities: Map<string, EntityRegistration>;
+  /** Validates an orchestration start requested by an entity. */
+  hasOrchestrator(name: string): boolean;
+}
+
+export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance): Promise<void> {
+  const { storage, options } = deps;
+  const { instance } = locked;
+  const now = options.clock.now();
+  const timestamp = new Date(now).toISOString();
+  const scheduler = readSchedulerState(instance.entityState);
+  const out: NewMessage[] = [];
+  const id = parseEntityInstanceId(instance.instanceId) ?? { name: instance.name, key: '' };
+  const registration = deps.entities.get(id.name);
+
+  const reply = (event: EntityOperationEvent, result: { value: Payload } | { error: unknown }) => {
+    if (!event.ParentInstanceId) return;
+    const failure = 'error' in result ? toFailureDetails(result.error) : undefined;
+    out.push({
+      instanceId: event.ParentInstanceId,
+      event: {
+        EventType: 'EntityResponse',
+        Timestamp: timestamp,
+        RequestId: event.RequestId,
+        ...(failure ? { Reason: failure.message, Details: serialize(failure, 'failure details') } : 'value' in result && result.value !== undefined ? { Result: result.value } : {}),
+        ...((event as { TargetExecutionId?: string }).TargetExecutionId !== undefined && { TargetExecutionId: (event as { TargetExecutionId?: string }).TargetExecutionId }),
+      } as HistoryEvent,
+    });
+  };
+
+  const runOperation = async (event: EntityOperationEvent) => {
+    if (!registration) return reply(event, { error: new UnknownEntityError(`no entity named '${id.name}' is registered with this runtime`) });
+    const outgoing: NewMessage[] = [];
+    let state = scheduler.state;
+    let result: Payload;
+    let destruct = false;
+    const ctx: EntityContext = {
+      entityName: id.name,
+      entityKey: id.key,
+      entityId: id,
+      operationName: event.Operation,
+      isNewlyConstructed: scheduler.state === undefined,
+      getInput: () => deserialize(event.Input),
+      getState: (initializer) => {
+        if (state === undefined && initializer) state = serialize(initializer(), `state of entity '${instance.instanceId}'`, options.maxPayloadBytes);
+        return deserialize(state);
+      },
+      setState: (value) => {
+        state = serialize(value, `state of entity '${instance.instanceId}'`, options.maxPayloadBytes);
+        destruct = false;
+      },
+      return: (value) => {
+        result = serialize(value, `result of entity operation '${event.Operation}'`, options.maxPayloadBytes);
+      },
+      destructOnExit: () => {
+        destruct = true;
+      },
+      signalEntity: (target, operation, input) => {
+        const targetId = entityInstanceId(target);
+        outgoing.push({
+          instanceId: targetId,
+          createIfMissing: entityRecord(targetId, now),
+          event: { EventType: 'EntityOperation', Timestamp: timestamp, RequestId: nanoid(), Operation: operation, ...(input !== undefined && { Input: serialize(input, `input of entity operation '${operation}'`, options.maxPayloadBytes) }) },
+        });
+      },
+      startNewOrchestration: (name, input, instanceId) => {
+        if (!deps.hasOrchestrator(name)) throw new UnknownEntityError(`no orchestrator named '${name}' is registered with this runtime`);
+        const newId = instanceId ?? nanoid();
+        const executionId = nanoid();
+        const payload = serialize(input, `input of orchestrator '${name}'`, options.maxPayloadBytes);
+        outgoing.push({
+          instanceId: newId,
+          createIfMissing: { instanceId: newId, kind: 'orchestration', name, executionId, status: 'Pending', input: payload, createdAt: now, updatedAt: now, historyLength: 0 },
+          event: { EventType: 'ExecutionStarted', Timestamp: timestamp, Name: name, ExecutionId: executionId, ...(payload !== undefined && { Input: payload }) },
+        });
+        return newId;
+      },
+    };
+    try {
+      const returned = typeof registration === 'function' ? await registration(ctx) : await runObjectForm(registration, ctx, event.Operation);
+      if (typeof registration !== 'function' && returned !== undefined) ctx.return(returned);
+    } catch (error) {
+      // A thrown operation leaves no trace: state, signals and result are discarded.
+      return reply(event, { error });
+    }
+    scheduler.state = destruct ? undefined : state;
+    out.push(...outgoing);
+    reply(event, { value: result });
+  };
+
+  const handleLock = (event: EntityLockEvent) => {
+    if (event.EventType === 'EntityLockReleased') {
+      if (scheduler.lockedBy === event.ParentInstanceId) delete scheduler.lockedBy;
+      return;
+    }
+    scheduler.lockedBy = event.ParentInstanceId;
+    const next = event.LockSet[event.Position + 1];
+    out.push(
+      next === undefined
+        ? { instanceId: event.ParentInstanceId, event: { EventType: 'EntityResponse', Timestamp: timestamp, RequestId: event.RequestId } }
+        : { instanceId: next, createIfMissing: entityRecord(next, now), event: { ...event, Timestamp: timestamp, Position: event.Position + 1 } },
+    );
+  };
+
+  /** True when the request must wait for the current critical section to end. */
+  const mustWait = (event: HistoryEvent) =>
+    scheduler.lockedBy !== undefined &&
+    event.EventType !== 'EntityLockReleased' &&
+    !(event.EventType === 'EntityOperation' && event.LockOwner === scheduler.lockedBy);
+
+  const process = async (event: HistoryEvent) => {
+    if (event.EventType === 'EntityOperation') await runOperation(event);
+    else if (event.EventType === 'EntityLockRequested' || event.EventType === 'EntityLockReleased') handleLock(event);
+  };
+
+  for (const message of locked.messages) {
+    const event = message.event;
+    if (mustWait(event)) {
+      scheduler.queue.push(event);
+      continue;
+    }
+    await process(event);
+    // A release may let queued requests through, in their arrival order.
+    while (scheduler.lockedBy === undefined && scheduler.queue.length > 0) {
+      await process(scheduler.queue.shift()!);
+    }
+  }
+
+  const entityState = writeSchedulerState(scheduler);
+  try {
+    await storage.commitOrchestration(options.taskHub, {
+      instanceId: instance.instanceId,
+      lockToken: locked.lockToken,
+      instance: { ...instance, status: scheduler.state === undefined ? 'Completed' : 'Running', updatedAt: now, entityState },
+      history: { append: [] },
+      consumedMessageIds: locked.messages.map((m) => m.id),
+      messages: out,
+      activities: [],
+      logs: [],
+    });
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error;
+  }
+}
+
+async function runObjectForm(operations: Record<string, (ctx: EntityContext, input: unknown) => unknown>, ctx: EntityContext, operation: string): Promise<unknown> {
+  const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
+  if (typeof handler !== 'function') throw new UnknownEntityError(`entity '${ctx.entityName}' has no operation '${operation}'`);
+  return handler(ctx, ctx.getInput());
+}
+
+export function entityState(record: { entityState?: string }): EntitySchedulerState {
+  return readSchedulerState(record.entityState);
+}

@@ -1,0 +1,43 @@
+/**
+ * Runs one activity work item and commits its result (TaskCompleted or
+ * TaskFailed) to the orchestrator's inbox atomically with the item's removal.
+ * Activities are at-least-once: a crash before the commit means a rerun.
+ */
+import { LeaseLostError, MaxDeliveriesExceededError, UnknownActivityError, toFailureDetails } from '../errors.js';
+import type { HistoryEvent } from '../history.js';
+import { deserialize, serialize } from '../serializer.js';
+import type { ActivityFunction } from '../definitions.js';
+import type { ActivityWorkItem, Storage } from '../storage/types.js';
+import type { ResolvedOptions } from './options.js';
+
+export interface ActivityDeps {
+  storage: Storage;
+  options: ResolvedOptions;
+  activities: Map<string, ActivityFunction>;
+  signal: AbortSignal;
+}
+
+export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem): Promise<void> {
+  const { options } = deps;
+  let event: HistoryEvent;
+  const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId };
+  try {
+    if (item.deliveries > options.maxDeliveries) {
+      throw new MaxDeliveriesExceededError(`activity '${item.name}' was delivered ${item.deliveries} times without completing (maxDeliveries ${options.maxDeliveries}); its worker kept stopping before it finished`);
+    }
+    const fn = deps.activities.get(item.name);
+    if (!fn) throw new UnknownActivityError(`no activity named '${item.name}' is registered with this runtime`);
+    const result = await fn(deserialize(item.input), { instanceId: item.instanceId, name: item.name, attempt: item.deliveries, signal: deps.signal });
+    const payload = serialize(result, `result of activity '${item.name}'`, options.maxPayloadBytes);
+    event = { EventType: 'TaskCompleted', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...(payload !== undefined && { Result: payload }) };
+  } catch (error) {
+    const failure = toFailureDetails(error);
+    event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, Reason: failure.message, Details: serialize(failure, 'failure details') };
+  }
+  try {
+    await deps.storage.completeActivity(options.taskHub, { workItemId: item.id, lockToken: item.lockToken, message: { instanceId: item.instanceId, event } });
+  } catch (error) {
+    // Our lease ran out and another worker took the item: its result wins.
+    if (!(error instanceof LeaseLostError)) throw error;
+  }
+}

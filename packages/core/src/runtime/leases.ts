@@ -1,0 +1,71 @@
+/**
+ * Keeps the leases this runtime holds alive: every `leaseMs / 2` one
+ * renewLeases call extends all of them, so a long activity or a slow episode
+ * is never taken over while it still runs.
+ */
+import type { Clock } from '../clock.js';
+import type { Storage } from '../storage/types.js';
+
+export class LeaseKeeper {
+  readonly #instances = new Map<string, string>();
+  readonly #activities = new Map<string, string>();
+  #timer: unknown;
+  #onLost: (token: string) => void = () => {};
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly hub: string,
+    private readonly leaseMs: number,
+    private readonly clock: Clock,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(onLost: (token: string) => void): void {
+    this.#onLost = onLost;
+    this.#schedule();
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  holdInstance(token: string, instanceId: string): void {
+    this.#instances.set(token, instanceId);
+  }
+
+  holdActivity(token: string, workItemId: string): void {
+    this.#activities.set(token, workItemId);
+  }
+
+  drop(token: string): void {
+    this.#instances.delete(token);
+    this.#activities.delete(token);
+  }
+
+  #schedule(): void {
+    this.#timer = this.clock.setTimeout(() => void this.#renew(), Math.max(1, Math.floor(this.leaseMs / 2)));
+  }
+
+  async #renew(): Promise<void> {
+    try {
+      if (this.#instances.size > 0 || this.#activities.size > 0) {
+        const { lostInstances, lostActivities } = await this.storage.renewLeases(
+          this.hub,
+          {
+            instances: [...this.#instances].map(([lockToken, instanceId]) => ({ instanceId, lockToken })),
+            activities: [...this.#activities].map(([lockToken, workItemId]) => ({ workItemId, lockToken })),
+          },
+          this.leaseMs,
+        );
+        for (const token of [...lostInstances, ...lostActivities]) {
+          this.drop(token);
+          this.#onLost(token);
+        }
+      }
+    } catch (error) {
+      this.onError(error);
+    }
+    if (this.#timer !== undefined) this.#schedule();
+  }
+}

@@ -1,0 +1,69 @@
+import type { Clock } from '../clock.js';
+import type { ActivityRegistration, OrchestratorRegistration, Registry } from '../definitions.js';
+import type { EntityRegistration } from '../entities/entity-context.js';
+import type { LogEntry, Storage } from '../storage/types.js';
+
+export interface RuntimeOptions {
+  storage: Storage;
+  orchestrators: Registry<OrchestratorRegistration>;
+  activities?: Registry<ActivityRegistration>;
+  entities?: Record<string, EntityRegistration>;
+  /**
+   * Namespace of every key in storage; runtimes on different hubs share nothing.
+   * @default 'default'
+   */
+  taskHub?: string;
+  /**
+   * How long a worker's lock on an instance or work item lasts; renewed every `leaseMs / 2`.
+   * A crashed worker's work resumes elsewhere after this.
+   * @default 30000
+   */
+  leaseMs?: number;
+  /**
+   * Deliveries of one work item (or instance episode) before it is failed as poison.
+   * @default 5
+   */
+  maxDeliveries?: number;
+  /**
+   * Largest serialized input, output, event payload or state, in bytes.
+   * @default 4194304 (4 MiB)
+   */
+  maxPayloadBytes?: number;
+  /**
+   * Longest history an instance may have; use continueAsNew for eternal orchestrations.
+   * @default 50000
+   */
+  maxHistoryEvents?: number;
+  /**
+   * Live orchestrator generators kept in memory so steady-state steps never replay. 0 turns the cache off.
+   * @default 1000
+   */
+  cacheSize?: number;
+  /** @default 100 */
+  maxConcurrentActivities?: number;
+  /** @default 100 */
+  maxConcurrentOrchestrations?: number;
+  /**
+   * How long stop() waits for running activities before abandoning their leases.
+   * @default 30000
+   */
+  stopTimeoutMs?: number;
+  /** @default the system clock */
+  clock?: Clock;
+  /** Receives replay-safe log lines from `ctx.log` (never while replaying). @default console */
+  logger?: (entry: LogEntry & { instanceId: string }) => void;
+}
+
+export interface ResolvedOptions {
+  taskHub: string;
+  leaseMs: number;
+  maxDeliveries: number;
+  maxPayloadBytes: number;
+  maxHistoryEvents: number;
+  cacheSize: number;
+  maxConcurrentActivities: number;
+  maxConcurrentOrchestrations: number;
+  stopTimeoutMs: number;
+  clock: Clock;
+  logger: (entry: LogEntry & { instanceId: string }) => void;
+}

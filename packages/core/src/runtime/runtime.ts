@@ -1,0 +1,184 @@
+/**
+ * The runtime: two work loops (orchestration episodes, activities), a lease
+ * keeper, the replay cache and the client, over one Storage and task hub.
+ */
+import EventEmitter from 'eventemitter3';
+import { systemClock } from '../clock.js';
+import { toRegistryMap } from '../definitions.js';
+import type { ActivityFunction, OrchestratorFunction } from '../definitions.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { ActivityWorkItem, LockedInstance, StorageNotice } from '../storage/types.js';
+import { OrchestrationClient } from '../client/client.js';
+import type { EntityRegistration } from '../entities/entity-context.js';
+import { runEntityEpisode } from '../entities/entity-episode.js';
+import { runActivity } from './activity.js';
+import { runOrchestrationEpisode } from './episode.js';
+import { LeaseKeeper } from './leases.js';
+import type { ResolvedOptions, RuntimeOptions } from './options.js';
+import { ReplayCache } from './replay-cache.js';
+import { WorkLoop } from './work-loop.js';
+
+export interface Runtime {
+  readonly client: OrchestrationClient;
+  readonly taskHub: string;
+  /** Start dispatching work. Idempotent. */
+  start(): Promise<void>;
+  /** Stop taking work, let in-flight work finish, release leases so another runtime resumes at once. */
+  stop(): Promise<void>;
+  /** Drop every cached orchestrator generator; the next step of each instance replays from storage. */
+  clearReplayCache(): void;
+  readonly isRunning: boolean;
+}
+
+export function createRuntime(options: RuntimeOptions): Runtime {
+  if (!options || typeof options !== 'object' || !options.storage) throw new InvalidArgumentError('createRuntime needs { storage, orchestrators, activities }');
+  const resolved = resolveOptions(options);
+  const { storage } = options;
+  const hub = resolved.taskHub;
+  const orchestrators = toRegistryMap<OrchestratorFunction>(options.orchestrators);
+  const activities = toRegistryMap<ActivityFunction>(options.activities);
+  const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
+  const cache = new ReplayCache(resolved.cacheSize);
+  const notices = new EventEmitter<{ notice: [StorageNotice] }>();
+  const onError = (error: unknown) => console.error('[reprise]', error);
+
+  let opened: Promise<void> | undefined;
+  let unsubscribe: (() => void) | undefined;
+  const ready = () =>
+    (opened ??= storage.open().then(() => {
+      unsubscribe = storage.subscribe(hub, (notice) => notices.emit('notice', notice));
+    }));
+
+  let abort = new AbortController();
+  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError);
+
+  const orchestrationLoop = new WorkLoop<LockedInstance>({
+    concurrency: resolved.maxConcurrentOrchestrations,
+    clock: resolved.clock,
+    onError,
+    lock: (max) => storage.lockInstances(hub, { max, leaseMs: resolved.leaseMs }),
+    handle: async (locked) => {
+      leases.holdInstance(locked.lockToken, locked.instance.instanceId);
+      try {
+        if (locked.instance.kind === 'entity') {
+          await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n) }, locked);
+        } else {
+          await runOrchestrationEpisode({ storage, options: resolved, orchestrators, cache }, locked);
+        }
+      } catch (error) {
+        onError(error);
+        // Give the instance back so it is retried now rather than after the lease.
+        await storage.releaseInstance(hub, locked.instance.instanceId, locked.lockToken).catch(onError);
+      } finally {
+        leases.drop(locked.lockToken);
+      }
+    },
+  });
+
+  const inFlightActivities = new Map<string, ActivityWorkItem>();
+  const activityLoop = new WorkLoop<ActivityWorkItem>({
+    concurrency: resolved.maxConcurrentActivities,
+    clock: resolved.clock,
+    onError,
+    lock: (max) => storage.lockActivities(hub, { max, leaseMs: resolved.leaseMs }),
+    handle: async (item) => {
+      leases.holdActivity(item.lockToken, item.id);
+      inFlightActivities.set(item.lockToken, item);
+      try {
+        await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item);
+      } finally {
+        inFlightActivities.delete(item.lockToken);
+        leases.drop(item.lockToken);
+      }
+    },
+  });
+
+  const routeNotice = (notice: StorageNotice) => {
+    if (notice.type === 'orchestration-work') orchestrationLoop.notify();
+    else if (notice.type === 'activity-work') activityLoop.notify();
+  };
+
+  const client = new OrchestrationClient({
+    storage,
+    taskHub: hub,
+    clock: resolved.clock,
+    maxPayloadBytes: resolved.maxPayloadBytes,
+    ready,
+    hasOrchestrator: (name) => orchestrators.has(name),
+    hasEntity: (name) => entities.has(name),
+    onNotice: (listener) => {
+      notices.on('notice', listener);
+      return () => notices.off('notice', listener);
+    },
+  });
+
+  let running = false;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    client,
+    taskHub: hub,
+    get isRunning() {
+      return running;
+    },
+    clearReplayCache: () => cache.clear(),
+    async start() {
+      if (running) return;
+      await stopping;
+      await ready();
+      running = true;
+      abort = new AbortController();
+      notices.on('notice', routeNotice);
+      leases.start(() => {});
+      orchestrationLoop.start();
+      activityLoop.start();
+    },
+    stop() {
+      if (!running) return stopping ?? Promise.resolve();
+      running = false;
+      stopping = (async () => {
+        notices.off('notice', routeNotice);
+        abort.abort(new Error('runtime stopping'));
+        const drained = Promise.all([orchestrationLoop.stop(), activityLoop.stop()]);
+        let timer: unknown;
+        const timedOut = new Promise<'timeout'>((resolve) => {
+          timer = resolved.clock.setTimeout(() => resolve('timeout'), resolved.stopTimeoutMs);
+        });
+        const result = await Promise.race([drained, timedOut]);
+        resolved.clock.clearTimeout(timer);
+        if (result === 'timeout') {
+          // Activities that ignore the abort signal: hand their items back so another runtime runs them now.
+          await Promise.all([...inFlightActivities.values()].map((item) => storage.abandonActivity(hub, item.id, item.lockToken).catch(onError)));
+        }
+        leases.stop();
+        cache.clear();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function resolveOptions(options: RuntimeOptions): ResolvedOptions {
+  const positive = (value: number | undefined, fallback: number, name: string, allowZero = false) => {
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) throw new InvalidArgumentError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`);
+    return value;
+  };
+  const taskHub = options.taskHub ?? 'default';
+  if (typeof taskHub !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(taskHub)) {
+    throw new InvalidArgumentError(`taskHub '${String(taskHub)}' must be 1-64 characters of letters, digits, '.', '_' or '-'`);
+  }
+  return {
+    taskHub,
+    leaseMs: positive(options.leaseMs, 30_000, 'leaseMs'),
+    maxDeliveries: positive(options.maxDeliveries, 5, 'maxDeliveries'),
+    maxPayloadBytes: positive(options.maxPayloadBytes, 4 * 1024 * 1024, 'maxPayloadBytes'),
+    maxHistoryEvents: positive(options.maxHistoryEvents, 50_000, 'maxHistoryEvents'),
+    cacheSize: positive(options.cacheSize, 1000, 'cacheSize', true),
+    maxConcurrentActivities: positive(options.maxConcurrentActivities, 100, 'maxConcurrentActivities'),
+    maxConcurrentOrchestrations: positive(options.maxConcurrentOrchestrations, 100, 'maxConcurrentOrchestrations'),
+    stopTimeoutMs: positive(options.stopTimeoutMs, 30_000, 'stopTimeoutMs', true),
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? ((entry) => console.log(`[${entry.instanceId}] ${entry.level}: ${entry.message}`)),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * One dispatch loop: lock a batch of work, hand each item to a bounded
+ * queue, and sleep when there is nothing, until the store signals new work
+ * or the next item becomes visible. No busy polling.
+ */
+import PQueue from 'p-queue';
+import type { Clock } from '../clock.js';
+import type { LockResult } from '../storage/types.js';
+
+export interface WorkLoopOptions<T> {
+  lock(max: number): Promise<LockResult<T>>;
+  handle(item: T): Promise<void>;
+  concurrency: number;
+  clock: Clock;
+  onError(error: unknown): void;
+}
+
+const ERROR_BACKOFF_MS = [50, 100, 250, 500, 1000, 2000];
+
+export class WorkLoop<T> {
+  readonly #options: WorkLoopOptions<T>;
+  readonly #queue: PQueue;
+  #running = false;
+  /** Set by notify(); tells a loop that finished a lock call to try again at once. */
+  #signalled = false;
+  #wake: (() => void) | undefined;
+  #done: Promise<void> | undefined;
+
+  constructor(options: WorkLoopOptions<T>) {
+    this.#options = options;
+    this.#queue = new PQueue({ concurrency: options.concurrency });
+    this.#queue.on('next', () => this.notify());
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#done = this.#run();
+  }
+
+  /** New work may be visible. */
+  notify(): void {
+    this.#signalled = true;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Stop locking new work; resolves once every handed-out item has finished. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.notify();
+    await this.#done;
+    await this.#queue.onIdle();
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (this.#running) {
+      const capacity = this.#options.concurrency - this.#queue.pending - this.#queue.size;
+      if (capacity <= 0) {
+        await this.#sleep(undefined);
+        continue;
+      }
+      this.#signalled = false;
+      let result: LockResult<T>;
+      try {
+        result = await this.#options.lock(capacity);
+        failures = 0;
+      } catch (error) {
+        this.#options.onError(error);
+        await this.#sleep(ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)]);
+        continue;
+      }
+      for (const item of result.items) {
+        void this.#queue.add(() => this.#options.handle(item)).catch((error: unknown) => this.#options.onError(error));
+      }
+      if (result.items.length === 0 && !this.#signalled) await this.#sleep(result.nextVisibleInMs);
+    }
+  }
+
+  #sleep(ms: number | undefined): Promise<void> {
+    if (this.#signalled || !this.#running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const { clock } = this.#options;
+      const timer = ms === undefined ? undefined : clock.setTimeout(() => this.notify(), Math.max(1, ms));
+      this.#wake = () => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
