@@ -22,7 +22,7 @@ export type ActivityFunction<I = any, O = unknown> = (input: I, ctx: ActivityCon
  * An orchestrator is a generator function over a context. It yields tasks
  * and is resumed with their results.
  */
-export type OrchestratorFunction<I = any, O = unknown> = (ctx: OrchestrationContext<I>) => Generator<Task<unknown> | unknown, O, any> | O;
+export type OrchestratorFunction<I = any, O = unknown> = (ctx: OrchestrationContext<I>) => Generator<unknown, O, any>;
 
 declare const typeTag: unique symbol;
 

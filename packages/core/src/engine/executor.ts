@@ -50,8 +50,6 @@ export class OrchestrationExecutor implements ContextHost {
   outcome: ExecutionOutcome = { status: 'running' };
   customStatus: Payload;
   customStatusChanged = false;
-  /** Actions created and not yet recorded in history, in sequence order. */
-  readonly newActions: Action[] = [];
   readonly logs: LogEntry[] = [];
   /** Number of history events this executor has consumed. */
   eventCount = 0;
@@ -65,6 +63,8 @@ export class OrchestrationExecutor implements ContextHost {
   #nextId = 0;
   /** Created actions awaiting their scheduling event (replay) or commit (new). */
   #unconfirmed = new Map<number, Action>();
+  /** Actions in creation order since the last takeNewActions(). */
+  #created: Action[] = [];
   #tasks = new Map<number, LeafTask>();
   #entityTasks = new Map<string, LeafTask>();
   #eventWaiters = new Map<string, LeafTask[]>();
@@ -119,9 +119,14 @@ export class OrchestrationExecutor implements ContextHost {
 
   /** Hand over the actions to record; they become confirmed. */
   takeNewActions(): Action[] {
-    const actions = this.newActions.splice(0);
-    for (const action of actions) this.#unconfirmed.delete(action.id);
+    // Actions confirmed by recorded history during replay are not new.
+    const actions = this.#created.splice(0).filter((a) => this.#unconfirmed.delete(a.id));
     return actions;
+  }
+
+  /** Actions created and not yet recorded in history, in sequence order. */
+  get newActions(): readonly Action[] {
+    return this.#created.filter((a) => this.#unconfirmed.has(a.id));
   }
 
   takeLogs(): LogEntry[] {
@@ -197,8 +202,6 @@ export class OrchestrationExecutor implements ContextHost {
       );
     }
     this.#unconfirmed.delete(id);
-    const index = this.newActions.indexOf(action);
-    if (index >= 0) this.newActions.splice(index, 1);
   }
 
   #start(): void {
@@ -271,7 +274,7 @@ export class OrchestrationExecutor implements ContextHost {
   #nextAction<A extends Action>(build: (id: number) => A): A {
     const action = build(this.#nextId++);
     this.#unconfirmed.set(action.id, action);
-    this.newActions.push(action);
+    this.#created.push(action);
     return action;
   }
 

@@ -28,6 +28,11 @@ export interface Runtime {
   /** Drop every cached orchestrator generator; the next step of each instance replays from storage. */
   clearReplayCache(): void;
   readonly isRunning: boolean;
+  /**
+   * True when both work loops sleep with nothing in flight: every instance
+   * waits on a timer, an event or nothing. The test kit skips time then.
+   */
+  isIdle(): boolean;
 }
 
 export function createRuntime(options: RuntimeOptions): Runtime {
@@ -122,6 +127,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return running;
     },
     clearReplayCache: () => cache.clear(),
+    isIdle: () => orchestrationLoop.isIdle && activityLoop.isIdle,
     async start() {
       if (running) return;
       await stopping;

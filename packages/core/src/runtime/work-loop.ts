@@ -38,6 +38,11 @@ export class WorkLoop<T> {
     this.#done = this.#run();
   }
 
+  /** True while the loop sleeps with nothing in flight (the test kit skips time then). */
+  get isIdle(): boolean {
+    return !this.#running || (this.#wake !== undefined && this.#queue.pending === 0 && this.#queue.size === 0);
+  }
+
   /** New work may be visible. */
   notify(): void {
     this.#signalled = true;
