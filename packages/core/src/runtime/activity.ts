@@ -31,6 +31,11 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem): P
     const payload = serialize(result, `result of activity '${item.name}'`, options.maxPayloadBytes);
     event = { EventType: 'TaskCompleted', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...(payload !== undefined && { Result: payload }) };
   } catch (error) {
+    if (deps.signal.aborted) {
+      // Stopped mid-run: not the activity's failure. Hand the item back for another worker.
+      await deps.storage.abandonActivity(options.taskHub, item.id, item.lockToken);
+      return;
+    }
     const failure = toFailureDetails(error);
     event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, Reason: failure.message, Details: serialize(failure, 'failure details') };
   }

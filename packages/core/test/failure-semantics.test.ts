@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { createRuntime, HistoryTooLongError, PayloadTooLargeError } from '@reprise/core';
+import type { OrchestrationContext } from '@reprise/core';
+import { memoryStorage } from '@reprise/memory';
+import { eventually, sleep, startRuntime } from './helpers.js';
+
+describe('failure semantics', () => {
+  it('renews leases while a long activity runs, so no other worker takes it over', async () => {
+    const storage = memoryStorage();
+    let runs = 0;
+    const options = {
+      storage,
+      leaseMs: 100,
+      activities: {
+        Long: async () => {
+          runs++;
+          await sleep(500);
+          return 'done';
+        },
+      },
+      orchestrators: {
+        Once: function* (ctx: OrchestrationContext) {
+          return yield ctx.callActivity('Long');
+        },
+      },
+    };
+    const a = await startRuntime(options);
+    const id = await a.client.startNew('Once');
+    await eventually(async () => runs === 1);
+    const b = await startRuntime(options); // a second worker, waiting for any expired lease
+    const status = await b.client.waitForCompletion(id, { timeoutMs: 5000 });
+    expect(status.output).toBe('done');
+    expect(runs).toBe(1);
+  });
+
+  it('stop() hands running work back so another runtime resumes it at once, not after the lease', async () => {
+    const storage = memoryStorage();
+    const runsBy: string[] = [];
+    const make = (name: string) => ({
+      storage,
+      leaseMs: 60_000,
+      activities: {
+        Work: (_: unknown, actx: { signal: AbortSignal }) =>
+          new Promise<string>((resolve, reject) => {
+            runsBy.push(name);
+            if (name === 'b') return resolve(`done by ${name}`);
+            actx.signal.addEventListener('abort', () => reject(new Error('aborted')));
+          }),
+      },
+      orchestrators: {
+        Job: function* (ctx: OrchestrationContext) {
+          return yield ctx.callActivity('Work');
+        },
+      },
+    });
+    const a = await startRuntime(make('a'));
+    const id = await a.client.startNew('Job');
+    await eventually(async () => runsBy.length === 1);
+    await a.stop();
+    const b = await startRuntime(make('b'));
+    const status = await b.client.waitForCompletion(id, { timeoutMs: 3000 });
+    expect(status.output).toBe('done by b');
+    expect(runsBy).toEqual(['a', 'b']);
+  });
+
+  it('fails poison activity work with a catchable MaxDeliveriesExceededError after maxDeliveries', async () => {
+    const storage = memoryStorage();
+    const runtime = createRuntime({
+      storage,
+      maxDeliveries: 2,
+      leaseMs: 30,
+      logger: () => {},
+      activities: { Crashy: () => 'never reached' },
+      orchestrators: {
+        Poison: function* (ctx) {
+          try {
+            yield ctx.callActivity('Crashy');
+          } catch (error) {
+            return (error as Error).name;
+          }
+        },
+      },
+    });
+    // Schedule the activity, then play a worker that keeps dying: it locks the item and never completes it.
+    await runtime.start();
+    const id = await runtime.client.startNew('Poison');
+    await runtime.stop();
+    await eventually(async () => (await storage.getInstance('default', id))?.historyLength === 2);
+    for (let i = 0; i < 3; i++) {
+      await eventually(async () => (await storage.lockActivities('default', { max: 1, leaseMs: 30 })).items.length === 1);
+    }
+    await runtime.start();
+    const status = await runtime.client.waitForCompletion(id, { timeoutMs: 5000 });
+    await runtime.stop();
+    expect(status.output).toBe('MaxDeliveriesExceededError');
+  });
+
+  it('fails an instance whose episodes keep dying after maxDeliveries', async () => {
+    const storage = memoryStorage();
+    const runtime = createRuntime({ storage, maxDeliveries: 2, logger: () => {}, orchestrators: { Never: function* () { return 1; } } });
+    const id = await runtime.client.startNew('Never');
+    for (let i = 0; i < 2; i++) {
+      const { items } = await storage.lockInstances('default', { max: 1, leaseMs: 1 });
+      expect(items).toHaveLength(1);
+      await sleep(5);
+    }
+    await runtime.start();
+    const status = await runtime.client.waitForCompletion(id, { timeoutMs: 5000 });
+    await runtime.stop();
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(status.output).toMatchObject({ name: 'MaxDeliveriesExceededError' });
+  });
+
+  it('rejects payloads over maxPayloadBytes with a typed error before storing', async () => {
+    const runtime = await startRuntime({
+      maxPayloadBytes: 1000,
+      activities: { Big: () => 'x'.repeat(2000) },
+      orchestrators: {
+        Echo: function* (ctx) {
+          return ctx.getInput();
+        },
+        BigResult: function* (ctx) {
+          try {
+            yield ctx.callActivity('Big');
+          } catch (error) {
+            return (error as Error).name;
+          }
+        },
+        BigOutput: function* () {
+          return 'y'.repeat(2000);
+        },
+      },
+    });
+    await expect(runtime.client.startNew('Echo', { input: 'z'.repeat(2000), instanceId: 'too-big' })).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect(await runtime.client.getStatus('too-big')).toBeUndefined();
+    await expect(runtime.client.startNew('Echo', { input: 'ok' })).resolves.toBeTypeOf('string');
+    const a = await runtime.client.startNew('BigResult');
+    expect((await runtime.client.waitForCompletion(a, { timeoutMs: 5000 })).output).toBe('PayloadTooLargeError');
+    const b = await runtime.client.startNew('BigOutput');
+    expect((await runtime.client.waitForCompletion(b, { timeoutMs: 5000 })).output).toMatchObject({ name: 'PayloadTooLargeError' });
+  });
+
+  it('fails an instance that would exceed maxHistoryEvents, storing nothing beyond the limit', async () => {
+    const runtime = await startRuntime({
+      maxHistoryEvents: 50,
+      activities: { Inc: (x: number) => x + 1 },
+      orchestrators: {
+        Endless: function* (ctx) {
+          let x = 0;
+          for (;;) x = yield ctx.callActivity('Inc', x);
+        },
+      },
+    });
+    const id = await runtime.client.startNew('Endless');
+    const status = await runtime.client.waitForCompletion(id, { timeoutMs: 5000 });
+    expect(status.output).toMatchObject({ name: HistoryTooLongError.name });
+    const history = (await runtime.client.getStatus(id, { showHistory: true }))!.history!;
+    expect(history.length).toBeLessThanOrEqual(50);
+  });
+
+  it('two runtimes racing on one store never commit a step twice', async () => {
+    const storage = memoryStorage();
+    const executions = new Map<string, number>();
+    const options = {
+      storage,
+      activities: {
+        Step: async (key: string) => {
+          executions.set(key, (executions.get(key) ?? 0) + 1);
+          await sleep(Math.random() * 3);
+          return key;
+        },
+      },
+      orchestrators: {
+        Five: function* (ctx: OrchestrationContext) {
+          const out: string[] = [];
+          for (let i = 0; i < 5; i++) out.push(yield ctx.callActivity('Step', `${ctx.instanceId}/${i}`));
+          return out;
+        },
+      },
+    };
+    const a = await startRuntime(options);
+    await startRuntime(options);
+    await startRuntime(options);
+    const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => a.client.startNew('Five', { instanceId: `race-${i}` })));
+    for (const id of ids) {
+      const status = await a.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      expect(status.output).toEqual([0, 1, 2, 3, 4].map((i) => `${id}/${i}`));
+      const types = (await a.client.getStatus(id, { showHistory: true }))!.history!.map((e) => e.EventType);
+      expect(types).toEqual(['ExecutionStarted', ...Array(5).fill(['TaskScheduled', 'TaskCompleted']).flat(), 'ExecutionCompleted']);
+    }
+    expect([...executions.values()].every((n) => n === 1)).toBe(true);
+    expect(executions.size).toBe(200);
+  });
+});
