@@ -4,9 +4,13 @@ import type { Options } from 'tsup';
 // works on every Node 20 minor, not only those with require(esm).
 const esmOnly = ['nanoid', 'p-queue', 'superjson', 'eventemitter3'];
 
-export function libraryConfig(): Options[] {
+/**
+ * `entry` as tsup takes it; an object names the outputs
+ * (`{ index: 'src/index.ts', conformance: 'src/conformance/index.ts' }` gives dist/index.js and dist/conformance.js).
+ */
+export function libraryConfig(entry: Options['entry'] = ['src/index.ts']): Options[] {
   const common: Options = {
-    entry: ['src/index.ts'],
+    entry,
     target: 'node20',
     sourcemap: true,
     dts: true,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRuntime, HistoryTooLongError, PayloadTooLargeError } from '@reprise/core';
-import type { OrchestrationContext } from '@reprise/core';
+import type { OrchestrationContext, OrchestratorFunction } from '@reprise/core';
 import { memoryStorage } from '@reprise/memory';
 import { eventually, sleep, startRuntime } from './helpers.js';
 
@@ -22,7 +22,7 @@ describe('failure semantics', () => {
         Once: function* (ctx: OrchestrationContext) {
           return yield ctx.callActivity('Long');
         },
-      },
+      } satisfies Record<string, OrchestratorFunction>,
     };
     const a = await startRuntime(options);
     const id = await a.client.startNew('Once');
@@ -51,7 +51,7 @@ describe('failure semantics', () => {
         Job: function* (ctx: OrchestrationContext) {
           return yield ctx.callActivity('Work');
         },
-      },
+      } satisfies Record<string, OrchestratorFunction>,
     });
     const a = await startRuntime(make('a'));
     const id = await a.client.startNew('Job');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InstanceCompletedError, InstanceNotFoundError, InvalidStateError } from '@reprise/core';
-import type { OrchestrationContext } from '@reprise/core';
+import type { OrchestrationContext, OrchestratorFunction } from '@reprise/core';
 import { cacheModes, eventually, sleep, startRuntime } from './helpers.js';
 
 describe.each(cacheModes)('managing instances ($label)', ({ cacheSize }) => {
@@ -9,7 +9,7 @@ describe.each(cacheModes)('managing instances ($label)', ({ cacheSize }) => {
       const value = yield ctx.waitForExternalEvent('Go');
       return value;
     },
-  };
+  } satisfies Record<string, OrchestratorFunction>;
 
   it('terminates a running instance: output is the reason, history ends with ExecutionTerminated', async () => {
     const runtime = await startRuntime({ cacheSize, orchestrators: waitForever });

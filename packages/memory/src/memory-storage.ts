@@ -79,6 +79,9 @@ class Hub {
 }
 
 const copyRecord = (r: InstanceRecord): InstanceRecord => (r.tags ? { ...r, tags: { ...r.tags } } : { ...r });
+// Events may nest (ParentInstance, LockSet), so they are deep-copied in and out.
+const copyEvent = (e: HistoryEvent): HistoryEvent => structuredClone(e);
+const copyLog = (l: LogEntry): LogEntry => ({ ...l });
 
 export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   const clock = options.clock ?? systemClock;
@@ -103,7 +106,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const visibleAt = m.visibleAt ?? now;
       let box = hub.inbox.get(m.instanceId);
       if (!box) hub.inbox.set(m.instanceId, (box = []));
-      box.push({ id: String(++hub.seq), seq: hub.seq, instanceId: m.instanceId, event: m.event, visibleAt });
+      box.push({ id: String(++hub.seq), seq: hub.seq, instanceId: m.instanceId, event: copyEvent(m.event), visibleAt });
       if (visibleAt <= now) work = true;
     }
     return { work };
@@ -155,11 +158,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     },
 
     async getHistory(hubName, instanceId) {
-      return [...(hubOf(hubName).history.get(instanceId) ?? [])];
+      return (hubOf(hubName).history.get(instanceId) ?? []).map(copyEvent);
     },
 
     async getLogs(hubName, instanceId) {
-      return [...(hubOf(hubName).logs.get(instanceId) ?? [])];
+      return (hubOf(hubName).logs.get(instanceId) ?? []).map(copyLog);
     },
 
     async queryInstances(hubName, query: InstanceQuery): Promise<InstancePage> {
@@ -208,7 +211,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
           instance: copyRecord(record),
           lockToken: token,
           deliveries,
-          messages: visible.map(({ id, instanceId: target, event }) => ({ id, instanceId: target, event })),
+          messages: visible.map(({ id, instanceId: target, event }) => ({ id, instanceId: target, event: copyEvent(event) })),
         });
       }
       return items.length > 0 || nextVisible === Infinity ? { items } : { items, nextVisibleInMs: Math.max(0, nextVisible - now) };
@@ -221,7 +224,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       if (!leaseHeld(hub.leases.get(instanceId), commit.lockToken, now) || !hub.instances.has(instanceId)) {
         throw new LeaseLostError(`the lease on instance '${instanceId}' is no longer held; the commit was refused`);
       }
-      const history = 'replace' in commit.history ? [...commit.history.replace] : [...(hub.history.get(instanceId) ?? []), ...commit.history.append];
+      const history =
+        'replace' in commit.history
+          ? commit.history.replace.map(copyEvent)
+          : [...(hub.history.get(instanceId) ?? []), ...commit.history.append.map(copyEvent)];
       hub.history.set(instanceId, history);
       hub.instances.set(instanceId, copyRecord(commit.instance));
       if (commit.consumedMessageIds.length > 0) {
@@ -229,7 +235,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         const box = hub.inbox.get(instanceId);
         if (box) hub.inbox.set(instanceId, box.filter((m) => !consumed.has(m.id)));
       }
-      if (commit.logs.length > 0) hub.logs.set(instanceId, [...(hub.logs.get(instanceId) ?? []), ...commit.logs]);
+      if (commit.logs.length > 0) hub.logs.set(instanceId, [...(hub.logs.get(instanceId) ?? []), ...commit.logs.map(copyLog)]);
       const { work } = enqueue(hub, commit.messages, now);
       enqueueActivities(hub, commit.activities);
       hub.leases.delete(instanceId);

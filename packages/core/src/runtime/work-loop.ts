@@ -64,6 +64,8 @@ export class WorkLoop<T> {
     while (this.#running) {
       const capacity = this.#options.concurrency - this.#queue.pending - this.#queue.size;
       if (capacity <= 0) {
+        // Full: wait for a slot ('next'), whatever work notices came meanwhile; we lock as soon as one frees.
+        this.#signalled = false;
         await this.#sleep(undefined);
         continue;
       }

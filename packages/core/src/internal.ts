@@ -1,0 +1,14 @@
+/**
+ * internal: for sibling packages, no stability promise.
+ *
+ * Engine pieces that `@reprise/testing` drives directly (the pure replay
+ * engine, action <-> history helpers, history rendering). Not part of the
+ * public API: names and shapes here change without notice.
+ */
+export { OrchestrationExecutor } from './engine/executor.js';
+export type { ExecutionOutcome, ExecutorOptions } from './engine/executor.js';
+export { scheduledEvent, describeAction, describeScheduledEvent, sameAction } from './engine/actions.js';
+export type { Action, ActionKind } from './engine/actions.js';
+export { renderHistory } from './client/render.js';
+export { toRegistryMap } from './definitions.js';
+export { toFailureDetails } from './errors.js';

@@ -1,0 +1,4 @@
+import { describeStorageConformance } from '@reprise/testing/conformance';
+import { memoryStorage } from '@reprise/memory';
+
+describeStorageConformance('memory', { create: () => memoryStorage() });

@@ -1,0 +1,78 @@
+/**
+ * The storage conformance suite: the Storage contract of `@reprise/core` as
+ * executable tests. Every adapter runs it with one call and has no contract
+ * tests of its own:
+ *
+ * ```ts
+ * import { describeStorageConformance } from '@reprise/testing/conformance';
+ * import { memoryStorage } from '@reprise/memory';
+ *
+ * describeStorageConformance('memory', { create: () => memoryStorage() });
+ * ```
+ *
+ * One storage is created and opened for the whole suite (each test works in
+ * its own random task hub, so nothing needs cleaning between tests), closed
+ * and handed to `destroy` at the end. Lease expiry is tested with real waits
+ * of well under a second, with wide margins for loaded machines and networked
+ * stores; the suite takes a few seconds.
+ *
+ * This entry point imports vitest; the main `@reprise/testing` entry does not.
+ */
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { Storage } from '@reprise/core';
+import { describeActivities } from './activities.js';
+import { describeCommits } from './commits.js';
+import { createContext } from './context.js';
+import type { ConformanceOptions } from './context.js';
+import { describeEntities } from './entities.js';
+import { describeHubs } from './hubs.js';
+import { describeInstances } from './instances.js';
+import { describeLeases } from './leases.js';
+import { describeLifecycle } from './lifecycle.js';
+import { describeMessages } from './messages.js';
+import { describeNotices } from './notices.js';
+import { describePayloads } from './payloads.js';
+import { describePurge } from './purge.js';
+import { describeQueries } from './queries.js';
+
+export type { ConformanceOptions } from './context.js';
+
+export function describeStorageConformance(
+  name: string,
+  options: { create: () => Storage | Promise<Storage>; destroy?: (s: Storage) => Promise<void> | void },
+): void {
+  const opts: ConformanceOptions = options;
+  describe(`storage conformance: ${name}`, () => {
+    const ctx = createContext(opts);
+    let storage: Storage | undefined;
+
+    beforeAll(async () => {
+      storage = await opts.create();
+      await storage.open();
+      ctx.set(storage);
+    });
+
+    afterAll(async () => {
+      ctx.set(undefined);
+      if (!storage) return;
+      try {
+        await storage.close();
+      } finally {
+        await opts.destroy?.(storage);
+      }
+    });
+
+    describeInstances(ctx);
+    describeMessages(ctx);
+    describeLeases(ctx);
+    describeCommits(ctx);
+    describeActivities(ctx);
+    describeQueries(ctx);
+    describePurge(ctx);
+    describeEntities(ctx);
+    describeHubs(ctx);
+    describeNotices(ctx);
+    describePayloads(ctx);
+    describeLifecycle(ctx);
+  });
+}
