@@ -107,7 +107,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       let box = hub.inbox.get(m.instanceId);
       if (!box) hub.inbox.set(m.instanceId, (box = []));
       box.push({ id: String(++hub.seq), seq: hub.seq, instanceId: m.instanceId, event: copyEvent(m.event), visibleAt });
-      if (visibleAt <= now) work = true;
+      // Delayed messages notify too: a sleeping worker must learn the new earliest due time.
+      work = true;
     }
     return { work };
   }

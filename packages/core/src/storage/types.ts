@@ -170,7 +170,11 @@ export type CreateInstanceResult =
   | { created: true }
   | { created: false; existing: InstanceRecord };
 
-/** What a store tells the runtime, so workers never busy-poll. */
+/**
+ * What a store tells the runtime, so workers never busy-poll.
+ * 'orchestration-work' follows every enqueued message, delayed ones included
+ * (a sleeping worker re-locks and learns the new earliest due time).
+ */
 export type StorageNotice =
   | { type: 'orchestration-work' }
   | { type: 'activity-work' }

@@ -25,6 +25,17 @@ export function describeNotices(ctx: ConformanceContext): void {
       off();
     });
 
+    it("sends 'orchestration-work' after a delayed message is enqueued, so a sleeping worker learns the new due time", async () => {
+      const s = ctx.storage;
+      const hub = ctx.hub();
+      await startAndRun(s, hub, 'i1');
+      const { notices, off } = collectNotices(s, hub);
+      const send = () => s.sendMessages(hub, [{ ...message('i1', ev.raised('later')), visibleAt: Date.now() + 60_000 }]);
+      await send();
+      await eventually(() => notices.some((n) => n.type === 'orchestration-work'), { retrigger: send, what: "'orchestration-work' for a delayed message" });
+      off();
+    });
+
     it("sends 'orchestration-work' after completeActivity delivers a result", async () => {
       const s = ctx.storage;
       const hub = ctx.hub();
