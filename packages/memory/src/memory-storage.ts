@@ -6,6 +6,7 @@
  * can never mutate stored state by accident.
  */
 import EventEmitter from 'eventemitter3';
+import { DueHeap } from './due-heap.js';
 import { nanoid } from 'nanoid';
 import {
   LeaseLostError,
@@ -75,12 +76,24 @@ class Hub {
   /** Activity ids ready to hand out, in enqueue order. */
   readonly activityQueue: string[] = [];
   readonly events = new EventEmitter<{ notice: [StorageNotice] }>();
+  /** Instances that may have visible messages and no live lease (checked again at lock time). */
+  readonly ready = new Set<string>();
+  /** Delayed messages by due time, so a lock call never scans every inbox. */
+  readonly delayed = new DueHeap();
   seq = 0;
 }
 
 const copyRecord = (r: InstanceRecord): InstanceRecord => (r.tags ? { ...r, tags: { ...r.tags } } : { ...r });
 // Events may nest (ParentInstance, LockSet), so they are deep-copied in and out.
-const copyEvent = (e: HistoryEvent): HistoryEvent => structuredClone(e);
+/** Events are plain JSON data; a plain copy is all isolation needs (and far cheaper than structuredClone). */
+const copyPlain = <T>(value: T): T => {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyPlain) as T;
+  const out: Record<string, unknown> = {};
+  for (const key in value) out[key] = copyPlain((value as Record<string, unknown>)[key]);
+  return out as T;
+};
+const copyEvent = (e: HistoryEvent): HistoryEvent => copyPlain(e);
 const copyLog = (l: LogEntry): LogEntry => ({ ...l });
 
 export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
@@ -107,6 +120,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       let box = hub.inbox.get(m.instanceId);
       if (!box) hub.inbox.set(m.instanceId, (box = []));
       box.push({ id: String(++hub.seq), seq: hub.seq, instanceId: m.instanceId, event: copyEvent(m.event), visibleAt });
+      if (visibleAt <= now) hub.ready.add(m.instanceId);
+      else hub.delayed.push(visibleAt, m.instanceId);
       // Delayed messages notify too: a sleeping worker must learn the new earliest due time.
       work = true;
     }
@@ -185,25 +200,18 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const hub = hubOf(hubName);
       const now = clock.now();
       const items: LockedInstance[] = [];
-      let nextVisible = Infinity;
-      for (const [instanceId, box] of hub.inbox) {
+      for (const id of hub.delayed.popDue(now)) hub.ready.add(id);
+      // A holder that died: its instance comes back once the lease expires.
+      for (const [id, lease] of hub.leases) if (lease.expiresAt <= now) hub.ready.add(id);
+      for (const instanceId of hub.ready) {
         if (items.length >= max) break;
-        if (box.length === 0) {
-          hub.inbox.delete(instanceId);
-          continue;
-        }
+        hub.ready.delete(instanceId);
         const lease = hub.leases.get(instanceId);
-        if (lease && lease.expiresAt > now) {
-          nextVisible = Math.min(nextVisible, lease.expiresAt);
-          continue;
-        }
-        const visible = box.filter((m) => m.visibleAt <= now);
-        if (visible.length === 0) {
-          for (const m of box) nextVisible = Math.min(nextVisible, m.visibleAt);
-          continue;
-        }
+        if (lease && lease.expiresAt > now) continue; // commit or release puts it back
+        const box = hub.inbox.get(instanceId);
+        const visible = box?.filter((m) => m.visibleAt <= now) ?? [];
         const record = hub.instances.get(instanceId);
-        if (!record) continue;
+        if (visible.length === 0 || !record) continue;
         const token = nanoid();
         hub.leases.set(instanceId, { token, expiresAt: now + leaseMs });
         const deliveries = (hub.deliveries.get(instanceId) ?? 0) + 1;
@@ -215,6 +223,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
           messages: visible.map(({ id, instanceId: target, event }) => ({ id, instanceId: target, event: copyEvent(event) })),
         });
       }
+      let nextVisible = hub.delayed.peekLive((id) => hub.inbox.has(id)) ?? Infinity;
+      if (items.length === 0) {
+        for (const [id, lease] of hub.leases) if (hub.inbox.get(id)?.length) nextVisible = Math.min(nextVisible, lease.expiresAt);
+      }
       return items.length > 0 || nextVisible === Infinity ? { items } : { items, nextVisibleInMs: Math.max(0, nextVisible - now) };
     },
 
@@ -225,16 +237,20 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       if (!leaseHeld(hub.leases.get(instanceId), commit.lockToken, now) || !hub.instances.has(instanceId)) {
         throw new LeaseLostError(`the lease on instance '${instanceId}' is no longer held; the commit was refused`);
       }
-      const history =
-        'replace' in commit.history
-          ? commit.history.replace.map(copyEvent)
-          : [...(hub.history.get(instanceId) ?? []), ...commit.history.append.map(copyEvent)];
-      hub.history.set(instanceId, history);
+      if ('replace' in commit.history) {
+        hub.history.set(instanceId, commit.history.replace.map(copyEvent));
+      } else {
+        let history = hub.history.get(instanceId);
+        if (!history) hub.history.set(instanceId, (history = []));
+        for (const event of commit.history.append) history.push(copyEvent(event));
+      }
       hub.instances.set(instanceId, copyRecord(commit.instance));
       if (commit.consumedMessageIds.length > 0) {
         const consumed = new Set(commit.consumedMessageIds);
         const box = hub.inbox.get(instanceId);
-        if (box) hub.inbox.set(instanceId, box.filter((m) => !consumed.has(m.id)));
+        const rest = box?.filter((m) => !consumed.has(m.id)) ?? [];
+        if (rest.length > 0) hub.inbox.set(instanceId, rest);
+        else hub.inbox.delete(instanceId);
       }
       if (commit.logs.length > 0) hub.logs.set(instanceId, [...(hub.logs.get(instanceId) ?? []), ...commit.logs.map(copyLog)]);
       const { work } = enqueue(hub, commit.messages, now);
@@ -243,6 +259,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       hub.deliveries.delete(instanceId);
       emit(hub, { type: 'instance-updated', instanceId, status: commit.instance.status });
       const remaining = hub.inbox.get(instanceId)?.some((m) => m.visibleAt <= now) ?? false;
+      if (remaining) hub.ready.add(instanceId);
       if (work || remaining) emit(hub, { type: 'orchestration-work' });
       if (commit.activities.length > 0) emit(hub, { type: 'activity-work' });
     },
@@ -251,6 +268,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const hub = hubOf(hubName);
       if (hub.leases.get(instanceId)?.token !== lockToken) return;
       hub.leases.delete(instanceId);
+      hub.ready.add(instanceId);
       emit(hub, { type: 'orchestration-work' });
     },
 

@@ -17,7 +17,8 @@ import {
 import type { HistoryEvent } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
-import type { InstanceRecord, Storage, StorageNotice } from '../storage/types.js';
+import type { InstanceRecord, Storage } from '../storage/types.js';
+import type { RuntimeStatus } from '../status.js';
 import type { GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
 import type { OrchestratorHandle } from '../definitions.js';
 import { entityInstanceId, isEntityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
@@ -37,8 +38,8 @@ export interface ClientDeps {
   ready(): Promise<void>;
   hasOrchestrator(name: string): boolean;
   hasEntity(name: string): boolean;
-  /** Registers a listener for store notices; returns its remover. */
-  onNotice(listener: (notice: StorageNotice) => void): () => void;
+  /** Registers a listener for one instance's status changes; returns its remover. */
+  onInstanceUpdated(instanceId: string, listener: (status: RuntimeStatus) => void): () => void;
 }
 
 export interface EntityStateResponse<S = unknown> {
@@ -148,8 +149,8 @@ export class OrchestrationClient {
           checking = false;
         }
       };
-      const remove = this.#deps.onNotice((notice) => {
-        if (notice.type === 'instance-updated' && notice.instanceId === instanceId && isTerminal(notice.status)) void check();
+      const remove = this.#deps.onInstanceUpdated(instanceId, (status) => {
+        if (isTerminal(status)) void check();
       });
       const timer =
         timeoutMs === undefined

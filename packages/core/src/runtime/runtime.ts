@@ -2,12 +2,12 @@
  * The runtime: two work loops (orchestration episodes, activities), a lease
  * keeper, the replay cache and the client, over one Storage and task hub.
  */
-import EventEmitter from 'eventemitter3';
 import { systemClock } from '../clock.js';
 import { toRegistryMap } from '../definitions.js';
 import type { ActivityFunction, OrchestratorFunction } from '../definitions.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ActivityWorkItem, LockedInstance, StorageNotice } from '../storage/types.js';
+import type { RuntimeStatus } from '../status.js';
 import { OrchestrationClient } from '../client/client.js';
 import type { EntityRegistration } from '../entities/entity-context.js';
 import { runEntityEpisode } from '../entities/entity-episode.js';
@@ -44,14 +44,24 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const activities = toRegistryMap<ActivityFunction>(options.activities);
   const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
   const cache = new ReplayCache(resolved.cacheSize);
-  const notices = new EventEmitter<{ notice: [StorageNotice] }>();
+  // One store subscription; instance notices go straight to that instance's waiters.
+  const instanceListeners = new Map<string, Set<(status: RuntimeStatus) => void>>();
+  let routeWork: ((notice: StorageNotice) => void) | undefined;
+  const onStorageNotice = (notice: StorageNotice) => {
+    if (notice.type === 'instance-updated') {
+      const listeners = instanceListeners.get(notice.instanceId);
+      if (listeners) for (const listener of [...listeners]) listener(notice.status);
+    } else {
+      routeWork?.(notice);
+    }
+  };
   const onError = (error: unknown) => console.error('[reprise]', error);
 
   let opened: Promise<void> | undefined;
   let unsubscribe: (() => void) | undefined;
   const ready = () =>
     (opened ??= storage.open().then(() => {
-      unsubscribe = storage.subscribe(hub, (notice) => notices.emit('notice', notice));
+      unsubscribe = storage.subscribe(hub, onStorageNotice);
     }));
 
   let abort = new AbortController();
@@ -111,9 +121,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ready,
     hasOrchestrator: (name) => orchestrators.has(name),
     hasEntity: (name) => entities.has(name),
-    onNotice: (listener) => {
-      notices.on('notice', listener);
-      return () => notices.off('notice', listener);
+    onInstanceUpdated: (instanceId, listener) => {
+      let listeners = instanceListeners.get(instanceId);
+      if (!listeners) instanceListeners.set(instanceId, (listeners = new Set()));
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) instanceListeners.delete(instanceId);
+      };
     },
   });
 
@@ -134,7 +149,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await ready();
       running = true;
       abort = new AbortController();
-      notices.on('notice', routeNotice);
+      routeWork = routeNotice;
       leases.start(() => {});
       orchestrationLoop.start();
       activityLoop.start();
@@ -143,7 +158,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (!running) return stopping ?? Promise.resolve();
       running = false;
       stopping = (async () => {
-        notices.off('notice', routeNotice);
+        routeWork = undefined;
         abort.abort(new Error('runtime stopping'));
         const drained = Promise.all([orchestrationLoop.stop(), activityLoop.stop()]);
         let timer: unknown;
@@ -158,6 +173,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         }
         leases.stop();
         cache.clear();
+        // The client may be used again after stop(): it re-subscribes on its next call.
+        unsubscribe?.();
+        unsubscribe = undefined;
+        opened = undefined;
       })();
       return stopping;
     },
