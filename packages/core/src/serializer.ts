@@ -14,7 +14,9 @@ import type { Payload } from './history.js';
 export function serialize(value: unknown, what: string, maxBytes = Infinity): Payload {
   if (value === undefined) return undefined;
   let text: string;
-  if (inspect(value, what)) {
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null || (typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0))) {
+    text = `{"json":${JSON.stringify(value)}}`;
+  } else if (inspect(value, what)) {
     text = `{"json":${JSON.stringify(value)}}`;
   } else {
     try {

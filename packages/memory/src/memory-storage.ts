@@ -96,6 +96,11 @@ const copyPlain = <T>(value: T): T => {
 const copyEvent = (e: HistoryEvent): HistoryEvent => copyPlain(e);
 const copyLog = (l: LogEntry): LogEntry => ({ ...l });
 
+// Lock tokens only need to be unique within this process: a random prefix and a counter.
+const tokenPrefix = nanoid(8);
+let tokenSeq = 0;
+const newToken = () => `${tokenPrefix}.${++tokenSeq}`;
+
 export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   const clock = options.clock ?? systemClock;
   const hubs = new Map<string, Hub>();
@@ -130,7 +135,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
 
   function enqueueActivities(hub: Hub, activities: NewActivity[]): void {
     for (const a of activities) {
-      const id = `${a.instanceId}#${a.executionId}#${a.taskScheduledId}#${nanoid(6)}`;
+      const id = `a${++hub.seq}`;
       hub.activities.set(id, { item: { ...a, id }, deliveries: 0 });
       hub.activityQueue.push(id);
     }
@@ -212,7 +217,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         const visible = box?.filter((m) => m.visibleAt <= now) ?? [];
         const record = hub.instances.get(instanceId);
         if (visible.length === 0 || !record) continue;
-        const token = nanoid();
+        const token = newToken();
         hub.leases.set(instanceId, { token, expiresAt: now + leaseMs });
         const deliveries = (hub.deliveries.get(instanceId) ?? 0) + 1;
         hub.deliveries.set(instanceId, deliveries);
@@ -278,7 +283,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const items: ActivityWorkItem[] = [];
       const take = (entry: ActivityEntry) => {
         entry.deliveries += 1;
-        entry.lease = { token: nanoid(), expiresAt: now + leaseMs };
+        entry.lease = { token: newToken(), expiresAt: now + leaseMs };
         items.push({ ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries });
       };
       while (items.length < max && hub.activityQueue.length > 0) {

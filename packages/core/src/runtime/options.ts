@@ -36,7 +36,8 @@ export interface RuntimeOptions {
   maxHistoryEvents?: number;
   /**
    * Live orchestrator generators kept in memory so steady-state steps never replay. 0 turns the cache off.
-   * @default 1000
+   * Size it above the number of instances in flight at once; a miss costs one replay.
+   * @default 10000
    */
   cacheSize?: number;
   /** @default 100 */

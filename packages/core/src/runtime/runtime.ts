@@ -199,7 +199,7 @@ function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     maxDeliveries: positive(options.maxDeliveries, 5, 'maxDeliveries'),
     maxPayloadBytes: positive(options.maxPayloadBytes, 4 * 1024 * 1024, 'maxPayloadBytes'),
     maxHistoryEvents: positive(options.maxHistoryEvents, 50_000, 'maxHistoryEvents'),
-    cacheSize: positive(options.cacheSize, 1000, 'cacheSize', true),
+    cacheSize: positive(options.cacheSize, 10_000, 'cacheSize', true),
     maxConcurrentActivities: positive(options.maxConcurrentActivities, 100, 'maxConcurrentActivities'),
     maxConcurrentOrchestrations: positive(options.maxConcurrentOrchestrations, 100, 'maxConcurrentOrchestrations'),
     stopTimeoutMs: positive(options.stopTimeoutMs, 30_000, 'stopTimeoutMs', true),

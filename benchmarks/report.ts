@@ -1,0 +1,54 @@
+/** The results table, printed and written to RESULTS.md. */
+import type { Result } from './harness.js';
+
+const fmt = (value: number | undefined, digits = 1) => (value === undefined ? '' : value.toFixed(digits));
+
+function rows(results: Result[]): string[][] {
+  const adapters = [...new Set(results.map((r) => r.adapter))];
+  const get = (adapter: string, workload: string) => results.find((r) => r.adapter === adapter && r.workload === workload)?.median;
+  return adapters.map((adapter) => {
+    const w1a = get(adapter, 'W1 chain N=100');
+    const w1b = get(adapter, 'W1 chain N=1000');
+    const ratio = w1a && w1b ? w1b.totalMs! / w1a.totalMs! : undefined;
+    const w6 = [1, 2, 4].map((n) => get(adapter, `W6 scale-out ${n} proc`)?.perSecond);
+    return [
+      adapter,
+      fmt(w1b?.usPerStep),
+      fmt(w1b?.totalMs),
+      fmt(ratio, 2),
+      fmt(get(adapter, 'W2 fan-out 1000')?.totalMs),
+      fmt(get(adapter, 'W3 throughput 2000x3')?.perSecond, 0),
+      fmt(get(adapter, 'W4 timers 500x100ms')?.overheadMs),
+      fmt(get(adapter, 'W5 event round trip 200')?.p50Ms, 2),
+      fmt(get(adapter, 'W5 event round trip 200')?.p99Ms, 2),
+      w6.every((v) => v === undefined) ? '' : w6.map((v) => fmt(v, 0) || '–').join(' / '),
+    ];
+  });
+}
+
+const HEADER = ['adapter', 'W1 µs/step (N=1000)', 'W1 ms (N=1000)', 'W1 t1000/t100', 'W2 ms', 'W3 orch/s', 'W4 overhead ms', 'W5 p50 ms', 'W5 p99 ms', 'W6 orch/s (1/2/4 proc)'];
+
+export function renderTable(results: Result[]): string {
+  const table = [HEADER, ...rows(results)];
+  const widths = HEADER.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+  return table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+export function renderMarkdown(report: { date: string; commit: string; machine: Record<string, unknown>; runs: number; durationSeconds: number; results: Result[] }): string {
+  const m = report.machine;
+  return [
+    '# Benchmark results',
+    '',
+    `Measured ${report.date.slice(0, 10)} at commit \`${report.commit}\` on ${String(m.cores)} × ${String(m.cpu)}, ${String(m.memoryGiB)} GiB, Node ${String(m.node)} (${String(m.platform)}).`,
+    `Each figure is the median of ${report.runs} runs after a warm-up; the whole run took ${report.durationSeconds} s. Default durability everywhere (SQLite \`synchronous=NORMAL\` in WAL mode; Redis with AOF \`appendfsync everysec\`).`,
+    '',
+    `| ${HEADER.join(' | ')} |`,
+    `| ${HEADER.map(() => '---').join(' | ')} |`,
+    ...rows(report.results).map((r) => `| ${r.join(' | ')} |`),
+    '',
+    'Workloads: W1 one orchestration of N sequential activities (x → x+1); W2 one orchestration fanning out to 1,000 activities and summing; W3 2,000 orchestrations of 3 sequential activities started at once, completed per second from first start to last completion; W4 500 orchestrations sleeping 100 ms on a durable timer (wall time beyond 100 ms); W5 200 orchestrations waiting for an external event, raiseEvent → observed completion; W6 W3 with 1, 2 and 4 worker processes sharing one store.',
+    '',
+    'Reproduce: `npx --yes pnpm@10 install && npx --yes pnpm@10 bench` (raw numbers in `benchmarks/results/`). Profile the hot path with `npx --yes pnpm@10 bench --only memory --workloads W1 --cpu-prof`.',
+    '',
+  ].join('\n');
+}

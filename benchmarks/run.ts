@@ -1,0 +1,99 @@
+/**
+ * `pnpm bench`: the workloads of BENCHMARKS (W1–W6) on every available
+ * adapter, 3 runs after a warm-up, medians printed and written to
+ * benchmarks/results/<date>.json and benchmarks/RESULTS.md.
+ *
+ * Options: --only memory,sqlite,redis   --workloads W1,W3   --runs 3
+ *          --cpu-prof  (re-runs under `node --cpu-prof`; profiles in benchmarks/profiles/)
+ */
+import { spawnSync, execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { availableAdapters } from './adapters.js';
+import { measure } from './harness.js';
+import type { Result, Workload } from './harness.js';
+import { chain } from './workloads/w1-chain.js';
+import { fanOut } from './workloads/w2-fanout.js';
+import { throughput } from './workloads/w3-throughput.js';
+import { timers } from './workloads/w4-timers.js';
+import { events } from './workloads/w5-events.js';
+import { scaleOut } from './workloads/w6-scale-out.js';
+import { renderMarkdown, renderTable } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+if (args.includes('--cpu-prof') && !process.env.REPRISE_BENCH_PROFILING) {
+  const dir = join(here, 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const rest = args.filter((a) => a !== '--cpu-prof');
+  const child = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--conditions=source', '--import', 'tsx', join(here, 'run.ts'), ...rest], {
+    stdio: 'inherit',
+    env: { ...process.env, REPRISE_BENCH_PROFILING: '1' },
+  });
+  console.log(`CPU profiles (open in Chrome DevTools or speedscope) in ${dir}`);
+  process.exit(child.status ?? 1);
+}
+
+const only = option('only')?.split(',');
+const selected = option('workloads')?.split(',').map((w) => w.toUpperCase());
+const runs = Number(option('runs') ?? 3);
+
+const workloads: Array<{ id: string; workload: Workload }> = [
+  { id: 'W1', workload: chain(100) },
+  { id: 'W1', workload: chain(1000) },
+  { id: 'W2', workload: fanOut },
+  { id: 'W3', workload: throughput },
+  { id: 'W4', workload: timers },
+  { id: 'W5', workload: events },
+];
+
+const adapters = await availableAdapters(only);
+const results: Result[] = [];
+const started = Date.now();
+try {
+  for (const adapter of adapters) {
+    for (const { id, workload } of workloads) {
+      if (selected && !selected.includes(id)) continue;
+      process.stdout.write(`${adapter.name.padEnd(7)} ${workload.name.padEnd(26)} `);
+      const result = await measure(adapter, workload, runs);
+      results.push(result);
+      console.log(Object.entries(result.median).map(([k, v]) => `${k}=${v.toFixed(k.endsWith('Ms') ? 1 : 2)}`).join('  '));
+    }
+    if (!selected || selected.includes('W6')) {
+      for (const result of await scaleOut(adapter, runs)) {
+        results.push(result);
+        console.log(`${adapter.name.padEnd(7)} ${result.workload.padEnd(26)} perSecond=${result.median.perSecond!.toFixed(0)}`);
+      }
+    }
+  }
+} finally {
+  for (const adapter of adapters) await adapter.dispose?.();
+}
+
+const commit = (() => {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: here }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
+const report = { date: new Date().toISOString(), commit, machine, runs, durationSeconds: Math.round((Date.now() - started) / 1000), results };
+
+console.log(`\n${renderTable(results)}`);
+if (!selected && !only) {
+  mkdirSync(join(here, 'results'), { recursive: true });
+  const file = join(here, 'results', `${report.date.slice(0, 10)}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(here, 'RESULTS.md'), renderMarkdown(report));
+  console.log(`wrote ${file} and benchmarks/RESULTS.md`);
+} else {
+  console.log('(partial run: results files not written)');
+}
