@@ -157,38 +157,4 @@ describe('failure semantics', () => {
     const history = (await runtime.client.getStatus(id, { showHistory: true }))!.history!;
     expect(history.length).toBeLessThanOrEqual(50);
   });
-
-  it('two runtimes racing on one store never commit a step twice', async () => {
-    const storage = memoryStorage();
-    const executions = new Map<string, number>();
-    const options = {
-      storage,
-      activities: {
-        Step: async (key: string) => {
-          executions.set(key, (executions.get(key) ?? 0) + 1);
-          await sleep(Math.random() * 3);
-          return key;
-        },
-      },
-      orchestrators: {
-        Five: function* (ctx: OrchestrationContext) {
-          const out: string[] = [];
-          for (let i = 0; i < 5; i++) out.push(yield ctx.callActivity('Step', `${ctx.instanceId}/${i}`));
-          return out;
-        },
-      },
-    };
-    const a = await startRuntime(options);
-    await startRuntime(options);
-    await startRuntime(options);
-    const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => a.client.startNew('Five', { instanceId: `race-${i}` })));
-    for (const id of ids) {
-      const status = await a.client.waitForCompletion(id, { timeoutMs: 10_000 });
-      expect(status.output).toEqual([0, 1, 2, 3, 4].map((i) => `${id}/${i}`));
-      const types = (await a.client.getStatus(id, { showHistory: true }))!.history!.map((e) => e.EventType);
-      expect(types).toEqual(['ExecutionStarted', ...Array(5).fill(['TaskScheduled', 'TaskCompleted']).flat(), 'ExecutionCompleted']);
-    }
-    expect([...executions.values()].every((n) => n === 1)).toBe(true);
-    expect(executions.size).toBe(200);
-  });
 });

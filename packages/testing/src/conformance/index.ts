@@ -34,6 +34,8 @@ import { describeNotices } from './notices.js';
 import { describePayloads } from './payloads.js';
 import { describePurge } from './purge.js';
 import { describeQueries } from './queries.js';
+import { describeRuntimeEntities } from './runtime-entities.js';
+import { describeRuntimeWorkers } from './runtime-workers.js';
 
 export type { ConformanceOptions } from './context.js';
 
@@ -74,5 +76,7 @@ export function describeStorageConformance(
     describeNotices(ctx);
     describePayloads(ctx);
     describeLifecycle(ctx);
+    describeRuntimeWorkers(ctx);
+    describeRuntimeEntities(ctx);
   });
 }

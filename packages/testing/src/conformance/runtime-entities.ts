@@ -1,8 +1,13 @@
+/**
+ * Entities through a real runtime on the store under test: the actor
+ * semantics of the core (one operation at a time, atomic state + signals +
+ * reply, critical sections) must hold on every adapter.
+ */
 import { describe, expect, it } from 'vitest';
 import { LockingRulesError, NotSerializableError, UnknownEntityError, entityId } from '@reprise/core';
 import type { EntityContext, EntityLock, OrchestrationContext, OrchestratorFunction, Storage } from '@reprise/core';
-import { memoryStorage } from '@reprise/memory';
-import { cacheModes, eventually, sleep, startRuntime } from './helpers.js';
+import type { ConformanceContext } from './context.js';
+import { cacheModes, countingCommits, eventually, runtimeStarter, sleep } from './runtime-helpers.js';
 
 /** The durable-functions form: one function switching on the operation name. */
 function Counter(ctx: EntityContext<number>) {
@@ -93,8 +98,10 @@ const orchestrators = {
   },
 } satisfies Record<string, OrchestratorFunction>;
 
-describe.each(cacheModes)('entities ($label)', ({ cacheSize }) => {
-  const start = (storage?: Storage) => startRuntime({ cacheSize, ...(storage && { storage }), orchestrators, entities: { Counter, Account } });
+export function describeRuntimeEntities(ctx: ConformanceContext): void {
+describe.each(cacheModes)('entities through a runtime ($label)', ({ cacheSize }) => {
+  const startRuntime = runtimeStarter(ctx);
+  const start = (storage?: Storage, taskHub?: string) => startRuntime({ cacheSize, ...(storage && { storage }), ...(taskHub && { taskHub }), orchestrators, entities: { Counter, Account } });
 
   it('calls and signals an entity; a thrown operation rolls back state and signals and reaches the caller', async () => {
     const runtime = await start();
@@ -107,18 +114,15 @@ describe.each(cacheModes)('entities ($label)', ({ cacheSize }) => {
   });
 
   it('processes operations one at a time, in order per sender, batched per commit', async () => {
-    const base = memoryStorage();
-    let commits = 0;
-    const storage: Storage = { ...base, commitOrchestration: (hub, c) => (c.instanceId.startsWith('@') && commits++, base.commitOrchestration(hub, c)) };
-    const runtime = await start(storage);
+    const counted = countingCommits(ctx.storage, (c) => c.instanceId.startsWith('@'));
+    const runtime = await start(counted.storage);
     const counter = entityId('Counter', 'fast');
     for (let i = 1; i <= 500; i++) await runtime.client.signalEntity(counter, 'add', i);
     await eventually(async () => (await runtime.client.readEntityState<number>(counter)).entityState === (500 * 501) / 2);
-    expect(commits).toBeLessThan(500); // many operations per commit
+    expect(counted.count()).toBeLessThan(500); // many operations per commit
     // Ordering: a last-writer entity sees the order the client sent.
     const log = await startRuntime({
       cacheSize,
-      taskHub: 'ordering',
       orchestrators,
       entities: {
         Log: (ctx: EntityContext<number[]>) => {
@@ -206,10 +210,11 @@ describe.each(cacheModes)('entities ($label)', ({ cacheSize }) => {
   });
 
   it('rejects an unknown entity name and non-serializable input at signal time, storing nothing', async () => {
-    const storage = memoryStorage();
-    const runtime = await start(storage);
+    const hub = ctx.hub();
+    const runtime = await start(undefined, hub);
     await expect(runtime.client.signalEntity(entityId('Nope', 'k'), 'add', 1)).rejects.toBeInstanceOf(UnknownEntityError);
     await expect(runtime.client.signalEntity(entityId('Counter', 'k'), 'add', () => 1)).rejects.toBeInstanceOf(NotSerializableError);
-    expect((await storage.queryInstances('default', { kind: 'entity' })).instances).toHaveLength(0);
+    expect((await ctx.storage.queryInstances(hub, { kind: 'entity' })).instances).toHaveLength(0);
   });
 });
+}
