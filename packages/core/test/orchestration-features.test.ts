@@ -205,5 +205,6 @@ describe.each(cacheModes)('orchestration features ($label)', ({ cacheSize }) => 
     expect(a).not.toBe(b);
     // Logged once each, whatever the number of replays.
     expect(lines).toEqual(['info:starting {"step":1}', 'warn:finishing']);
+    expect((await runtime.client.getLogs(id)).map((l) => `${l.level}:${l.message}`)).toEqual(lines);
   });
 });

@@ -17,7 +17,7 @@ import {
 import type { HistoryEvent } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
-import type { InstanceRecord, Storage } from '../storage/types.js';
+import type { InstanceRecord, LogEntry, Storage } from '../storage/types.js';
 import type { RuntimeStatus } from '../status.js';
 import type { GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
 import type { OrchestratorHandle } from '../definitions.js';
@@ -111,6 +111,13 @@ export class OrchestrationClient {
     if (!record || record.kind !== 'orchestration') return undefined;
     const history = options.showHistory ? await this.#deps.storage.getHistory(this.#deps.taskHub, instanceId) : undefined;
     return renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true });
+  }
+
+  /** The replay-safe log lines the orchestration wrote with `ctx.log`, in order. */
+  async getLogs(instanceId: string): Promise<LogEntry[]> {
+    validateName(instanceId, 'instanceId');
+    await this.#deps.ready();
+    return this.#deps.storage.getLogs(this.#deps.taskHub, instanceId);
   }
 
   /** Resolves when the instance reaches a terminal status; driven by store notices, not polling. */
