@@ -104,13 +104,13 @@ export class OrchestrationClient {
     return instanceId;
   }
 
-  async getStatus(instanceId: string, options: GetStatusOptions = {}): Promise<OrchestrationStatus | undefined> {
+  async getStatus<O = unknown, I = unknown>(instanceId: string, options: GetStatusOptions = {}): Promise<OrchestrationStatus<O, I> | undefined> {
     validateName(instanceId, 'instanceId');
     await this.#deps.ready();
     const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
     if (!record || record.kind !== 'orchestration') return undefined;
     const history = options.showHistory ? await this.#deps.storage.getHistory(this.#deps.taskHub, instanceId) : undefined;
-    return renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true });
+    return renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true }) as OrchestrationStatus<O, I>;
   }
 
   /** The replay-safe log lines the orchestration wrote with `ctx.log`, in order. */
@@ -121,12 +121,12 @@ export class OrchestrationClient {
   }
 
   /** Resolves when the instance reaches a terminal status; driven by store notices, not polling. */
-  async waitForCompletion(instanceId: string, options: { timeoutMs?: number } = {}): Promise<OrchestrationStatus> {
+  async waitForCompletion<O = unknown, I = unknown>(instanceId: string, options: { timeoutMs?: number } = {}): Promise<OrchestrationStatus<O, I>> {
     validateName(instanceId, 'instanceId');
     const { timeoutMs } = options;
     if (timeoutMs !== undefined && !(timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be a non-negative number');
     await this.#deps.ready();
-    return new Promise<OrchestrationStatus>((resolve, reject) => {
+    return new Promise<OrchestrationStatus<O, I>>((resolve, reject) => {
       let settled = false;
       let checking = false;
       let recheck = false;
@@ -146,7 +146,7 @@ export class OrchestrationClient {
         try {
           do {
             recheck = false;
-            const status = await this.getStatus(instanceId);
+            const status = await this.getStatus<O, I>(instanceId);
             if (!status) return finish(() => reject(new InstanceNotFoundError(`no instance '${instanceId}'`)));
             if (isTerminal(status.runtimeStatus)) return finish(() => resolve(status));
           } while (recheck && !settled);
