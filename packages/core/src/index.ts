@@ -70,3 +70,4 @@ export { entityId } from './entities/entity-id.js';
 export type { EntityId } from './entities/entity-id.js';
 export type { EntityContext, EntityFunction, EntityOperations, EntityRegistration } from './entities/entity-context.js';
 export { serialize, deserialize } from './serializer.js';
+export { validateInstanceId } from './client/validate.js';

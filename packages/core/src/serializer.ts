@@ -85,8 +85,8 @@ function inspect(value: unknown, what: string): boolean {
           }
           plain = true;
           for (const key of Object.keys(obj)) plain = visit((obj as Record<string, unknown>)[key], `${path}.${key}`) && plain;
-          // superjson treats "__proto__"-like keys specially; leave those to it.
-          if (plain && Object.hasOwn(obj, '__proto__')) plain = false;
+          // An own "__proto__" key stays plain data: JSON.stringify writes it and JSON.parse
+          // reads it back as an own property, polluting nothing.
         }
         seen.delete(obj);
         return plain;

@@ -169,3 +169,18 @@ describe('queries', () => {
     expect(await b.client.getStatusAll()).toHaveLength(1);
   });
 });
+
+describe('hostile keys', () => {
+  it('keeps a __proto__ key as plain data and pollutes nothing', async () => {
+    const runtime = await startRuntime({ orchestrators });
+    const input = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}, "ok": 1}') as Record<string, unknown>;
+    const id = await runtime.client.startNew('Echo', { input });
+    await runtime.client.raiseEvent(id, 'Data', JSON.parse('{"__proto__": {"polluted": true}}'));
+    const status = await runtime.client.waitForCompletion(id, { timeoutMs: 5000 });
+    const output = status.output as { input: Record<string, unknown>; event: Record<string, unknown> };
+    expect(Object.hasOwn(output.input, '__proto__')).toBe(true);
+    expect(output.input.ok).toBe(1);
+    expect(Object.hasOwn(output.event, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

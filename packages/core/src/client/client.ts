@@ -260,7 +260,7 @@ export class OrchestrationClient {
 
   async signalEntity(entity: EntityId, operationName: string, input?: unknown, options: { scheduledTime?: Date } = {}): Promise<void> {
     const instanceId = entityInstanceId(entity);
-    validateName(operationName, 'operationName');
+    if (typeof operationName !== 'string') throw new InvalidArgumentError('operationName must be a string');
     if (!this.#deps.hasEntity(entity.name.toLowerCase())) throw new UnknownEntityError(`no entity named '${entity.name}' is registered`);
     const visibleAt = validateDate(options.scheduledTime, 'scheduledTime');
     const payload = serialize(input, `input of entity operation '${operationName}'`, this.#deps.maxPayloadBytes);

@@ -1,0 +1,36 @@
+/** What an operation of a route table receives. */
+import type { OrchestrationClient, Runtime } from '@reprise/core';
+import type { ResolvedHttpOptions } from './options.js';
+import type { Query } from './query.js';
+import type { UrlParams } from './urls.js';
+
+export interface OperationContext {
+  request: Request;
+  query: Query;
+  /** Percent-decoded path parameters. */
+  params: ReadonlyMap<string, string>;
+  /** The task hub the request picked (`taskHub`, or seed 000's `taskHubName`), else the first. */
+  runtime: Runtime;
+  client: OrchestrationClient;
+  /** Finds a mounted hub by name; an unknown hub is a 404. */
+  hub(name: string): Runtime;
+  /** Every mounted runtime, the default first. */
+  runtimes: readonly Runtime[];
+  options: ResolvedHttpOptions;
+  /** Absolute URL of the mount this request came in on, e.g. `http://host/runtime/webhooks/durabletask`. */
+  mountRoot: string;
+  /** Absolute URL of the Durable Functions API mount (seed 000's managementWebhookUrls point there). */
+  durableFunctionsRoot: string;
+  /** This request's own URL, rebuilt on the public base (the Location of a 202 status). */
+  selfUrl: string;
+  /** The `taskHub`, `connection` and `code` to carry into management URLs. */
+  urlParams: UrlParams;
+  /** The JSON body (undefined when empty), read once with the byte limit. */
+  body(): Promise<unknown>;
+}
+
+export function param(context: OperationContext, name: string): string {
+  const value = context.params.get(name);
+  if (value === undefined) throw new Error(`route table bug: no parameter '${name}'`);
+  return value;
+}

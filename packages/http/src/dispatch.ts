@@ -1,0 +1,126 @@
+/**
+ * The handler's core, on Web Request/Response. For every request whose path
+ * belongs to a mounted document, in this order: system key (401), method
+ * (405), path parameters (400), task hub (404), then the operation; whatever
+ * is thrown is answered through the one error mapping (errors.ts). A path
+ * that belongs to no document is not answered here (`undefined`), so the
+ * adapters can hand it on to the app's own routes.
+ */
+import type { Runtime } from '@reprise/core';
+import { createKeyCheck } from './auth.js';
+import { readJson } from './body.js';
+import type { OperationContext } from './context.js';
+import { HttpError, badRequest, toErrorReply } from './errors.js';
+import type { ErrorContext } from './errors.js';
+import { DURABLE_FUNCTIONS_PREFIXES, resolveOptions, resolveRuntimes } from './options.js';
+import type { HttpHandlerOptions } from './options.js';
+import { Query } from './query.js';
+import { errorResponse, json } from './reply.js';
+import { createRouter } from './router.js';
+import type { Mount } from './router.js';
+import { durableFunctionsRoutes } from './routes/durable-functions.js';
+import { orchestrationApiRoutes } from './routes/orchestration-api.js';
+
+export interface Api {
+  /** True when the path belongs to a mounted document (answered here, possibly with 401/405). */
+  matches(pathname: string): boolean;
+  /**
+   * Answers a request of a mounted document; `undefined` for any other path.
+   * @param mountPath the path the app mounted the handler under (Express's `app.use('/x', ...)`),
+   *   already removed from the request's URL; management URLs put it back.
+   */
+  handle(request: Request, mountPath?: string): Promise<Response | undefined>;
+  readonly maxBodyBytes: number;
+  readonly trustProxy: boolean;
+}
+
+export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpHandlerOptions | undefined): Api {
+  const resolved = resolveOptions(options);
+  const hubs = resolveRuntimes(runtimes);
+  const checkKey = createKeyCheck(resolved.keys);
+  const onError = options?.onError ?? ((error: unknown) => console.error('[reprise/http]', error));
+  const mounts: Mount<OperationContext>[] = [
+    ...resolved.durableFunctionsPrefixes.map((prefix) => ({ prefix, document: 'durable-functions' as const, routes: durableFunctionsRoutes })),
+    ...resolved.orchestrationApiPrefixes.map((prefix) => ({ prefix, document: 'orchestration-api' as const, routes: orchestrationApiRoutes })),
+  ];
+  const router = createRouter(mounts);
+  const durableFunctionsPrefix = resolved.durableFunctionsPrefixes[0] ?? DURABLE_FUNCTIONS_PREFIXES[0];
+  const first = hubs[0]!;
+
+  const findHub = (name: string): Runtime => {
+    const exact = hubs.find((r) => r.taskHub === name);
+    if (exact) return exact;
+    const folded = hubs.filter((r) => r.taskHub.toLowerCase() === name.toLowerCase());
+    if (folded.length === 1) return folded[0]!;
+    throw new HttpError(404, 'TASK_HUB_NOT_FOUND', `no task hub '${name.slice(0, 64)}' is mounted here`);
+  };
+
+  return {
+    maxBodyBytes: resolved.maxBodyBytes,
+    trustProxy: resolved.trustProxy,
+    matches: (pathname) => router.match(pathname) !== undefined,
+    async handle(request, mountPath = '') {
+      const url = new URL(request.url);
+      const match = router.match(url.pathname);
+      if (!match) return undefined;
+      let errorContext: ErrorContext = 'default';
+      try {
+        const query = new Query(url.searchParams);
+        checkKey(query.get('code'), request.headers.get('x-functions-key'));
+        const method = request.method.toUpperCase();
+        const candidate = match.candidates.find((c) => c.route.method === method);
+        if (!candidate) {
+          const allow = [...new Set(match.candidates.map((c) => c.route.method))].join(', ');
+          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method.slice(0, 16)} is not supported on this route; use ${allow}`, { allow });
+        }
+        errorContext = candidate.route.errors ?? 'default';
+        const params = decodeParams(candidate.rawParams);
+        const hubName = query.get('taskHub', 'taskHubName');
+        const runtime = hubName === undefined ? first : findHub(hubName);
+        const base = resolved.publicBaseUrl ?? `${url.origin}${mountPath}`;
+        let body: Promise<unknown> | undefined;
+        const context: OperationContext = {
+          request,
+          query,
+          params,
+          runtime,
+          client: runtime.client,
+          hub: findHub,
+          runtimes: hubs,
+          options: resolved,
+          mountRoot: `${base}${match.mount.prefix}`,
+          durableFunctionsRoot: `${base}${durableFunctionsPrefix}`,
+          selfUrl: `${base}${match.mount.prefix}${match.rest}${url.search}`,
+          urlParams: {
+            taskHub: hubName === undefined ? undefined : runtime.taskHub,
+            connection: query.get('connection', 'connectionName'),
+            code: query.get('code'),
+          },
+          body: () => (body ??= readJson(request, resolved.maxBodyBytes)),
+        };
+        return await candidate.route.operation(context);
+      } catch (error) {
+        const reply = toErrorReply(error, errorContext);
+        if (reply.status >= 500) onError(error);
+        return errorResponse(reply);
+      }
+    },
+  };
+}
+
+/** A fallback answer for a path that belongs to no document, where there is no next handler. */
+export function notFoundResponse(method: string, pathname: string): Response {
+  return json(404, { error: 'NOT_FOUND', message: `no route for ${method.slice(0, 16)} ${pathname.slice(0, 256)}` });
+}
+
+function decodeParams(raw: ReadonlyMap<string, string>): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const [name, value] of raw) {
+    try {
+      params.set(name, decodeURIComponent(value));
+    } catch {
+      throw badRequest(`the path parameter '${name}' is not valid percent-encoding`);
+    }
+  }
+  return params;
+}

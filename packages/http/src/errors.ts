@@ -1,0 +1,76 @@
+/**
+ * The one mapping from errors to HTTP status codes. Core errors carry a
+ * stable `code`; the HTTP layer's own refusals are HttpErrors with a status.
+ * Anything else is a fault of ours or of the store, never of the client:
+ * 503 for the store, 500 otherwise, with a message that leaks nothing.
+ */
+import { RepriseError } from '@reprise/core';
+import type { RepriseErrorCode } from '@reprise/core';
+
+/** A refusal decided by the HTTP layer itself (bad query, bad body, auth, routing). */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+export const badRequest = (message: string, code = 'INVALID_ARGUMENT') => new HttpError(400, code, message);
+
+/**
+ * What an operation is, where one core code means different things:
+ * INVALID_STATE is 410 Gone for rewind (the documents' "completed or
+ * terminated") and 409 Conflict elsewhere (purging an instance that is still running).
+ */
+export type ErrorContext = 'rewind' | 'default';
+
+const STATUS_BY_CODE: Record<RepriseErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  // 001: "HTTP 400 (Bad request): The specified orchestrator function doesn't exist"; 000 follows it.
+  UNKNOWN_ORCHESTRATOR: 400,
+  UNKNOWN_ACTIVITY: 400,
+  // 001 signal entity: "HTTP 404 (Not Found): The specified entityName was not found."
+  UNKNOWN_ENTITY: 404,
+  INSTANCE_NOT_FOUND: 404,
+  INSTANCE_EXISTS: 409,
+  INSTANCE_COMPLETED: 410,
+  INVALID_STATE: 409,
+  NOT_SERIALIZABLE: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  HISTORY_TOO_LONG: 409,
+  LOCKING_RULES: 409,
+  TIMEOUT: 504,
+  LEASE_LOST: 503,
+  STORAGE: 503,
+  NONDETERMINISM: 500,
+  TASK_FAILED: 500,
+  MAX_DELIVERIES: 500,
+};
+
+export interface ErrorReply {
+  status: number;
+  code: string;
+  message: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** The status, error code and client-safe message for anything an operation threw. */
+export function toErrorReply(error: unknown, context: ErrorContext = 'default'): ErrorReply {
+  if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message, headers: error.headers };
+  if (error instanceof RepriseError) {
+    const status = error.code === 'INVALID_STATE' && context === 'rewind' ? 410 : (STATUS_BY_CODE[error.code] ?? 500);
+    return { status, code: error.code, message: status >= 500 ? 'the server could not complete the request' : error.message, headers: {} };
+  }
+  return { status: 500, code: 'INTERNAL', message: 'the server could not complete the request', headers: {} };
+}
+
+/** Only server-side faults are worth a log line; a client's mistake is answered, not logged. */
+export function isServerFault(status: number): boolean {
+  return status >= 500;
+}

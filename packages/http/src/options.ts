@@ -1,0 +1,118 @@
+/**
+ * Handler options and their checks. Invariants:
+ * - a handler never exposes the API by accident: without a `systemKey` it
+ *   needs an explicit `allowAnonymous: true`, otherwise creation throws;
+ * - every task hub is mounted once; the first runtime is the default hub.
+ */
+import { InvalidArgumentError } from '@reprise/core';
+import type { Runtime } from '@reprise/core';
+
+export const DURABLE_FUNCTIONS_PREFIXES = ['/runtime/webhooks/durabletask', '/admin/extensions/DurableTaskExtension'] as const;
+export const ORCHESTRATION_API_PREFIXES = ['/api/orchestration'] as const;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_RETRY_AFTER_SECONDS = 10;
+
+export interface HttpHandlerOptions {
+  /**
+   * The key every request must carry, as the `code` query parameter or the
+   * `x-functions-key` header. Several keys may be given (key rotation).
+   */
+  systemKey?: string | readonly string[] | undefined;
+  /** Serve without a key. Must be said explicitly: a handler with neither a key nor this throws. */
+  allowAnonymous?: boolean;
+  /**
+   * Where the Durable Functions HTTP API (seed 001) is served; `[]` turns it off.
+   * @default ['/runtime/webhooks/durabletask', '/admin/extensions/DurableTaskExtension']
+   */
+  durableFunctionsPrefixes?: readonly string[];
+  /**
+   * Where the `/api/orchestration` facade (seed 000) is served; `[]` turns it off.
+   * @default ['/api/orchestration']
+   */
+  orchestrationApiPrefixes?: readonly string[];
+  /**
+   * Largest request body read, in bytes; a larger one is answered 413 without reading the rest.
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number;
+  /**
+   * The URL at which the handler's root is reachable from outside (e.g.
+   * `https://api.example.com/durable`). Management URLs and `Location`
+   * headers are built on it instead of the request's scheme, host and mount path.
+   */
+  publicBaseUrl?: string;
+  /**
+   * Take scheme and host from `X-Forwarded-Proto` / `X-Forwarded-Host` (node adapter only).
+   * Only behind a proxy that sets them.
+   * @default false
+   */
+  trustProxy?: boolean;
+  /** @default 10 */
+  retryAfterSeconds?: number;
+  /** Receives errors of the server's own making (answered 500/503), never a client's mistakes. @default console.error */
+  onError?: (error: unknown) => void;
+}
+
+export interface ResolvedHttpOptions {
+  keys: readonly string[];
+  durableFunctionsPrefixes: readonly string[];
+  orchestrationApiPrefixes: readonly string[];
+  maxBodyBytes: number;
+  publicBaseUrl: string | undefined;
+  trustProxy: boolean;
+  retryAfterSeconds: number;
+}
+
+export function resolveOptions(options: HttpHandlerOptions | undefined): ResolvedHttpOptions {
+  const o = options ?? {};
+  const keys = (o.systemKey === undefined ? [] : typeof o.systemKey === 'string' ? [o.systemKey] : [...o.systemKey]).filter((k) => k !== '');
+  for (const key of keys) if (typeof key !== 'string') throw new InvalidArgumentError('systemKey must be a string or an array of strings');
+  if (keys.length === 0 && o.allowAnonymous !== true) {
+    throw new InvalidArgumentError('@reprise/http: give a systemKey, or pass { allowAnonymous: true } to serve the management API without authentication');
+  }
+  const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw new InvalidArgumentError(`maxBodyBytes must be a non-negative integer, got ${String(maxBodyBytes)}`);
+  const retryAfterSeconds = o.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+  if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0) throw new InvalidArgumentError(`retryAfterSeconds must be a non-negative integer, got ${String(retryAfterSeconds)}`);
+  return {
+    keys,
+    durableFunctionsPrefixes: prefixes(o.durableFunctionsPrefixes ?? DURABLE_FUNCTIONS_PREFIXES, 'durableFunctionsPrefixes'),
+    orchestrationApiPrefixes: prefixes(o.orchestrationApiPrefixes ?? ORCHESTRATION_API_PREFIXES, 'orchestrationApiPrefixes'),
+    maxBodyBytes,
+    publicBaseUrl: o.publicBaseUrl === undefined ? undefined : baseUrl(o.publicBaseUrl),
+    trustProxy: o.trustProxy === true,
+    retryAfterSeconds,
+  };
+}
+
+/** The runtimes by task hub, in the order given; the first is the default hub. */
+export function resolveRuntimes(runtimes: Runtime | readonly Runtime[]): readonly Runtime[] {
+  const list = Array.isArray(runtimes) ? [...(runtimes as readonly Runtime[])] : [runtimes as Runtime];
+  if (list.length === 0) throw new InvalidArgumentError('@reprise/http needs at least one runtime');
+  const seen = new Set<string>();
+  for (const runtime of list) {
+    if (!runtime || typeof runtime !== 'object' || !runtime.client || typeof runtime.taskHub !== 'string') throw new InvalidArgumentError('@reprise/http takes runtimes made by createRuntime');
+    if (seen.has(runtime.taskHub)) throw new InvalidArgumentError(`task hub '${runtime.taskHub}' is mounted twice`);
+    seen.add(runtime.taskHub);
+  }
+  return list;
+}
+
+function prefixes(values: readonly string[], what: string): readonly string[] {
+  if (!Array.isArray(values)) throw new InvalidArgumentError(`${what} must be an array of paths`);
+  return values.map((value: unknown) => {
+    if (typeof value !== 'string' || !value.startsWith('/')) throw new InvalidArgumentError(`${what}: '${String(value)}' must be a path starting with '/'`);
+    return value.replace(/\/+$/, '');
+  });
+}
+
+function baseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`publicBaseUrl '${value}' is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`publicBaseUrl '${value}' must be http or https`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
