@@ -1,0 +1,138 @@
+/**
+ * Redis storage: durable state shared by many worker processes on many
+ * machines. Every mutation that must be atomic is one Lua script (see
+ * ./scripts) that reads the server's clock with TIME, checks the lease's
+ * fencing token and publishes its notices; reads are plain commands.
+ */
+import { nanoid } from 'nanoid';
+import { InvalidArgumentError, LeaseLostError } from '@reprise/core';
+import type { CreateInstanceResult, HistoryEvent, InstanceQuery, InstanceRecord, LogEntry, Storage } from '@reprise/core';
+import { activityArgs, decodeActivity, decodeLockedInstance, messageArgs, messagesArgs, nextVisible, rowArgs } from './codec.js';
+import type { ActivityReply, Arg, LockReply, LockedInstanceReply } from './codec.js';
+import { Connections } from './connection.js';
+import { hubKeys } from './keys.js';
+import { resolveOptions } from './options.js';
+import type { RedisStorageOptions } from './options.js';
+import { queryInstances, scanIndex } from './query-scan.js';
+
+const PURGE_BATCH = 500;
+
+export function redisStorage(options: RedisStorageOptions): Storage {
+  const redis = new Connections(resolveOptions(options));
+
+  const storage: Storage = {
+    open: () => redis.open(),
+    close: () => redis.close(),
+
+    async createInstance(hub, record, message): Promise<CreateInstanceResult> {
+      const args: Arg[] = [record.instanceId, ...rowArgs(record), JSON.stringify(message.event), message.visibleAt ?? ''];
+      const reply = await redis.script<[number, string?]>('createInstance', hub, args);
+      if (reply[0] !== 1) return { created: false, existing: JSON.parse(reply[1]!) as InstanceRecord };
+      await redis.replicated();
+      return { created: true };
+    },
+
+    async sendMessages(hub, messages) {
+      if (messages.length === 0) return;
+      const args: Arg[] = [];
+      messagesArgs(messages, args);
+      await redis.script('sendMessages', hub, args);
+      await redis.replicated();
+    },
+
+    async getInstance(hub, instanceId) {
+      const row = await redis.read((client) => client.hget(hubKeys(hub).instance(instanceId), 'row'));
+      return row === null ? undefined : (JSON.parse(row) as InstanceRecord);
+    },
+
+    async getHistory(hub, instanceId) {
+      const items = await redis.read((client) => client.lrange(hubKeys(hub).history(instanceId), 0, -1));
+      return items.map((item) => JSON.parse(item) as HistoryEvent);
+    },
+
+    async getLogs(hub, instanceId) {
+      const items = await redis.read((client) => client.lrange(hubKeys(hub).logs(instanceId), 0, -1));
+      return items.map((item) => JSON.parse(item) as LogEntry);
+    },
+
+    queryInstances: (hub, query) => queryInstances(redis, hub, query),
+
+    async lockInstances(hub, { max, leaseMs }) {
+      const [items, next] = await redis.script<LockReply<LockedInstanceReply>>('lockInstances', hub, [max, leaseMs, nanoid()]);
+      return { items: items.map(decodeLockedInstance), ...nextVisible(next) };
+    },
+
+    async commitOrchestration(hub, commit) {
+      const events = 'replace' in commit.history ? commit.history.replace : commit.history.append;
+      const args: Arg[] = [commit.instanceId, commit.lockToken, ...rowArgs(commit.instance), 'replace' in commit.history ? 'r' : 'a', events.length];
+      for (const event of events) args.push(JSON.stringify(event));
+      args.push(commit.consumedMessageIds.length, ...commit.consumedMessageIds);
+      messagesArgs(commit.messages, args);
+      args.push(commit.activities.length);
+      for (const activity of commit.activities) activityArgs(nanoid(), activity, args);
+      args.push(commit.logs.length);
+      for (const log of commit.logs) args.push(JSON.stringify(log));
+      if ((await redis.script<number>('commitOrchestration', hub, args)) !== 1) {
+        throw new LeaseLostError(`the lease on instance '${commit.instanceId}' is no longer held; the commit was refused`);
+      }
+      await redis.replicated();
+    },
+
+    async releaseInstance(hub, instanceId, lockToken) {
+      await redis.script('releaseInstance', hub, [instanceId, lockToken]);
+    },
+
+    async lockActivities(hub, { max, leaseMs }) {
+      const [items, next] = await redis.script<LockReply<ActivityReply>>('lockActivities', hub, [max, leaseMs, nanoid()]);
+      return { items: items.map(decodeActivity), ...nextVisible(next) };
+    },
+
+    async completeActivity(hub, completion) {
+      const args: Arg[] = [completion.workItemId, completion.lockToken];
+      messageArgs(completion.message, args);
+      if ((await redis.script<number>('completeActivity', hub, args)) !== 1) {
+        throw new LeaseLostError(`the lease on activity work item '${completion.workItemId}' is no longer held; the result was refused`);
+      }
+      await redis.replicated();
+    },
+
+    async abandonActivity(hub, workItemId, lockToken) {
+      await redis.script('abandonActivity', hub, [workItemId, lockToken]);
+    },
+
+    async renewLeases(hub, leases, leaseMs) {
+      if (leases.instances.length === 0 && leases.activities.length === 0) return { lostInstances: [], lostActivities: [] };
+      const args: Arg[] = [leaseMs, leases.instances.length];
+      for (const { instanceId, lockToken } of leases.instances) args.push(instanceId, lockToken);
+      args.push(leases.activities.length);
+      for (const { workItemId, lockToken } of leases.activities) args.push(workItemId, lockToken);
+      const [lostInstances, lostActivities] = await redis.script<[string[], string[]]>('renewLeases', hub, args);
+      return { lostInstances, lostActivities };
+    },
+
+    async purgeInstances(hub, target) {
+      let instancesDeleted = 0;
+      const purge = async (ids: string[]) => {
+        for (let i = 0; i < ids.length; i += PURGE_BATCH) {
+          instancesDeleted += await redis.script<number>('purgeInstances', hub, ids.slice(i, i + PURGE_BATCH));
+        }
+      };
+      if ('instanceIds' in target) {
+        await purge(target.instanceIds);
+      } else {
+        if (!Number.isFinite(target.createdFrom)) throw new InvalidArgumentError('purge needs a numeric createdFrom (epoch ms)');
+        const { createdFrom, createdTo, runtimeStatus } = target;
+        const query: InstanceQuery = { kind: 'orchestration', createdFrom, createdTo, runtimeStatus };
+        await scanIndex(redis, hub, query, 'id', String(createdFrom), async (ids) => {
+          await purge(ids);
+          return false;
+        });
+      }
+      if (instancesDeleted > 0) await redis.replicated();
+      return { instancesDeleted };
+    },
+
+    subscribe: (hub, listener) => redis.subscribe(hub, listener),
+  };
+  return storage;
+}

@@ -1,0 +1,39 @@
+/**
+ * Registers the Lua scripts on an ioredis client with `defineCommand`, which
+ * runs them with EVALSHA and falls back to EVAL when the server's script
+ * cache is empty (a restarted server, a failover).
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { ABANDON_ACTIVITY, COMPLETE_ACTIVITY, LOCK_ACTIVITIES } from './activities.js';
+import { COMMIT_ORCHESTRATION, CREATE_INSTANCE, LOCK_INSTANCES, RELEASE_INSTANCE, SEND_MESSAGES } from './instances.js';
+import { PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
+import { PRELUDE } from './prelude.js';
+
+const BODIES = {
+  createInstance: CREATE_INSTANCE,
+  sendMessages: SEND_MESSAGES,
+  lockInstances: LOCK_INSTANCES,
+  commitOrchestration: COMMIT_ORCHESTRATION,
+  releaseInstance: RELEASE_INSTANCE,
+  lockActivities: LOCK_ACTIVITIES,
+  completeActivity: COMPLETE_ACTIVITY,
+  abandonActivity: ABANDON_ACTIVITY,
+  renewLeases: RENEW_LEASES,
+  purgeInstances: PURGE_INSTANCES,
+  queryScan: QUERY_SCAN,
+} as const;
+
+export type ScriptName = keyof typeof BODIES;
+
+/** Runs one script on the hub whose anchor key is given. */
+export type ScriptRunner = (name: ScriptName, anchor: string, args: Array<string | number>) => Promise<unknown>;
+
+const COMMAND_PREFIX = 'reprise_';
+
+export function defineScripts(client: Redis | Cluster): ScriptRunner {
+  for (const [name, body] of Object.entries(BODIES)) {
+    client.defineCommand(COMMAND_PREFIX + name, { numberOfKeys: 1, lua: PRELUDE + body });
+  }
+  const commands = client as unknown as Record<string, (key: string, ...args: Array<string | number>) => Promise<unknown>>;
+  return (name, anchor, args) => commands[COMMAND_PREFIX + name]!.call(client, anchor, ...args);
+}

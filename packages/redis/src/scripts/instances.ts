@@ -1,0 +1,163 @@
+/**
+ * Scripts for the orchestration side: create, send, lock, commit, release.
+ * Message fields in ARGV are always 9: instanceId, event JSON, visibleAt
+ * ('' = now), then the row to create if missing ('' = none) and its st, k,
+ * n, ca, ua columns.
+ */
+
+/** ARGV: id, row, st, k, n, ca, ua, event, visibleAt → {1} or {0, existingRow}. */
+export const CREATE_INSTANCE = `
+local id = ARGV[1]
+local cur = redis.call('HMGET', P .. 'i:' .. id, 'row', 'st')
+if cur[1] then
+  if not TERMINAL[cur[2]] then return { 0, cur[1] } end
+  remove_instance(id)
+end
+put_row(id, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], nil)
+enqueue(id, ARGV[8], ARGV[9], '', '', '', '', '', '')
+publish(ARGV[3], id)
+return { 1 }
+`;
+
+/** ARGV: n, messages... → 1 */
+export const SEND_MESSAGES = `
+enqueue_argv(1)
+publish(nil, nil)
+return 1
+`;
+
+/**
+ * ARGV: max, leaseMs, token base → { items, nextVisibleInMs | -1 }, each item
+ * { instanceId, token, deliveries, row, { messageId, event, ... } }.
+ * First makes due timers visible and takes back expired leases (bounded per
+ * call), then pops ready instances.
+ */
+export const LOCK_INSTANCES = `
+local max, lease_ms, base = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local revived = false
+
+local due = redis.call('ZRANGEBYSCORE', P .. 'timers', '-inf', NOW, 'LIMIT', 0, CHUNK)
+for _, m in ipairs(due) do
+  redis.call('ZREM', P .. 'timers', m)
+  local sep = string.find(m, '|', 1, true)
+  local mid, id = string.sub(m, 1, sep - 1), string.sub(m, sep + 1)
+  if redis.call('HEXISTS', P .. 'm:' .. id, mid) == 1 then
+    redis.call('ZADD', P .. 'ib:' .. id, tonumber(mid), mid)
+    if not instance_leased(id) then mark_ready(id); revived = true end
+  end
+end
+
+local expired = redis.call('ZRANGEBYSCORE', P .. 'ilease', '-inf', NOW, 'LIMIT', 0, CHUNK)
+for _, id in ipairs(expired) do
+  redis.call('ZREM', P .. 'ilease', id)
+  if not instance_leased(id) then
+    redis.call('HDEL', P .. 'i:' .. id, 'lt', 'le')
+    if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then mark_ready(id); revived = true end
+  end
+end
+
+local items = {}
+local n = 0
+while #items < max do
+  local popped = redis.call('ZPOPMIN', P .. 'ready', max - #items)
+  if #popped == 0 then break end
+  for i = 1, #popped, 2 do
+    local id = popped[i]
+    local key = P .. 'i:' .. id
+    local f = redis.call('HMGET', key, 'row', 'lt', 'le')
+    if f[1] and not (f[2] and num(f[3]) > NOW) then
+      local mids = redis.call('ZRANGE', P .. 'ib:' .. id, 0, -1)
+      if #mids > 0 then
+        n = n + 1
+        local token = base .. '.' .. n
+        local expires = NOW + lease_ms
+        redis.call('HSET', key, 'lt', token, 'le', expires)
+        local dl = redis.call('HINCRBY', key, 'dl', 1)
+        redis.call('ZADD', P .. 'ilease', expires, id)
+        local bodies = hmget_many(P .. 'm:' .. id, mids)
+        local msgs = {}
+        for j = 1, #mids do
+          msgs[#msgs + 1] = mids[j]
+          msgs[#msgs + 1] = bodies[j] or ''
+        end
+        items[#items + 1] = { id, token, dl, f[1], msgs }
+      end
+    end
+  end
+end
+
+local next_visible = -1
+if #items == 0 then
+  local best = nil
+  local t1 = redis.call('ZRANGE', P .. 'timers', 0, 0, 'WITHSCORES')
+  if t1[2] then best = tonumber(t1[2]) end
+  local l1 = redis.call('ZRANGE', P .. 'ilease', 0, 0, 'WITHSCORES')
+  if l1[2] and (best == nil or tonumber(l1[2]) < best) then best = tonumber(l1[2]) end
+  if best then next_visible = math.max(0, math.ceil(best - NOW)) end
+end
+-- Work this call made visible and left for others: wake the other workers.
+if revived and redis.call('ZCARD', P .. 'ready') > 0 then
+  publish(nil, nil)
+end
+return { items, next_visible }
+`;
+
+/**
+ * ARGV: id, token, row, st, k, n, ca, ua, 'a'|'r', nEvents, events...,
+ * nConsumed, ids..., nMessages, messages..., nActivities, (wid, instanceId,
+ * item JSON)..., nLogs, logs... → 1, or 0 when the lease is not held.
+ */
+export const COMMIT_ORCHESTRATION = `
+local id, token = ARGV[1], ARGV[2]
+local key = P .. 'i:' .. id
+local f = redis.call('HMGET', key, 'lt', 'le', 'ca')
+if not f[3] or f[1] ~= token or num(f[2]) <= NOW then return 0 end
+
+local i = 10
+local n = tonumber(ARGV[i])
+local hkey = P .. 'h:' .. id
+if ARGV[9] == 'r' then redis.call('DEL', hkey) end
+call_many('RPUSH', hkey, ARGV, i + 1, i + n)
+i = i + n + 1
+
+n = tonumber(ARGV[i])
+call_many('ZREM', P .. 'ib:' .. id, ARGV, i + 1, i + n)
+call_many('HDEL', P .. 'm:' .. id, ARGV, i + 1, i + n)
+i = i + n + 1
+
+put_row(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], f[3])
+i = enqueue_argv(i)
+
+n = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, n do
+  local wid, inst = ARGV[i], ARGV[i + 1]
+  redis.call('HSET', P .. 'a:' .. wid, 'item', ARGV[i + 2], 'inst', inst)
+  redis.call('SADD', P .. 'ia:' .. inst, wid)
+  redis.call('RPUSH', P .. 'aq', wid)
+  WORK_A = true
+  i = i + 3
+end
+
+n = tonumber(ARGV[i])
+call_many('RPUSH', P .. 'lg:' .. id, ARGV, i + 1, i + n)
+
+redis.call('HDEL', key, 'lt', 'le', 'dl')
+redis.call('ZREM', P .. 'ilease', id)
+if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then mark_ready(id) end
+publish(ARGV[4], id)
+return 1
+`;
+
+/** ARGV: id, token → 1 released, 0 not held (nothing changes). */
+export const RELEASE_INSTANCE = `
+local id = ARGV[1]
+local key = P .. 'i:' .. id
+if redis.call('HGET', key, 'lt') ~= ARGV[2] then return 0 end
+redis.call('HDEL', key, 'lt', 'le')
+redis.call('ZREM', P .. 'ilease', id)
+if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then mark_ready(id) end
+WORK_O = true
+publish(nil, nil)
+return 1
+`;

@@ -1,0 +1,137 @@
+/**
+ * Lua shared by every script: the hub's key prefix, the server's clock, and
+ * the helpers that enqueue messages, mark instances ready, remove instances
+ * and publish notices. Each script is this prelude followed by its body, run
+ * atomically by EVALSHA.
+ *
+ * KEYS[1] is the hub's `seq` key; every other key is derived from its
+ * prefix and so lives in the same Cluster slot (the `{<hub>}` hash tag).
+ *
+ * Per-hub keys (P = `reprise:{<hub>}:`):
+ *   P..'seq'          string  message sequence (message ids)
+ *   P..'idx'          zset    instanceId by createdAt (queries, purge)
+ *   P..'ready'        zset    instances with visible messages and no live lease, by ready time
+ *   P..'ilease'       zset    leased instances by lease expiry
+ *   P..'timers'       zset    '<messageId>|<instanceId>' of invisible messages, by visibleAt
+ *   P..'aq'           list    activity work item ids ready to hand out
+ *   P..'alease'       zset    leased work item ids by lease expiry
+ *   P..'notices'      channel pub/sub notices
+ * Per instance:
+ *   P..'i:'..id       hash    row (JSON), st, k, n, ca, ua; lease: lt, le, dl
+ *   P..'h:'..id       list    history events (JSON)
+ *   P..'lg:'..id      list    log entries (JSON)
+ *   P..'m:'..id       hash    messageId -> event JSON, every pending message
+ *   P..'ib:'..id      zset    visible message ids by sequence
+ *   P..'ia:'..id      set     the instance's activity work item ids
+ * Per activity work item:
+ *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl
+ */
+export const PRELUDE = `
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+local P = string.sub(KEYS[1], 1, -4)
+local T = redis.call('TIME')
+local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
+local TERMINAL = { Completed = true, Failed = true, Canceled = true, Terminated = true }
+local WORK_O, WORK_A = false, false
+local CHUNK = 1000
+
+-- Run redis.call(cmd, key, <list[a..b]>) in chunks (Lua's unpack has a limit).
+local function call_many(cmd, key, list, a, b)
+  local i = a
+  while i <= b do
+    local j = math.min(i + CHUNK - 1, b)
+    redis.call(cmd, key, unpack(list, i, j))
+    i = j + 1
+  end
+end
+
+local function hmget_many(key, fields)
+  local out = {}
+  local i = 1
+  while i <= #fields do
+    local j = math.min(i + CHUNK - 1, #fields)
+    local part = redis.call('HMGET', key, unpack(fields, i, j))
+    for _, v in ipairs(part) do out[#out + 1] = v end
+    i = j + 1
+  end
+  return out
+end
+
+local function num(s) return tonumber(s) or 0 end
+
+-- exists: the instance has a row; leased: its lease is live.
+local function instance_state(id)
+  local l = redis.call('HMGET', P .. 'i:' .. id, 'ca', 'lt', 'le')
+  return l[1] ~= false, (l[2] and num(l[3]) > NOW) and true or false
+end
+
+local function instance_leased(id)
+  local _, leased = instance_state(id)
+  return leased
+end
+
+-- Writes the row; the index only changes when createdAt does (old_ca: the stored one).
+local function put_row(id, row, st, k, n, ca, ua, old_ca)
+  redis.call('HSET', P .. 'i:' .. id, 'row', row, 'st', st, 'k', k, 'n', n, 'ca', ca, 'ua', ua)
+  if old_ca ~= ca then redis.call('ZADD', P .. 'idx', ca, id) end
+end
+
+local function mark_ready(id)
+  redis.call('ZADD', P .. 'ready', 'NX', NOW, id)
+  WORK_O = true
+end
+
+-- Deliver one message. A message to a missing instance is dropped unless a
+-- row to create comes with it. Invisible messages wait in 'timers'.
+local function enqueue(id, event, visible_at, row, st, k, n, ca, ua)
+  local exists, leased = instance_state(id)
+  if not exists then
+    if row == '' then return end
+    put_row(id, row, st, k, n, ca, ua, nil)
+  end
+  local seq = redis.call('INCR', KEYS[1])
+  local mid = string.format('%d', seq)
+  redis.call('HSET', P .. 'm:' .. id, mid, event)
+  if visible_at ~= '' and tonumber(visible_at) > NOW then
+    redis.call('ZADD', P .. 'timers', visible_at, mid .. '|' .. id)
+  else
+    redis.call('ZADD', P .. 'ib:' .. id, seq, mid)
+    if not leased then mark_ready(id) end
+  end
+  -- A new visible message, or a new due time sleeping workers must learn.
+  WORK_O = true
+end
+
+-- ARGV[i..] holds n messages of 9 fields each; returns the index after them.
+local function enqueue_argv(i)
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, n do
+    enqueue(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
+    i = i + 9
+  end
+  return i
+end
+
+local function remove_instance(id)
+  local mids = redis.call('HKEYS', P .. 'm:' .. id)
+  for _, mid in ipairs(mids) do redis.call('ZREM', P .. 'timers', mid .. '|' .. id) end
+  local wids = redis.call('SMEMBERS', P .. 'ia:' .. id)
+  for _, wid in ipairs(wids) do
+    redis.call('DEL', P .. 'a:' .. wid)
+    redis.call('ZREM', P .. 'alease', wid)
+  end
+  redis.call('DEL', P .. 'i:' .. id, P .. 'h:' .. id, P .. 'lg:' .. id, P .. 'm:' .. id, P .. 'ib:' .. id, P .. 'ia:' .. id)
+  redis.call('ZREM', P .. 'idx', id)
+  redis.call('ZREM', P .. 'ready', id)
+  redis.call('ZREM', P .. 'ilease', id)
+end
+
+-- One message per script: '<flags>' or '<flags>\\n<status>\\n<instanceId>',
+-- flags 'o' (orchestration work) and 'a' (activity work).
+local function publish(status, id)
+  local msg = (WORK_O and 'o' or '') .. (WORK_A and 'a' or '')
+  if status then msg = msg .. '\\n' .. status .. '\\n' .. id end
+  if msg ~= '' then redis.call('PUBLISH', P .. 'notices', msg) end
+end
+`;

@@ -1,0 +1,107 @@
+/**
+ * Notices over Redis pub/sub: one dedicated subscriber connection (a
+ * duplicate of the command connection) per storage, one channel per hub.
+ * The scripts publish at most one message per run:
+ * `<flags>` or `<flags>\n<status>\n<instanceId>` with flags `o`
+ * (orchestration work) and `a` (activity work).
+ */
+import type { Cluster, Redis } from 'ioredis';
+import type { RuntimeStatus, StorageNotice } from '@reprise/core';
+
+type Listener = (notice: StorageNotice) => void;
+
+export function parseNotice(message: string): StorageNotice[] {
+  const nl = message.indexOf('\n');
+  const flags = nl < 0 ? message : message.slice(0, nl);
+  const notices: StorageNotice[] = [];
+  if (nl >= 0) {
+    const rest = message.slice(nl + 1);
+    const nl2 = rest.indexOf('\n');
+    if (nl2 > 0) notices.push({ type: 'instance-updated', status: rest.slice(0, nl2) as RuntimeStatus, instanceId: rest.slice(nl2 + 1) });
+  }
+  if (flags.includes('o')) notices.push({ type: 'orchestration-work' });
+  if (flags.includes('a')) notices.push({ type: 'activity-work' });
+  return notices;
+}
+
+export class Subscriber {
+  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #connection: Redis | Cluster;
+  /** Settles once every SUBSCRIBE / UNSUBSCRIBE sent so far is acknowledged. */
+  #pending: Promise<void> = Promise.resolve();
+  #pendingCount = 0;
+  #everReady = false;
+  readonly #onError: (error: unknown) => void;
+  readonly #keyPrefix: string;
+
+  constructor(source: Redis | Cluster, onError: (error: unknown) => void) {
+    this.#onError = onError;
+    const options = source.options as { keyPrefix?: string; redisOptions?: { keyPrefix?: string } };
+    this.#keyPrefix = options.keyPrefix ?? options.redisOptions?.keyPrefix ?? '';
+    this.#connection = source.duplicate();
+    this.#connection.on('error', onError);
+    this.#connection.on('message', (channel: string, message: string) => this.#dispatch(channel, parseNotice(message)));
+    // Notices published while the connection was down are lost: after a
+    // reconnect, tell every listener that work may be waiting.
+    this.#connection.on('ready', () => {
+      if (this.#everReady) {
+        for (const channel of this.#listeners.keys()) this.#dispatch(channel, [{ type: 'orchestration-work' }, { type: 'activity-work' }]);
+      }
+      this.#everReady = true;
+    });
+  }
+
+  /** Resolves once subscriptions made so far are in effect (a no-op when none is pending). */
+  settled(): Promise<void> | undefined {
+    return this.#pendingCount > 0 ? this.#pending : undefined;
+  }
+
+  add(channel: string, listener: Listener): () => void {
+    // The scripts publish on a channel named like their keys, so a client's keyPrefix is part of it.
+    channel = this.#keyPrefix + channel;
+    let set = this.#listeners.get(channel);
+    if (!set) {
+      this.#listeners.set(channel, (set = new Set()));
+      this.#track(this.#connection.subscribe(channel));
+    }
+    set.add(listener);
+    return () => {
+      const current = this.#listeners.get(channel);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.#listeners.delete(channel);
+      this.#track(this.#connection.unsubscribe(channel));
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    await this.#pending;
+    this.#connection.disconnect();
+  }
+
+  #track(operation: Promise<unknown>): void {
+    this.#pendingCount += 1;
+    const done = operation.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending = Promise.all([this.#pending, done]).then(() => {
+      this.#pendingCount -= 1;
+    });
+  }
+
+  #dispatch(channel: string, notices: StorageNotice[]): void {
+    const set = this.#listeners.get(channel);
+    if (!set) return;
+    for (const listener of [...set]) {
+      for (const notice of notices) {
+        try {
+          listener(notice);
+        } catch (error) {
+          // a listener's failure is its own; the others still hear the notice
+          this.#onError(error);
+        }
+      }
+    }
+  }
+}
