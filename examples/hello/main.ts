@@ -1,7 +1,8 @@
 // The README demo: a function chain with typed handles, a fan-out and a
-// durable timer, on embedded storage.
+// durable timer, on the embedded default storage: a SQLite file in the
+// working directory. Kill it mid-run and start it again: nothing committed is lost.
 import { createRuntime, defineActivity, defineOrchestrator } from '@reprise/core';
-import { memoryStorage } from '@reprise/memory';
+import { sqliteStorage } from '@reprise/sqlite';
 
 const sayHello = defineActivity('SayHello', async (name: string) => `Hello ${name}!`);
 const wordCount = defineActivity('WordCount', async (text: string) => text.split(/\s+/).length);
@@ -20,7 +21,7 @@ const helloCities = defineOrchestrator('HelloCities', function* (ctx) {
 });
 
 const runtime = createRuntime({
-  storage: memoryStorage(),
+  storage: sqliteStorage({ path: 'reprise.db' }),
   activities: [sayHello, wordCount],
   orchestrators: [helloCities],
 });

@@ -30,7 +30,8 @@ export interface EpisodeDeps {
 /** Events that answer one execution carry its id, so a stale timer never fires into a newer execution. */
 export type Targeted = { TargetExecutionId?: string };
 
-export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedInstance): Promise<void> {
+/** Runs one episode. Resolves true when it scheduled activities (so the caller can wake its activity loop). */
+export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedInstance): Promise<boolean> {
   const { storage, options, cache } = deps;
   const { instance, lockToken } = locked;
   const now = options.clock.now();
@@ -41,8 +42,10 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     .map((m) => ({ ...m.event, Timestamp: timestamp }) as HistoryEvent)
     .filter((e) => (e as Targeted).TargetExecutionId === undefined || (e as Targeted).TargetExecutionId === instance.executionId);
 
-  const commit = (parts: Partial<OrchestrationCommit> & Pick<OrchestrationCommit, 'instance'>) =>
-    storage.commitOrchestration(options.taskHub, {
+  let scheduled = false;
+  const commit = (parts: Partial<OrchestrationCommit> & Pick<OrchestrationCommit, 'instance'>) => {
+    scheduled = (parts.activities?.length ?? 0) > 0;
+    return storage.commitOrchestration(options.taskHub, {
       instanceId: instance.instanceId,
       lockToken,
       history: { append: [] },
@@ -52,6 +55,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       logs: [],
       ...parts,
     });
+  };
 
   try {
     if (isTerminal(instance.status)) {
@@ -70,7 +74,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         // Late messages for a finished instance are consumed and dropped.
         await commit({ instance });
       }
-      return;
+      return scheduled;
     }
 
     const startsNewExecution = events.some((e) => e.EventType === 'ExecutionStarted');
@@ -80,7 +84,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       if (!fn) {
         const failure = toFailureDetails(new UnknownOrchestratorError(`no orchestrator named '${instance.name}' is registered with this runtime`));
         await commit(failedCommit(instance, events, failure, now, timestamp, undefined, []));
-        return;
+        return false;
       }
       executor = new OrchestrationExecutor(instance.instanceId, fn, {
         maxPayloadBytes: options.maxPayloadBytes,
@@ -96,7 +100,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         new MaxDeliveriesExceededError(`instance '${instance.instanceId}' was delivered ${locked.deliveries} times without completing an episode (maxDeliveries ${options.maxDeliveries})`),
       );
       await commit(failedCommit(instance, events, failure, now, timestamp, executor.parent, executor.heldLocks));
-      return;
+      return false;
     }
 
     const terminateAt = events.findIndex((e) => e.EventType === 'ExecutionTerminated');
@@ -110,7 +114,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         messages: [...endOfExecutionMessages(executor, instance, { status: 'failed', failure: { name: 'TerminatedError', message: `sub-orchestration '${instance.instanceId}' was terminated` } }, timestamp)],
         logs: executor.takeLogs(),
       });
-      return;
+      return false;
     }
 
     executor.apply(events, false);
@@ -148,7 +152,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         ],
         logs,
       });
-      return;
+      return false;
     }
 
     if (instance.historyLength + history.length + 1 > options.maxHistoryEvents) {
@@ -157,7 +161,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       );
       cache.delete(instance.instanceId);
       await commit(failedCommit(row, events, failure, now, timestamp, executor.parent, executor.heldLocks));
-      return;
+      return false;
     }
 
     const messages: NewMessage[] = [];
@@ -180,9 +184,10 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     row.historyLength = instance.historyLength + history.length;
     await commit({ instance: row, history: { append: history }, messages, activities, logs });
     if (outcome.status === 'running') cache.put(instance.instanceId, { executor, executionId: instance.executionId, historyLength: row.historyLength });
+    return scheduled;
   } catch (error) {
     cache.delete(instance.instanceId);
-    if (error instanceof LeaseLostError) return; // another worker owns the instance now
+    if (error instanceof LeaseLostError) return false; // another worker owns the instance now
     throw error;
   }
 }

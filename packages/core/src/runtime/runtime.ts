@@ -78,7 +78,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         if (locked.instance.kind === 'entity') {
           await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n) }, locked);
         } else {
-          await runOrchestrationEpisode({ storage, options: resolved, orchestrators, cache }, locked);
+          // Our own new work needs no round trip through the store's notices.
+          if (await runOrchestrationEpisode({ storage, options: resolved, orchestrators, cache }, locked)) activityLoop.notify();
         }
       } catch (error) {
         onError(error);
@@ -101,6 +102,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       inFlightActivities.set(item.lockToken, item);
       try {
         await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item);
+        orchestrationLoop.notify();
       } finally {
         inFlightActivities.delete(item.lockToken);
         leases.drop(item.lockToken);

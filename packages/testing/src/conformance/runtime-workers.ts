@@ -50,11 +50,12 @@ export function describeRuntimeWorkers(ctx: ConformanceContext): void {
       let runs = 0;
       const options = {
         taskHub: hub,
-        leaseMs: 200,
+        // Renewed every 250 ms: a loaded machine must stall the event loop over 250 ms to lose it.
+        leaseMs: 500,
         activities: {
           Long: async () => {
             runs++;
-            await sleep(900);
+            await sleep(1500);
             return 'done';
           },
         },

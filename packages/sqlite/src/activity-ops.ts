@@ -1,0 +1,41 @@
+/** Activity work items: lock, complete, abandon. Same rules as instance-ops. */
+import { InvalidArgumentError, LeaseLostError } from '@reprise/core';
+import type { ActivityCompletion, ActivityWorkItem, LockOptions, LockResult } from '@reprise/core';
+import { nanoid } from 'nanoid';
+import { checkLockOptions } from './instance-ops.js';
+import { enqueueMessages } from './op-context.js';
+import type { Op } from './op-context.js';
+import { parseId, toWorkItem } from './rows.js';
+import type { ActivityRow } from './rows.js';
+
+export const lockActivities =
+  (hub: string, options: LockOptions): Op<LockResult<ActivityWorkItem>> =>
+  ({ s, now }) => {
+    checkLockOptions(options);
+    const ready = s.readyActivities.all({ hub, now, max: options.max }) as number[];
+    const items = ready.map((seq) => toWorkItem(s.lockActivity.get(nanoid(), now + options.leaseMs, seq) as ActivityRow));
+    if (items.length > 0) return { items };
+    const next = s.nextActivityExpiry.get(hub, now) as number | null;
+    return next === null ? { items } : { items, nextVisibleInMs: Math.max(0, next - now) };
+  };
+
+export const completeActivity =
+  (hub: string, completion: ActivityCompletion): Op<void> =>
+  (ctx) => {
+    if (completion === null || typeof completion !== 'object') throw new InvalidArgumentError('completion must be an object');
+    const seq = parseId(completion.workItemId);
+    const fence =
+      seq === undefined ? undefined : (ctx.s.fenceActivity.get(seq, hub) as { lock_token: string | null; lock_expires: number } | undefined);
+    if (!fence || fence.lock_token !== completion.lockToken || fence.lock_expires <= ctx.now) {
+      throw new LeaseLostError(`the lease on activity work item '${String(completion.workItemId)}' is no longer held; the result was refused`);
+    }
+    ctx.s.deleteActivity.run(seq);
+    if (enqueueMessages(ctx, hub, [completion.message])) ctx.notices.push({ type: 'orchestration-work' });
+  };
+
+export const abandonActivity =
+  (hub: string, workItemId: string, lockToken: string): Op<void> =>
+  (ctx) => {
+    const seq = parseId(workItemId);
+    if (seq !== undefined && ctx.s.abandonActivity.run(seq, hub, lockToken).changes > 0) ctx.notices.push({ type: 'activity-work' });
+  };

@@ -1,0 +1,121 @@
+/**
+ * Orchestration-side operations: create, send, lock, commit, release. Each
+ * runs inside a group-commit transaction (under its own savepoint), so its
+ * checks and writes are atomic and a refused operation changes nothing.
+ */
+import { InvalidArgumentError, LeaseLostError, isTerminal } from '@reprise/core';
+import type {
+  CreateInstanceResult,
+  InstanceRecord,
+  LockOptions,
+  LockResult,
+  LockedInstance,
+  NewMessage,
+  OrchestrationCommit,
+} from '@reprise/core';
+import { nanoid } from 'nanoid';
+import { enqueueMessages, insertActivities, removeInstance, requireString } from './op-context.js';
+import type { Op } from './op-context.js';
+import { decodeEvent, encodeEvent, parseId, recordParams, toRecord } from './rows.js';
+import type { InstanceRow } from './rows.js';
+
+export function checkLockOptions({ max, leaseMs }: LockOptions): void {
+  if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`max must be a positive integer, got ${String(max)}`);
+  if (typeof leaseMs !== 'number' || !(leaseMs > 0) || !Number.isFinite(leaseMs)) throw new InvalidArgumentError(`leaseMs must be a positive number, got ${String(leaseMs)}`);
+}
+
+export const createInstance =
+  (hub: string, record: InstanceRecord, message: NewMessage): Op<CreateInstanceResult> =>
+  (ctx) => {
+    const instanceId = requireString('instanceId', record?.instanceId);
+    const existing = ctx.s.getInstance.get(hub, instanceId) as InstanceRow | undefined;
+    if (existing && !isTerminal(existing.status as InstanceRecord['status'])) return { created: false, existing: toRecord(existing) };
+    if (existing) removeInstance(ctx.s, hub, instanceId);
+    ctx.s.insertInstance.run({ ...recordParams(hub, instanceId, record), change_seq: ctx.nextChangeSeq() });
+    const work = enqueueMessages(ctx, hub, [{ ...message, instanceId }]);
+    ctx.notices.push({ type: 'instance-updated', instanceId, status: record.status });
+    if (work) ctx.notices.push({ type: 'orchestration-work' });
+    return { created: true };
+  };
+
+export const sendMessages =
+  (hub: string, messages: NewMessage[]): Op<void> =>
+  (ctx) => {
+    if (enqueueMessages(ctx, hub, messages)) ctx.notices.push({ type: 'orchestration-work' });
+  };
+
+export const lockInstances =
+  (hub: string, options: LockOptions): Op<LockResult<LockedInstance>> =>
+  ({ s, now }) => {
+    checkLockOptions(options);
+    const items: LockedInstance[] = [];
+    const ready = s.readyInstances.all({ hub, now, max: options.max }) as string[];
+    for (const instanceId of ready) {
+      const messages = (s.visibleMessages.all(hub, instanceId, now) as Array<{ seq: number; event: string }>).map((m) => ({
+        id: String(m.seq),
+        instanceId,
+        event: decodeEvent(m.event),
+      }));
+      if (messages.length === 0) {
+        s.recomputeDue.get({ hub, instance_id: instanceId }); // heal a stale due time
+        continue;
+      }
+      const lockToken = nanoid();
+      const row = s.lockInstance.get(lockToken, now + options.leaseMs, hub, instanceId) as InstanceRow;
+      items.push({ instance: toRecord(row), lockToken, messages, deliveries: row.deliveries });
+    }
+    if (items.length > 0) return { items };
+    const times = [s.nextDue.get(hub, now), s.nextDueLeaseExpiry.get({ hub, now })].filter((t): t is number => typeof t === 'number');
+    return times.length === 0 ? { items } : { items, nextVisibleInMs: Math.max(0, Math.min(...times) - now) };
+  };
+
+function checkCommit(commit: OrchestrationCommit): void {
+  if (commit === null || typeof commit !== 'object') throw new InvalidArgumentError('commit must be an object');
+  const h = commit.history as { append?: unknown; replace?: unknown } | undefined;
+  if (!h || !(Array.isArray(h.append) || Array.isArray(h.replace))) throw new InvalidArgumentError('commit.history must be { append: [...] } or { replace: [...] }');
+  for (const name of ['consumedMessageIds', 'messages', 'activities', 'logs'] as const) {
+    if (!Array.isArray(commit[name])) throw new InvalidArgumentError(`commit.${name} must be an array`);
+  }
+}
+
+function leaseLost(instanceId: string): LeaseLostError {
+  return new LeaseLostError(`the lease on instance '${instanceId}' is no longer held; the commit was refused`);
+}
+
+export const commitOrchestration =
+  (hub: string, commit: OrchestrationCommit): Op<void> =>
+  (ctx) => {
+    checkCommit(commit);
+    const { s, now } = ctx;
+    const instanceId = requireString('instanceId', commit.instanceId);
+    const fence = s.fenceInstance.get(hub, instanceId) as { lock_token: string | null; lock_expires: number } | undefined;
+    if (!fence || fence.lock_token !== commit.lockToken || fence.lock_expires <= now) throw leaseLost(instanceId);
+    const instanceParams = recordParams(hub, instanceId, commit.instance);
+
+    if ('replace' in commit.history) {
+      s.deleteHistory.run(hub, instanceId);
+      commit.history.replace.forEach((event, i) => s.appendHistory.run(hub, instanceId, i, encodeEvent(event)));
+    } else {
+      const base = s.nextHistorySeq.get(hub, instanceId) as number;
+      commit.history.append.forEach((event, i) => s.appendHistory.run(hub, instanceId, base + i, encodeEvent(event)));
+    }
+    s.commitInstance.run({ ...instanceParams, change_seq: ctx.nextChangeSeq() });
+    for (const id of commit.consumedMessageIds) {
+      const seq = parseId(id);
+      if (seq !== undefined) s.deleteMessage.run(seq, hub, instanceId);
+    }
+    for (const log of commit.logs) s.insertLog.run(hub, instanceId, log.time, log.level, log.message);
+    const work = enqueueMessages(ctx, hub, commit.messages);
+    insertActivities(ctx, hub, commit.activities);
+    const due = s.recomputeDue.get({ hub, instance_id: instanceId }) as number | null;
+
+    ctx.notices.push({ type: 'instance-updated', instanceId, status: commit.instance.status });
+    if (work || (due !== null && due <= now)) ctx.notices.push({ type: 'orchestration-work' });
+    if (commit.activities.length > 0) ctx.notices.push({ type: 'activity-work' });
+  };
+
+export const releaseInstance =
+  (hub: string, instanceId: string, lockToken: string): Op<void> =>
+  (ctx) => {
+    if (ctx.s.releaseInstance.run(hub, instanceId, lockToken).changes > 0) ctx.notices.push({ type: 'orchestration-work' });
+  };

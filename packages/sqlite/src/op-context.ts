@@ -1,0 +1,80 @@
+/**
+ * What one operation sees while it runs inside a group-commit transaction,
+ * and the helpers several operations share (enqueueing, removal).
+ */
+import { InvalidArgumentError } from '@reprise/core';
+import type { NewActivity, NewMessage, StorageNotice } from '@reprise/core';
+import { encodeEvent, recordParams } from './rows.js';
+import type { Statements } from './statements.js';
+
+export interface OpContext {
+  readonly s: Statements;
+  /** The process clock at the start of this operation (leases, visibility). */
+  readonly now: number;
+  /** Notices to publish once the transaction has committed. */
+  readonly notices: StorageNotice[];
+  /** The next value of the store-wide change counter (stamped on written instance rows). */
+  nextChangeSeq(): number;
+}
+
+export type Op<T> = (ctx: OpContext) => T;
+
+export function requireString(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError(`${name} must be a non-empty string`);
+  return value;
+}
+
+function requireTime(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(`${name} must be a finite number of epoch milliseconds`);
+  return value;
+}
+
+/**
+ * Appends messages to their inboxes, in order. A message to a missing
+ * instance creates it from `createIfMissing`, or is dropped. Returns whether
+ * any message was enqueued (visible now or later: both are 'orchestration-work').
+ */
+export function enqueueMessages(ctx: OpContext, hub: string, messages: readonly NewMessage[]): boolean {
+  if (!Array.isArray(messages)) throw new InvalidArgumentError('messages must be an array');
+  const { s, now } = ctx; // now: the default visibility
+  let work = false;
+  for (const m of messages) {
+    const instanceId = requireString('message instanceId', m?.instanceId);
+    if (m.event === null || typeof m.event !== 'object') throw new InvalidArgumentError('message event must be an object');
+    const visibleAt = m.visibleAt === undefined ? now : requireTime('visibleAt', m.visibleAt);
+    const key = { hub, instance_id: instanceId, visible_at: visibleAt };
+    if (s.lowerDue.run(key).changes === 0 && s.instanceExists.get(hub, instanceId) === undefined) {
+      if (!m.createIfMissing) continue;
+      s.insertInstance.run({ ...recordParams(hub, instanceId, m.createIfMissing), change_seq: ctx.nextChangeSeq() });
+      s.lowerDue.run(key);
+    }
+    s.insertMessage.run(hub, instanceId, visibleAt, encodeEvent(m.event));
+    // Delayed messages notify too: a sleeping worker must learn the new earliest due time.
+    work = true;
+  }
+  return work;
+}
+
+export function insertActivities(ctx: OpContext, hub: string, activities: readonly NewActivity[]): void {
+  if (!Array.isArray(activities)) throw new InvalidArgumentError('activities must be an array');
+  for (const a of activities) {
+    if (!Number.isInteger(a?.taskScheduledId)) throw new InvalidArgumentError('activity taskScheduledId must be an integer');
+    ctx.s.insertActivity.run(
+      hub,
+      requireString('activity instanceId', a.instanceId),
+      requireString('activity executionId', a.executionId),
+      a.taskScheduledId,
+      requireString('activity name', a.name),
+      a.input ?? null,
+    );
+  }
+}
+
+/** Deletes an instance and everything it owns: row, history, inbox, activities, logs. */
+export function removeInstance(s: Statements, hub: string, instanceId: string): void {
+  s.deleteInstance.run(hub, instanceId);
+  s.deleteHistory.run(hub, instanceId);
+  s.deleteMessagesOf.run(hub, instanceId);
+  s.deleteActivitiesOf.run(hub, instanceId);
+  s.deleteLogsOf.run(hub, instanceId);
+}

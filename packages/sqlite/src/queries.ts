@@ -1,0 +1,80 @@
+/** Reads: one instance, its history and logs, and paged instance queries. */
+import { InvalidArgumentError, decodeContinuationToken, encodeContinuationToken, pageSizeOf } from '@reprise/core';
+import type { HistoryEvent, InstancePage, InstanceQuery, InstanceRecord, LogEntry } from '@reprise/core';
+import type { Op } from './op-context.js';
+import { decodeEvent, toRecord } from './rows.js';
+import type { InstanceRow } from './rows.js';
+
+export const getInstance =
+  (hub: string, instanceId: string): Op<InstanceRecord | undefined> =>
+  ({ s }) => {
+    const row = s.getInstance.get(hub, instanceId) as InstanceRow | undefined;
+    return row && toRecord(row);
+  };
+
+export const getHistory =
+  (hub: string, instanceId: string): Op<HistoryEvent[]> =>
+  ({ s }) =>
+    (s.getHistory.all(hub, instanceId) as string[]).map(decodeEvent);
+
+export const getLogs =
+  (hub: string, instanceId: string): Op<LogEntry[]> =>
+  ({ s }) =>
+    s.getLogs.all(hub, instanceId) as LogEntry[];
+
+/**
+ * The smallest string greater than every string that starts with `prefix`
+ * (SQLite compares UTF-8 bytes, which order like code points), or undefined
+ * when there is none.
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const points = Array.from(prefix);
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) {
+      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+      return points.join('') + String.fromCodePoint(next);
+    }
+  }
+  return undefined;
+}
+
+/** Filters in SQL, in page order (createdAt, then instanceId), with the shared keyset token. */
+export const queryInstances =
+  (hub: string, query: InstanceQuery): Op<InstancePage> =>
+  ({ s }) => {
+    if (query === null || typeof query !== 'object') throw new InvalidArgumentError('query must be an object');
+    const size = pageSizeOf(query);
+    const where = ['hub = ?'];
+    const params: unknown[] = [hub];
+    const add = (clause: string, ...values: unknown[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (query.kind !== undefined) {
+      if (query.kind !== 'orchestration' && query.kind !== 'entity') throw new InvalidArgumentError(`kind must be 'orchestration' or 'entity', got ${String(query.kind)}`);
+      where.push(`kind = '${query.kind}'`); // a literal, so the entity-only partial index applies
+    }
+    if (query.runtimeStatus !== undefined && query.runtimeStatus.length > 0) {
+      add(`status IN (${query.runtimeStatus.map(() => '?').join(', ')})`, ...query.runtimeStatus);
+    }
+    if (query.createdFrom !== undefined) add('created_at >= ?', query.createdFrom);
+    if (query.createdTo !== undefined) add('created_at <= ?', query.createdTo);
+    if (query.updatedFrom !== undefined) add('updated_at >= ?', query.updatedFrom);
+    if (query.updatedTo !== undefined) add('updated_at <= ?', query.updatedTo);
+    if (query.instanceIdPrefix !== undefined && query.instanceIdPrefix !== '') {
+      add('instance_id >= ?', query.instanceIdPrefix);
+      const upper = prefixUpperBound(query.instanceIdPrefix);
+      if (upper !== undefined) add('instance_id < ?', upper);
+    }
+    if (query.name !== undefined) add('name = ?', query.name);
+    if (query.continuationToken !== undefined) {
+      const cursor = decodeContinuationToken(query.continuationToken);
+      add('(created_at, instance_id) > (?, ?)', cursor.createdAt, cursor.instanceId);
+    }
+    const text = `SELECT * FROM instances WHERE ${where.join(' AND ')} ORDER BY created_at, instance_id LIMIT ?`;
+    const rows = s.cached(text).all(...params, size + 1) as InstanceRow[];
+    const instances = rows.slice(0, size).map(toRecord);
+    const last = instances[instances.length - 1];
+    return rows.length > size && last ? { instances, continuationToken: encodeContinuationToken(last) } : { instances };
+  };

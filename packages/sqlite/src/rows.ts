@@ -1,0 +1,107 @@
+/** Conversions between stored rows and the contract's records. */
+import { InvalidArgumentError, isRuntimeStatus } from '@reprise/core';
+import type { ActivityWorkItem, HistoryEvent, InstanceRecord, RuntimeStatus } from '@reprise/core';
+
+export interface InstanceRow {
+  hub: string;
+  instance_id: string;
+  kind: string;
+  name: string;
+  execution_id: string;
+  status: string;
+  input: string | null;
+  output: string | null;
+  custom_status: string | null;
+  created_at: number;
+  updated_at: number;
+  history_length: number;
+  parent_instance_id: string | null;
+  tags: string | null;
+  entity_state: string | null;
+  lock_token: string | null;
+  lock_expires: number;
+  deliveries: number;
+  next_visible_at: number | null;
+  change_seq: number;
+}
+
+export interface ActivityRow {
+  seq: number;
+  hub: string;
+  instance_id: string;
+  execution_id: string;
+  task_scheduled_id: number;
+  name: string;
+  input: string | null;
+  lock_token: string | null;
+  lock_expires: number;
+  deliveries: number;
+}
+
+export function toRecord(row: InstanceRow): InstanceRecord {
+  const record: InstanceRecord = {
+    instanceId: row.instance_id,
+    kind: row.kind as InstanceRecord['kind'],
+    name: row.name,
+    executionId: row.execution_id,
+    status: row.status as RuntimeStatus,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    historyLength: row.history_length,
+  };
+  if (row.input !== null) record.input = row.input;
+  if (row.output !== null) record.output = row.output;
+  if (row.custom_status !== null) record.customStatus = row.custom_status;
+  if (row.parent_instance_id !== null) record.parentInstanceId = row.parent_instance_id;
+  if (row.tags !== null) record.tags = JSON.parse(row.tags) as Record<string, string>;
+  if (row.entity_state !== null) record.entityState = row.entity_state;
+  return record;
+}
+
+/** The record's columns as named parameters. Checks what SQLite could not store faithfully. */
+export function recordParams(hub: string, instanceId: string, record: InstanceRecord) {
+  if (record === null || typeof record !== 'object') throw new InvalidArgumentError('instance record must be an object');
+  if (record.kind !== 'orchestration' && record.kind !== 'entity') throw new InvalidArgumentError(`instance kind must be 'orchestration' or 'entity', got ${String(record.kind)}`);
+  if (!isRuntimeStatus(record.status)) throw new InvalidArgumentError(`unknown runtime status ${String(record.status)}`);
+  return {
+    hub,
+    instance_id: instanceId,
+    kind: record.kind,
+    name: record.name,
+    execution_id: record.executionId,
+    status: record.status,
+    input: record.input ?? null,
+    output: record.output ?? null,
+    custom_status: record.customStatus ?? null,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    history_length: record.historyLength,
+    parent_instance_id: record.parentInstanceId ?? null,
+    tags: record.tags === undefined ? null : JSON.stringify(record.tags),
+    entity_state: record.entityState ?? null,
+  };
+}
+
+export function toWorkItem(row: ActivityRow): ActivityWorkItem {
+  const item: ActivityWorkItem = {
+    id: String(row.seq),
+    instanceId: row.instance_id,
+    executionId: row.execution_id,
+    taskScheduledId: row.task_scheduled_id,
+    name: row.name,
+    lockToken: row.lock_token ?? '',
+    deliveries: row.deliveries,
+  };
+  if (row.input !== null) item.input = row.input;
+  return item;
+}
+
+export const encodeEvent = (event: HistoryEvent): string => JSON.stringify(event);
+export const decodeEvent = (text: string): HistoryEvent => JSON.parse(text) as HistoryEvent;
+
+/** Store-assigned ids are decimal row ids; anything else names nothing. */
+export function parseId(id: string): number | undefined {
+  if (typeof id !== 'string' || !/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : undefined;
+}

@@ -1,0 +1,136 @@
+/**
+ * The schema and its forward migrations.
+ *
+ * `schema_version` holds one row: the number of migrations applied. Opening
+ * runs the missing ones, in order, in one write transaction; a file whose
+ * version is newer than this code knows is refused before anything is
+ * written. Never edit a shipped migration: append a new one.
+ *
+ * Every table is scoped by `hub`. Tables and what serves each query:
+ * - instances: one row per instance, with its lease (`lock_token`,
+ *   `lock_expires`), its delivery count, `next_visible_at` (the earliest
+ *   `visible_at` of its inbox: the "due work" index) and `change_seq` (a
+ *   store-wide counter bumped on every write, which other processes poll).
+ * - history: append-only, one row per event, keyed (hub, instance_id, seq).
+ * - messages: the inboxes; `seq` is the store-assigned order and the id.
+ * - activities: activity work items with their own lease.
+ * - logs: the replay-safe log lines.
+ * - counters: named integers (`change_seq`).
+ */
+import type Database from 'better-sqlite3';
+
+type Migration = (db: Database.Database) => void;
+
+const v1: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE instances (
+      hub TEXT NOT NULL,
+      instance_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      name TEXT NOT NULL,
+      execution_id TEXT NOT NULL,
+      status TEXT NOT NULL,
+      input TEXT,
+      output TEXT,
+      custom_status TEXT,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      history_length INTEGER NOT NULL,
+      parent_instance_id TEXT,
+      tags TEXT,
+      entity_state TEXT,
+      lock_token TEXT,
+      lock_expires INTEGER NOT NULL DEFAULT 0,
+      deliveries INTEGER NOT NULL DEFAULT 0,
+      next_visible_at INTEGER,
+      change_seq INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (hub, instance_id)
+    );
+    -- queries: by status, by creation time, by name, by kind (all in page order);
+    -- the primary key serves instance-id prefixes (a range scan).
+    CREATE INDEX instances_by_status ON instances (hub, status, created_at, instance_id);
+    CREATE INDEX instances_by_created ON instances (hub, created_at, instance_id);
+    CREATE INDEX instances_by_name ON instances (hub, name, created_at, instance_id);
+    CREATE INDEX instances_by_kind ON instances (hub, kind, created_at, instance_id);
+    -- entities by name and last operation time
+    CREATE INDEX entities_by_updated ON instances (hub, name, updated_at) WHERE kind = 'entity';
+    -- instances with due (or soon due) messages
+    CREATE INDEX instances_due ON instances (hub, next_visible_at) WHERE next_visible_at IS NOT NULL;
+    -- changes other processes have not seen yet
+    CREATE INDEX instances_by_change ON instances (hub, change_seq);
+
+    CREATE TABLE history (
+      hub TEXT NOT NULL,
+      instance_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      event TEXT NOT NULL,
+      PRIMARY KEY (hub, instance_id, seq)
+    );
+
+    CREATE TABLE messages (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      hub TEXT NOT NULL,
+      instance_id TEXT NOT NULL,
+      visible_at INTEGER NOT NULL,
+      event TEXT NOT NULL
+    );
+    -- an inbox, and its earliest due time
+    CREATE INDEX messages_by_instance ON messages (hub, instance_id, visible_at);
+
+    CREATE TABLE activities (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      hub TEXT NOT NULL,
+      instance_id TEXT NOT NULL,
+      execution_id TEXT NOT NULL,
+      task_scheduled_id INTEGER NOT NULL,
+      name TEXT NOT NULL,
+      input TEXT,
+      lock_token TEXT,
+      lock_expires INTEGER NOT NULL DEFAULT 0,
+      deliveries INTEGER NOT NULL DEFAULT 0
+    );
+    -- free (lock_expires = 0) then expired work items, in enqueue order
+    CREATE INDEX activities_ready ON activities (hub, lock_expires, seq);
+    CREATE INDEX activities_by_instance ON activities (hub, instance_id);
+
+    CREATE TABLE logs (
+      id INTEGER PRIMARY KEY,
+      hub TEXT NOT NULL,
+      instance_id TEXT NOT NULL,
+      time INTEGER NOT NULL,
+      level TEXT NOT NULL,
+      message TEXT NOT NULL
+    );
+    CREATE INDEX logs_by_instance ON logs (hub, instance_id, id);
+
+    CREATE TABLE counters (
+      name TEXT PRIMARY KEY,
+      value INTEGER NOT NULL
+    );
+    INSERT INTO counters (name, value) VALUES ('change_seq', 0);
+  `);
+};
+
+/** Forward migrations; migration i brings a file from version i to i + 1. */
+export const MIGRATIONS: readonly Migration[] = [v1];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Tables this schema owns; a file holding any of them without `schema_version` is not ours. */
+export const OWN_TABLES = ['instances', 'history', 'messages', 'activities', 'logs', 'counters'] as const;
+
+/** Version of an opened file: 0 for a fresh one, undefined when the file has no version table. */
+export function readSchemaVersion(db: Database.Database): number | undefined {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (table === undefined) return undefined;
+  const row = db.prepare('SELECT max(version) AS version FROM schema_version').get() as { version: number | null };
+  return row.version ?? 0;
+}
+
+/** Applies the missing migrations. Call inside a write transaction, after checking the version. */
+export function migrate(db: Database.Database, from: number | undefined): void {
+  if (from === undefined) db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
+  for (let version = from ?? 0; version < MIGRATIONS.length; version++) MIGRATIONS[version]!(db);
+  db.prepare('DELETE FROM schema_version').run();
+  db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
+}

@@ -1,0 +1,106 @@
+/**
+ * Every fixed statement, prepared once per connection. Statements whose text
+ * depends on the query (filters) are cached by text in `cached`.
+ */
+import type Database from 'better-sqlite3';
+
+const INSTANCE_COLUMNS =
+  'hub, instance_id, kind, name, execution_id, status, input, output, custom_status, created_at, updated_at, history_length, parent_instance_id, tags, entity_state';
+const INSTANCE_VALUES =
+  '@hub, @instance_id, @kind, @name, @execution_id, @status, @input, @output, @custom_status, @created_at, @updated_at, @history_length, @parent_instance_id, @tags, @entity_state';
+
+/** Statement texts by name. */
+const TEXTS = {
+  // instances
+  getInstance: 'SELECT * FROM instances WHERE hub = ? AND instance_id = ?',
+  instanceStatus: 'SELECT status FROM instances WHERE hub = ? AND instance_id = ?',
+  insertInstance: `INSERT INTO instances (${INSTANCE_COLUMNS}, next_visible_at, change_seq) VALUES (${INSTANCE_VALUES}, NULL, @change_seq)`,
+  commitInstance: `
+    UPDATE instances SET kind = @kind, name = @name, execution_id = @execution_id, status = @status, input = @input,
+      output = @output, custom_status = @custom_status, created_at = @created_at, updated_at = @updated_at,
+      history_length = @history_length, parent_instance_id = @parent_instance_id, tags = @tags,
+      entity_state = @entity_state, lock_token = NULL, lock_expires = 0, deliveries = 0, change_seq = @change_seq
+    WHERE hub = @hub AND instance_id = @instance_id`,
+  deleteInstance: 'DELETE FROM instances WHERE hub = ? AND instance_id = ?',
+  /** Lowers the instance's earliest due time to @visible_at; changes nothing (0 changes) when it does not exist. */
+  lowerDue: `
+    UPDATE instances SET next_visible_at = @visible_at
+    WHERE hub = @hub AND instance_id = @instance_id AND (next_visible_at IS NULL OR next_visible_at > @visible_at)`,
+  instanceExists: 'SELECT 1 FROM instances WHERE hub = ? AND instance_id = ?',
+  recomputeDue: `
+    UPDATE instances SET next_visible_at = (SELECT min(visible_at) FROM messages WHERE hub = @hub AND instance_id = @instance_id)
+    WHERE hub = @hub AND instance_id = @instance_id RETURNING next_visible_at`,
+  readyInstances: `
+    SELECT instance_id FROM instances
+    WHERE hub = @hub AND next_visible_at <= @now AND lock_expires <= @now
+    ORDER BY next_visible_at LIMIT @max`,
+  lockInstance: 'UPDATE instances SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE hub = ? AND instance_id = ? RETURNING *',
+  nextDue: 'SELECT min(next_visible_at) FROM instances WHERE hub = ? AND next_visible_at > ?',
+  nextDueLeaseExpiry: 'SELECT min(lock_expires) FROM instances WHERE hub = @hub AND next_visible_at <= @now AND lock_expires > @now',
+  fenceInstance: 'SELECT lock_token, lock_expires, history_length FROM instances WHERE hub = ? AND instance_id = ?',
+  releaseInstance: 'UPDATE instances SET lock_token = NULL, lock_expires = 0 WHERE hub = ? AND instance_id = ? AND lock_token = ?',
+  renewInstance: 'UPDATE instances SET lock_expires = @expires WHERE hub = @hub AND instance_id = @instance_id AND lock_token = @token AND lock_expires > @now',
+  maxChangeSeq: 'SELECT max(change_seq) FROM instances WHERE hub = ?',
+  changedSince: 'SELECT instance_id, status, change_seq FROM instances WHERE hub = ? AND change_seq > ? ORDER BY change_seq LIMIT ?',
+
+  // history
+  appendHistory: 'INSERT INTO history (hub, instance_id, seq, event) VALUES (?, ?, ?, ?)',
+  nextHistorySeq: 'SELECT coalesce(max(seq) + 1, 0) FROM history WHERE hub = ? AND instance_id = ?',
+  deleteHistory: 'DELETE FROM history WHERE hub = ? AND instance_id = ?',
+  getHistory: 'SELECT event FROM history WHERE hub = ? AND instance_id = ? ORDER BY seq',
+
+  // messages
+  insertMessage: 'INSERT INTO messages (hub, instance_id, visible_at, event) VALUES (?, ?, ?, ?)',
+  deleteMessage: 'DELETE FROM messages WHERE seq = ? AND hub = ? AND instance_id = ?',
+  deleteMessagesOf: 'DELETE FROM messages WHERE hub = ? AND instance_id = ?',
+  visibleMessages: 'SELECT seq, event FROM messages WHERE hub = ? AND instance_id = ? AND visible_at <= ? ORDER BY seq',
+
+  // activities
+  insertActivity: 'INSERT INTO activities (hub, instance_id, execution_id, task_scheduled_id, name, input) VALUES (?, ?, ?, ?, ?, ?)',
+  readyActivities: 'SELECT seq FROM activities WHERE hub = @hub AND lock_expires <= @now ORDER BY lock_expires, seq LIMIT @max',
+  lockActivity: 'UPDATE activities SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE seq = ? RETURNING *',
+  nextActivityExpiry: 'SELECT min(lock_expires) FROM activities WHERE hub = ? AND lock_expires > ?',
+  fenceActivity: 'SELECT lock_token, lock_expires FROM activities WHERE seq = ? AND hub = ?',
+  deleteActivity: 'DELETE FROM activities WHERE seq = ?',
+  deleteActivitiesOf: 'DELETE FROM activities WHERE hub = ? AND instance_id = ?',
+  abandonActivity: 'UPDATE activities SET lock_token = NULL, lock_expires = 0 WHERE seq = ? AND hub = ? AND lock_token = ?',
+  renewActivity: 'UPDATE activities SET lock_expires = @expires WHERE seq = @seq AND hub = @hub AND lock_token = @token AND lock_expires > @now',
+
+  // logs
+  insertLog: 'INSERT INTO logs (hub, instance_id, time, level, message) VALUES (?, ?, ?, ?, ?)',
+  getLogs: 'SELECT time, level, message FROM logs WHERE hub = ? AND instance_id = ? ORDER BY id',
+  deleteLogsOf: 'DELETE FROM logs WHERE hub = ? AND instance_id = ?',
+
+  // counters
+  readCounter: 'SELECT value FROM counters WHERE name = ?',
+  writeCounter: 'UPDATE counters SET value = ? WHERE name = ?',
+} as const;
+
+/** Statements that return the first column's value rather than a row. */
+const PLUCKED: ReadonlySet<keyof typeof TEXTS> = new Set([
+  'instanceStatus', 'instanceExists', 'recomputeDue', 'readyInstances', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'nextActivityExpiry', 'readCounter',
+]);
+
+export type Statements = { readonly [K in keyof typeof TEXTS]: Database.Statement } & {
+  /** A statement for `text`, prepared on first use and kept. */
+  cached(text: string): Database.Statement;
+};
+
+export function prepareStatements(db: Database.Database): Statements {
+  const cache = new Map<string, Database.Statement>();
+  const prepared = {} as Record<keyof typeof TEXTS, Database.Statement>;
+  for (const name of Object.keys(TEXTS) as Array<keyof typeof TEXTS>) {
+    const statement = db.prepare(TEXTS[name]);
+    prepared[name] = PLUCKED.has(name) ? statement.pluck() : statement;
+  }
+  return Object.assign(prepared, {
+    cached(text: string): Database.Statement {
+      let statement = cache.get(text);
+      if (!statement) {
+        if (cache.size >= 256) cache.clear();
+        cache.set(text, (statement = db.prepare(text)));
+      }
+      return statement;
+    },
+  });
+}
