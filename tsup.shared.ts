@@ -19,6 +19,7 @@ export function libraryConfig(entry: Options['entry'] = ['src/index.ts']): Optio
   };
   return [
     { ...common, format: ['esm'], clean: true },
-    { ...common, format: ['cjs'], noExternal: esmOnly },
+    // Shared chunks in CJS too: several entries must share one copy of each module (error classes for instanceof).
+    { ...common, format: ['cjs'], noExternal: esmOnly, splitting: true },
   ];
 }

@@ -208,3 +208,60 @@ describe.each(cacheModes)('orchestration features ($label)', ({ cacheSize }) => 
     expect((await runtime.client.getLogs(id)).map((l) => `${l.level}:${l.message}`)).toEqual(lines);
   });
 });
+
+describe.each(cacheModes)('regressions ($label)', ({ cacheSize }) => {
+  // Guards against: an event raised before a delayed start was recorded ahead of ExecutionStarted
+  // but not seen by the live run, so a later replay diverged (NonDeterminismError).
+  it('an event raised before a delayed start is delivered, live and on replay', async () => {
+    const runtime = await startRuntime({
+      cacheSize,
+      activities: { Record: (s: string) => s },
+      orchestrators: {
+        Gate: function* (ctx: OrchestrationContext) {
+          const go = ctx.waitForExternalEvent('Go');
+          const timeout = ctx.createTimer(new Date(ctx.currentUtcDateTime.getTime() + 60_000));
+          const winner: Task = yield ctx.any([go, timeout]);
+          const first = yield ctx.callActivity('Record', winner === go ? 'went' : 'timed out');
+          const next = yield ctx.waitForExternalEvent('Next');
+          return [first, next];
+        },
+      },
+    });
+    const id = await runtime.client.startNew('Gate', { startAt: new Date(Date.now() + 100) });
+    await runtime.client.raiseEvent(id, 'Go', 1);
+    await eventually(async () => ((await runtime.client.getStatus(id, { showHistory: true }))?.history ?? []).some((e) => e.EventType === 'TaskCompleted'));
+    runtime.clearReplayCache();
+    await runtime.client.raiseEvent(id, 'Next', 2);
+    const status = await runtime.client.waitForCompletion(id, { timeoutMs: 5000 });
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toEqual(['went', 2]);
+  });
+
+  // Guards against: two sub-orchestrations given one instance id ran two generators in one instance.
+  it('a second sub-orchestration with an id already in use fails with InstanceExistsError', async () => {
+    const runtime = await startRuntime({
+      cacheSize,
+      orchestrators: {
+        Child: function* (ctx: OrchestrationContext<number>) {
+          yield ctx.createTimer(new Date(ctx.currentUtcDateTime.getTime() + 20));
+          return ctx.getInput();
+        },
+        Parent: function* (ctx: OrchestrationContext) {
+          const a = ctx.callSubOrchestrator('Child', 1, 'fixed-child');
+          const b = ctx.callSubOrchestrator('Child', 2, 'fixed-child');
+          const settled: unknown[] = [];
+          for (const task of [a, b]) {
+            try {
+              settled.push(yield task);
+            } catch (error) {
+              settled.push((error as Error).name);
+            }
+          }
+          return settled;
+        },
+      },
+    });
+    const id = await runtime.client.startNew('Parent');
+    expect((await runtime.client.waitForCompletion(id, { timeoutMs: 5000 })).output).toEqual([1, 'InstanceExistsError']);
+  });
+});

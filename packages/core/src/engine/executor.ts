@@ -86,6 +86,11 @@ export class OrchestrationExecutor implements ContextHost {
     return this.outcome.status !== 'running';
   }
 
+  /** False until ExecutionStarted was applied (events may arrive before a delayed start). */
+  get hasStarted(): boolean {
+    return this.#ctx !== undefined;
+  }
+
   get isSuspended(): boolean {
     return this.#suspended;
   }

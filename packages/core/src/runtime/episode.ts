@@ -4,7 +4,7 @@
  * turns its actions and outcome into history events, messages and work items.
  */
 import { nanoid } from 'nanoid';
-import { HistoryTooLongError, LeaseLostError, MaxDeliveriesExceededError, UnknownOrchestratorError, toFailureDetails } from '../errors.js';
+import { HistoryTooLongError, InstanceExistsError, LeaseLostError, MaxDeliveriesExceededError, UnknownOrchestratorError, toFailureDetails } from '../errors.js';
 import type { FailureDetails } from '../errors.js';
 import type { HistoryEvent, ParentInstance, Payload } from '../history.js';
 import { serialize } from '../serializer.js';
@@ -43,6 +43,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     .filter((e) => (e as Targeted).TargetExecutionId === undefined || (e as Targeted).TargetExecutionId === instance.executionId);
 
   let scheduled = false;
+  const rejected: NewMessage[] = [];
   const commit = (parts: Partial<OrchestrationCommit> & Pick<OrchestrationCommit, 'instance'>) => {
     scheduled = (parts.activities?.length ?? 0) > 0;
     return storage.commitOrchestration(options.taskHub, {
@@ -50,14 +51,26 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       lockToken,
       history: { append: [] },
       consumedMessageIds,
-      messages: [],
       activities: [],
       logs: [],
       ...parts,
+      messages: [...(parts.messages ?? []), ...rejected],
     });
   };
 
   try {
+    // One start per execution: a second ExecutionStarted (two sub-orchestrations given the same
+    // instance id) is refused back to its parent instead of starting a second generator.
+    let acceptsStart = instance.status === 'Pending' || instance.status === 'ContinuedAsNew';
+    const accepted = events.filter((e) => {
+      if (e.EventType !== 'ExecutionStarted') return true;
+      if (acceptsStart) return !(acceptsStart = false);
+      const failure = toFailureDetails(new InstanceExistsError(`instance '${instance.instanceId}' already exists and is ${instance.status}`));
+      rejected.push(...parentMessage(e.ParentInstance, { status: 'failed', failure }, timestamp));
+      return false;
+    });
+    events.splice(0, events.length, ...accepted);
+
     if (isTerminal(instance.status)) {
       const rewind = events.find((e) => e.EventType === 'ExecutionRewound');
       if (rewind && instance.status === 'Failed') {
@@ -90,9 +103,8 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         maxPayloadBytes: options.maxPayloadBytes,
         onLog: (entry, instanceId) => options.logger({ ...entry, instanceId }),
       });
-      if (!startsNewExecution && instance.historyLength > 0) {
-        executor.apply(await storage.getHistory(options.taskHub, instance.instanceId), true);
-      }
+      // Events that arrived before a delayed start are recorded ahead of ExecutionStarted; replay them too.
+      if (instance.historyLength > 0) executor.apply(await storage.getHistory(options.taskHub, instance.instanceId), true);
     }
 
     if (locked.deliveries > options.maxDeliveries) {
@@ -124,7 +136,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     let history: HistoryEvent[] = [...events, ...actions.map((a) => scheduledEvent(a, timestamp))];
     const row: InstanceRecord = {
       ...instance,
-      status: executor.isSuspended ? 'Suspended' : 'Running',
+      status: !executor.hasStarted ? instance.status : executor.isSuspended ? 'Suspended' : 'Running',
       updatedAt: now,
       customStatus: executor.customStatusChanged ? executor.customStatus : instance.customStatus,
       ...(startsNewExecution && { input: startInput(events) }),
