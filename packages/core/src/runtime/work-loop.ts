@@ -24,12 +24,16 @@ export class WorkLoop<T> {
   /** Set by notify(); tells a loop that finished a lock call to try again at once. */
   #signalled = false;
   #wake: (() => void) | undefined;
+  #waitingForSlot = false;
   #done: Promise<void> | undefined;
 
   constructor(options: WorkLoopOptions<T>) {
     this.#options = options;
     this.#queue = new PQueue({ concurrency: options.concurrency });
-    this.#queue.on('next', () => this.notify());
+    // A finished item frees a slot: that matters only to a loop waiting for one.
+    this.#queue.on('next', () => {
+      if (this.#waitingForSlot) this.notify();
+    });
   }
 
   start(): void {
@@ -66,7 +70,9 @@ export class WorkLoop<T> {
       if (capacity <= 0) {
         // Full: wait for a slot ('next'), whatever work notices came meanwhile; we lock as soon as one frees.
         this.#signalled = false;
+        this.#waitingForSlot = true;
         await this.#sleep(undefined);
+        this.#waitingForSlot = false;
         continue;
       }
       this.#signalled = false;
