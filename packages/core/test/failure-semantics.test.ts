@@ -70,7 +70,11 @@ describe('failure semantics', () => {
       maxDeliveries: 2,
       leaseMs: 30,
       logger: () => {},
-      activities: { Crashy: () => 'never reached' },
+      // Runs until the runtime stops; a stopped activity is handed back, not completed.
+      activities: {
+        Crashy: (_: unknown, actx: { signal: AbortSignal }) =>
+          new Promise((_resolve, reject) => actx.signal.addEventListener('abort', () => reject(new Error('stopped')))),
+      },
       orchestrators: {
         Poison: function* (ctx) {
           try {
@@ -84,8 +88,8 @@ describe('failure semantics', () => {
     // Schedule the activity, then play a worker that keeps dying: it locks the item and never completes it.
     await runtime.start();
     const id = await runtime.client.startNew('Poison');
-    await runtime.stop();
     await eventually(async () => (await storage.getInstance('default', id))?.historyLength === 2);
+    await runtime.stop();
     for (let i = 0; i < 3; i++) {
       await eventually(async () => (await storage.lockActivities('default', { max: 1, leaseMs: 30 })).items.length === 1);
     }

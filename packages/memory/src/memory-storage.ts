@@ -133,12 +133,41 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     return { work };
   }
 
-  function enqueueActivities(hub: Hub, activities: NewActivity[]): void {
-    for (const a of activities) {
+  function enqueueActivities(hub: Hub, activities: NewActivity[]): ActivityEntry[] {
+    return activities.map((a) => {
       const id = `a${++hub.seq}`;
-      hub.activities.set(id, { item: { ...a, id }, deliveries: 0 });
+      const entry: ActivityEntry = { item: { ...a, id }, deliveries: 0 };
+      hub.activities.set(id, entry);
       hub.activityQueue.push(id);
-    }
+      return entry;
+    });
+  }
+
+  /** Lease an activity entry; a queued id of a leased entry is skipped when it comes up. */
+  function leaseActivity(entry: ActivityEntry, now: number, leaseMs: number): ActivityWorkItem {
+    entry.deliveries += 1;
+    entry.lease = { token: newToken(), expiresAt: now + leaseMs };
+    return { ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries };
+  }
+
+  /** Lease one instance if it has visible messages and no live lease. */
+  function lockInstance(hub: Hub, instanceId: string, now: number, leaseMs: number): LockedInstance | undefined {
+    const lease = hub.leases.get(instanceId);
+    if (lease && lease.expiresAt > now) return undefined; // commit or release puts it back
+    const visible = hub.inbox.get(instanceId)?.filter((m) => m.visibleAt <= now) ?? [];
+    const record = hub.instances.get(instanceId);
+    if (visible.length === 0 || !record) return undefined;
+    hub.ready.delete(instanceId);
+    const token = newToken();
+    hub.leases.set(instanceId, { token, expiresAt: now + leaseMs });
+    const deliveries = (hub.deliveries.get(instanceId) ?? 0) + 1;
+    hub.deliveries.set(instanceId, deliveries);
+    return {
+      instance: copyRecord(record),
+      lockToken: token,
+      deliveries,
+      messages: visible.map(({ id, instanceId: target, event }) => ({ id, instanceId: target, event: copyEvent(event) })),
+    };
   }
 
   function removeInstance(hub: Hub, instanceId: string): void {
@@ -211,22 +240,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       for (const instanceId of hub.ready) {
         if (items.length >= max) break;
         hub.ready.delete(instanceId);
-        const lease = hub.leases.get(instanceId);
-        if (lease && lease.expiresAt > now) continue; // commit or release puts it back
-        const box = hub.inbox.get(instanceId);
-        const visible = box?.filter((m) => m.visibleAt <= now) ?? [];
-        const record = hub.instances.get(instanceId);
-        if (visible.length === 0 || !record) continue;
-        const token = newToken();
-        hub.leases.set(instanceId, { token, expiresAt: now + leaseMs });
-        const deliveries = (hub.deliveries.get(instanceId) ?? 0) + 1;
-        hub.deliveries.set(instanceId, deliveries);
-        items.push({
-          instance: copyRecord(record),
-          lockToken: token,
-          deliveries,
-          messages: visible.map(({ id, instanceId: target, event }) => ({ id, instanceId: target, event: copyEvent(event) })),
-        });
+        const locked = lockInstance(hub, instanceId, now, leaseMs);
+        if (locked) items.push(locked);
       }
       let nextVisible = hub.delayed.peekLive((id) => hub.inbox.has(id)) ?? Infinity;
       if (items.length === 0) {
@@ -259,14 +274,16 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       }
       if (commit.logs.length > 0) hub.logs.set(instanceId, [...(hub.logs.get(instanceId) ?? []), ...commit.logs.map(copyLog)]);
       const { work } = enqueue(hub, commit.messages, now);
-      enqueueActivities(hub, commit.activities);
+      const created = enqueueActivities(hub, commit.activities);
+      const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((e) => leaseActivity(e, now, commit.lockActivities!.leaseMs)) : [];
       hub.leases.delete(instanceId);
       hub.deliveries.delete(instanceId);
       emit(hub, { type: 'instance-updated', instanceId, status: commit.instance.status });
       const remaining = hub.inbox.get(instanceId)?.some((m) => m.visibleAt <= now) ?? false;
       if (remaining) hub.ready.add(instanceId);
       if (work || remaining) emit(hub, { type: 'orchestration-work' });
-      if (commit.activities.length > 0) emit(hub, { type: 'activity-work' });
+      if (created.length > eager.length) emit(hub, { type: 'activity-work' });
+      return eager.length > 0 ? { activities: eager } : {};
     },
 
     async releaseInstance(hubName, instanceId, lockToken) {
@@ -281,11 +298,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const hub = hubOf(hubName);
       const now = clock.now();
       const items: ActivityWorkItem[] = [];
-      const take = (entry: ActivityEntry) => {
-        entry.deliveries += 1;
-        entry.lease = { token: newToken(), expiresAt: now + leaseMs };
-        items.push({ ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries });
-      };
+      const take = (entry: ActivityEntry) => items.push(leaseActivity(entry, now, leaseMs));
       while (items.length < max && hub.activityQueue.length > 0) {
         const entry = hub.activities.get(hub.activityQueue.shift()!);
         if (entry && !entry.lease) take(entry);
@@ -311,7 +324,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         throw new LeaseLostError(`the lease on activity work item '${completion.workItemId}' is no longer held; the result was refused`);
       }
       hub.activities.delete(completion.workItemId);
-      if (enqueue(hub, [completion.message], now).work) emit(hub, { type: 'orchestration-work' });
+      enqueue(hub, [completion.message], now);
+      const instance = completion.lockInstance && lockInstance(hub, completion.message.instanceId, now, completion.lockInstance.leaseMs);
+      if (instance) return { instance };
+      emit(hub, { type: 'orchestration-work' });
+      return {};
     },
 
     async abandonActivity(hubName, workItemId, lockToken) {

@@ -7,7 +7,7 @@ import { LeaseLostError, MaxDeliveriesExceededError, UnknownActivityError, toFai
 import type { HistoryEvent } from '../history.js';
 import { deserialize, serialize } from '../serializer.js';
 import type { ActivityFunction } from '../definitions.js';
-import type { ActivityWorkItem, Storage } from '../storage/types.js';
+import type { ActivityWorkItem, LockedInstance, Storage } from '../storage/types.js';
 import type { ResolvedOptions } from './options.js';
 
 export interface ActivityDeps {
@@ -17,7 +17,12 @@ export interface ActivityDeps {
   signal: AbortSignal;
 }
 
-export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem): Promise<void> {
+/**
+ * Runs the item and commits its result. With `lockInstance`, asks the store to
+ * lease the woken instance to us in the same operation (eager dispatch).
+ * Resolves with that instance, `undefined` when it went elsewhere, or 'unsupported'.
+ */
+export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lockInstance = false): Promise<LockedInstance | undefined | 'unsupported'> {
   const { options } = deps;
   let event: HistoryEvent;
   const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId };
@@ -34,15 +39,22 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem): P
     if (deps.signal.aborted) {
       // Stopped mid-run: not the activity's failure. Hand the item back for another worker.
       await deps.storage.abandonActivity(options.taskHub, item.id, item.lockToken);
-      return;
+      return undefined;
     }
     const failure = toFailureDetails(error);
     event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, Reason: failure.message, Details: serialize(failure, 'failure details') };
   }
   try {
-    await deps.storage.completeActivity(options.taskHub, { workItemId: item.id, lockToken: item.lockToken, message: { instanceId: item.instanceId, event } });
+    const result = await deps.storage.completeActivity(options.taskHub, {
+      workItemId: item.id,
+      lockToken: item.lockToken,
+      message: { instanceId: item.instanceId, event },
+      ...(lockInstance && { lockInstance: { leaseMs: options.leaseMs } }),
+    });
+    return result ? result.instance : 'unsupported';
   } catch (error) {
     // Our lease ran out and another worker took the item: its result wins.
     if (!(error instanceof LeaseLostError)) throw error;
+    return undefined;
   }
 }

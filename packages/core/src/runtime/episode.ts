@@ -14,7 +14,7 @@ import { scheduledEvent } from '../engine/actions.js';
 import type { Action } from '../engine/actions.js';
 import { OrchestrationExecutor } from '../engine/executor.js';
 import type { OrchestratorFunction } from '../definitions.js';
-import type { InstanceRecord, LockedInstance, NewActivity, NewMessage, OrchestrationCommit, Storage } from '../storage/types.js';
+import type { ActivityWorkItem, InstanceRecord, LockedInstance, NewActivity, NewMessage, OrchestrationCommit, Storage } from '../storage/types.js';
 import { entityRecord } from '../entities/entity-record.js';
 import { rewindHistory } from './rewind.js';
 import type { ReplayCache } from './replay-cache.js';
@@ -30,8 +30,20 @@ export interface EpisodeDeps {
 /** Events that answer one execution carry its id, so a stale timer never fires into a newer execution. */
 export type Targeted = { TargetExecutionId?: string };
 
-/** Runs one episode. Resolves true when it scheduled activities (so the caller can wake its activity loop). */
-export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedInstance): Promise<boolean> {
+/**
+ * What an episode hands back to the runtime: work items the store leased to
+ * us in the commit (eager dispatch), or, from a store that does not dispatch
+ * eagerly, whether activities were scheduled (to wake the activity loop).
+ */
+export interface EpisodeResult {
+  eagerActivities: ActivityWorkItem[];
+  scheduledWithoutEager: boolean;
+}
+
+const NOTHING: EpisodeResult = { eagerActivities: [], scheduledWithoutEager: false };
+
+/** Runs one episode; `eagerActivities` is how many new work items this runtime can take at once. */
+export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedInstance, eagerActivities = 0): Promise<EpisodeResult> {
   const { storage, options, cache } = deps;
   const { instance, lockToken } = locked;
   const now = options.clock.now();
@@ -42,11 +54,11 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     .map((m) => ({ ...m.event, Timestamp: timestamp }) as HistoryEvent)
     .filter((e) => (e as Targeted).TargetExecutionId === undefined || (e as Targeted).TargetExecutionId === instance.executionId);
 
-  let scheduled = false;
+  let result = NOTHING;
   const rejected: NewMessage[] = [];
-  const commit = (parts: Partial<OrchestrationCommit> & Pick<OrchestrationCommit, 'instance'>) => {
-    scheduled = (parts.activities?.length ?? 0) > 0;
-    return storage.commitOrchestration(options.taskHub, {
+  const commit = async (parts: Partial<OrchestrationCommit> & Pick<OrchestrationCommit, 'instance'>) => {
+    const scheduled = (parts.activities?.length ?? 0) > 0;
+    const committed = await storage.commitOrchestration(options.taskHub, {
       instanceId: instance.instanceId,
       lockToken,
       history: { append: [] },
@@ -55,7 +67,9 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       logs: [],
       ...parts,
       messages: [...(parts.messages ?? []), ...rejected],
+      ...(scheduled && eagerActivities > 0 && { lockActivities: { max: eagerActivities, leaseMs: options.leaseMs } }),
     });
+    result = committed ? { eagerActivities: committed.activities ?? [], scheduledWithoutEager: false } : { eagerActivities: [], scheduledWithoutEager: scheduled };
   };
 
   try {
@@ -65,7 +79,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     const accepted = events.filter((e) => {
       if (e.EventType !== 'ExecutionStarted') return true;
       if (acceptsStart) return !(acceptsStart = false);
-      const failure = toFailureDetails(new InstanceExistsError(`instance '${instance.instanceId}' already exists and is ${instance.status}`));
+      const failure = toFailureDetails(new InstanceExistsError(`instance '${instance.instanceId}' already exists (another start for it came first)`));
       rejected.push(...parentMessage(e.ParentInstance, { status: 'failed', failure }, timestamp));
       return false;
     });
@@ -87,7 +101,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         // Late messages for a finished instance are consumed and dropped.
         await commit({ instance });
       }
-      return scheduled;
+      return result;
     }
 
     const startsNewExecution = events.some((e) => e.EventType === 'ExecutionStarted');
@@ -97,7 +111,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       if (!fn) {
         const failure = toFailureDetails(new UnknownOrchestratorError(`no orchestrator named '${instance.name}' is registered with this runtime`));
         await commit(failedCommit(instance, events, failure, now, timestamp, undefined, []));
-        return false;
+        return result;
       }
       executor = new OrchestrationExecutor(instance.instanceId, fn, {
         maxPayloadBytes: options.maxPayloadBytes,
@@ -112,7 +126,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         new MaxDeliveriesExceededError(`instance '${instance.instanceId}' was delivered ${locked.deliveries} times without completing an episode (maxDeliveries ${options.maxDeliveries})`),
       );
       await commit(failedCommit(instance, events, failure, now, timestamp, executor.parent, executor.heldLocks));
-      return false;
+      return result;
     }
 
     const terminateAt = events.findIndex((e) => e.EventType === 'ExecutionTerminated');
@@ -126,7 +140,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         messages: [...endOfExecutionMessages(executor, instance, { status: 'failed', failure: { name: 'TerminatedError', message: `sub-orchestration '${instance.instanceId}' was terminated` } }, timestamp)],
         logs: executor.takeLogs(),
       });
-      return false;
+      return result;
     }
 
     executor.apply(events, false);
@@ -164,7 +178,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         ],
         logs,
       });
-      return false;
+      return result;
     }
 
     if (instance.historyLength + history.length + 1 > options.maxHistoryEvents) {
@@ -173,7 +187,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       );
       cache.delete(instance.instanceId);
       await commit(failedCommit(row, events, failure, now, timestamp, executor.parent, executor.heldLocks));
-      return false;
+      return result;
     }
 
     const messages: NewMessage[] = [];
@@ -196,10 +210,10 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     row.historyLength = instance.historyLength + history.length;
     await commit({ instance: row, history: { append: history }, messages, activities, logs });
     if (outcome.status === 'running') cache.put(instance.instanceId, { executor, executionId: instance.executionId, historyLength: row.historyLength });
-    return scheduled;
+    return result;
   } catch (error) {
     cache.delete(instance.instanceId);
-    if (error instanceof LeaseLostError) return false; // another worker owns the instance now
+    if (error instanceof LeaseLostError) return result; // another worker owns the instance now
     throw error;
   }
 }

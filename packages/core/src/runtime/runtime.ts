@@ -78,8 +78,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         if (locked.instance.kind === 'entity') {
           await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n) }, locked);
         } else {
-          // Our own new work needs no round trip through the store's notices.
-          if (await runOrchestrationEpisode({ storage, options: resolved, orchestrators, cache }, locked)) activityLoop.notify();
+          // Our own new work needs no round trip through the store's notices: the store leases it
+          // to us in the commit (eager dispatch), or we wake our own loop.
+          const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, cache }, locked, activityLoop.freeSlots);
+          for (const item of result.eagerActivities) activityLoop.push(item);
+          if (result.scheduledWithoutEager) activityLoop.notify();
         }
       } catch (error) {
         onError(error);
@@ -101,8 +104,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       leases.holdActivity(item.lockToken, item.id);
       inFlightActivities.set(item.lockToken, item);
       try {
-        await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item);
-        orchestrationLoop.notify();
+        const woken = await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item, orchestrationLoop.freeSlots > 0);
+        if (woken === 'unsupported') orchestrationLoop.notify();
+        else if (woken) orchestrationLoop.push(woken);
       } finally {
         inFlightActivities.delete(item.lockToken);
         leases.drop(item.lockToken);

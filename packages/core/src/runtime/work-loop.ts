@@ -47,6 +47,16 @@ export class WorkLoop<T> {
     return !this.#running || (this.#wake !== undefined && this.#queue.pending === 0 && this.#queue.size === 0);
   }
 
+  /** Slots free for more work right now (what eager dispatch may ask the store for). */
+  get freeSlots(): number {
+    return this.#running ? Math.max(0, this.#options.concurrency - this.#queue.pending - this.#queue.size) : 0;
+  }
+
+  /** Run an item that arrived already leased (eager dispatch), without a lock call. */
+  push(item: T): void {
+    void this.#queue.add(() => this.#options.handle(item)).catch((error: unknown) => this.#options.onError(error));
+  }
+
   /** New work may be visible. */
   notify(): void {
     this.#signalled = true;

@@ -128,6 +128,19 @@ export interface OrchestrationCommit {
   messages: NewMessage[];
   activities: NewActivity[];
   logs: LogEntry[];
+  /**
+   * Eager dispatch (optional for adapters): lease up to `max` of the work
+   * items this commit creates to the committer, in the same atomic
+   * operation, and return them, saving the committer a lock round trip.
+   * They are leased exactly as `lockActivities` would lease them
+   * (deliveries 1, fenced by their token). The rest stay queued.
+   */
+  lockActivities?: { max: number; leaseMs: number };
+}
+
+export interface CommitResult {
+  /** The work items leased by `lockActivities`; absent when the adapter does not dispatch eagerly. */
+  activities?: ActivityWorkItem[];
 }
 
 export interface ActivityCompletion {
@@ -135,6 +148,18 @@ export interface ActivityCompletion {
   lockToken: string;
   /** TaskCompleted / TaskFailed for the orchestrator's inbox. */
   message: NewMessage;
+  /**
+   * Eager dispatch (optional for adapters): when the target instance has no
+   * live lease, lease it to the completer in the same atomic operation and
+   * return it exactly as `lockInstances` would (all visible messages,
+   * deliveries incremented).
+   */
+  lockInstance?: { leaseMs: number };
+}
+
+export interface CompletionResult {
+  /** The instance leased by `lockInstance`; absent when it was leased elsewhere or the adapter does not dispatch eagerly. */
+  instance?: LockedInstance;
 }
 
 export interface InstanceQuery {
@@ -204,13 +229,13 @@ export interface Storage {
   /** Lock instances that have visible messages and no live lease. */
   lockInstances(hub: string, options: LockOptions): Promise<LockResult<LockedInstance>>;
   /** Atomically apply one episode's outcome and release the lock. Throws LeaseLostError when the lock is not held. */
-  commitOrchestration(hub: string, commit: OrchestrationCommit): Promise<void>;
+  commitOrchestration(hub: string, commit: OrchestrationCommit): Promise<CommitResult | void>;
   /** Give an instance lock back without committing (shutdown). Messages stay. */
   releaseInstance(hub: string, instanceId: string, lockToken: string): Promise<void>;
 
   lockActivities(hub: string, options: LockOptions): Promise<LockResult<ActivityWorkItem>>;
   /** Atomically delete the work item and deliver its result. Throws LeaseLostError when the lock is not held. */
-  completeActivity(hub: string, completion: ActivityCompletion): Promise<void>;
+  completeActivity(hub: string, completion: ActivityCompletion): Promise<CompletionResult | void>;
   /** Make a locked work item available again at once (shutdown). */
   abandonActivity(hub: string, workItemId: string, lockToken: string): Promise<void>;
 

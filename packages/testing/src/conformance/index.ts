@@ -24,6 +24,7 @@ import { describeActivities } from './activities.js';
 import { describeCommits } from './commits.js';
 import { createContext } from './context.js';
 import type { ConformanceOptions } from './context.js';
+import { describeEagerDispatch } from './eager.js';
 import { describeEntities } from './entities.js';
 import { describeHubs } from './hubs.js';
 import { describeInstances } from './instances.js';
@@ -69,6 +70,7 @@ export function describeStorageConformance(
     describeLeases(ctx);
     describeCommits(ctx);
     describeActivities(ctx);
+    describeEagerDispatch(ctx);
     describeQueries(ctx);
     describePurge(ctx);
     describeEntities(ctx);
