@@ -1,26 +1,32 @@
 /** Activity work items: lock, complete, abandon. Same rules as instance-ops. */
 import { InvalidArgumentError, LeaseLostError } from '@reprise/core';
-import type { ActivityCompletion, ActivityWorkItem, LockOptions, LockResult } from '@reprise/core';
+import type { ActivityCompletion, ActivityWorkItem, CompletionResult, LockOptions, LockResult } from '@reprise/core';
 import { nanoid } from 'nanoid';
-import { checkLockOptions } from './instance-ops.js';
+import { checkLockOptions, lockFreeInstance } from './instance-ops.js';
 import { enqueueMessages } from './op-context.js';
-import type { Op } from './op-context.js';
+import type { Op, OpContext } from './op-context.js';
 import { parseId, toWorkItem } from './rows.js';
 import type { ActivityRow } from './rows.js';
 
+/** Leases one work item row (it must be free); shared by lockActivities and eager dispatch. */
+export function leaseActivity({ s, now }: OpContext, seq: number, leaseMs: number): ActivityWorkItem {
+  return toWorkItem(s.lockActivity.get(nanoid(), now + leaseMs, seq) as ActivityRow);
+}
+
 export const lockActivities =
   (hub: string, options: LockOptions): Op<LockResult<ActivityWorkItem>> =>
-  ({ s, now }) => {
+  (ctx) => {
+    const { s, now } = ctx;
     checkLockOptions(options);
     const ready = s.readyActivities.all({ hub, now, max: options.max }) as number[];
-    const items = ready.map((seq) => toWorkItem(s.lockActivity.get(nanoid(), now + options.leaseMs, seq) as ActivityRow));
+    const items = ready.map((seq) => leaseActivity(ctx, seq, options.leaseMs));
     if (items.length > 0) return { items };
     const next = s.nextActivityExpiry.get(hub, now) as number | null;
     return next === null ? { items } : { items, nextVisibleInMs: Math.max(0, next - now) };
   };
 
 export const completeActivity =
-  (hub: string, completion: ActivityCompletion): Op<void> =>
+  (hub: string, completion: ActivityCompletion): Op<CompletionResult> =>
   (ctx) => {
     if (completion === null || typeof completion !== 'object') throw new InvalidArgumentError('completion must be an object');
     const seq = parseId(completion.workItemId);
@@ -30,7 +36,12 @@ export const completeActivity =
       throw new LeaseLostError(`the lease on activity work item '${String(completion.workItemId)}' is no longer held; the result was refused`);
     }
     ctx.s.deleteActivity.run(seq);
-    if (enqueueMessages(ctx, hub, [completion.message])) ctx.notices.push({ type: 'orchestration-work' });
+    const work = enqueueMessages(ctx, hub, [completion.message]);
+    // Eager dispatch: the woken instance goes to the completer when nobody holds it.
+    const instance = completion.lockInstance ? lockFreeInstance(ctx, hub, completion.message.instanceId, completion.lockInstance.leaseMs) : undefined;
+    if (instance) return { instance };
+    if (work) ctx.notices.push({ type: 'orchestration-work' });
+    return {};
   };
 
 export const abandonActivity =

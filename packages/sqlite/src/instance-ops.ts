@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, LeaseLostError, isTerminal } from '@reprise/core';
 import type {
+  CommitResult,
   CreateInstanceResult,
   InstanceRecord,
   LockOptions,
@@ -15,7 +16,8 @@ import type {
 } from '@reprise/core';
 import { nanoid } from 'nanoid';
 import { enqueueMessages, insertActivities, removeInstance, requireString } from './op-context.js';
-import type { Op } from './op-context.js';
+import type { Op, OpContext } from './op-context.js';
+import { leaseActivity } from './activity-ops.js';
 import { decodeEvent, encodeEvent, parseId, recordParams, toRecord } from './rows.js';
 import type { InstanceRow } from './rows.js';
 
@@ -44,25 +46,39 @@ export const sendMessages =
     if (enqueueMessages(ctx, hub, messages)) ctx.notices.push({ type: 'orchestration-work' });
   };
 
+/** Leases an instance whose lease is free, with its visible messages; undefined when it has none. */
+function leaseInstance({ s, now }: OpContext, hub: string, instanceId: string, leaseMs: number): LockedInstance | undefined {
+  const messages = (s.visibleMessages.all(hub, instanceId, now) as Array<{ seq: number; event: string }>).map((m) => ({
+    id: String(m.seq),
+    instanceId,
+    event: decodeEvent(m.event),
+  }));
+  if (messages.length === 0) {
+    s.recomputeDue.get({ hub, instance_id: instanceId }); // heal a stale due time
+    return undefined;
+  }
+  const lockToken = nanoid();
+  const row = s.lockInstance.get(lockToken, now + leaseMs, hub, instanceId) as InstanceRow;
+  return { instance: toRecord(row), lockToken, messages, deliveries: row.deliveries };
+}
+
+/** Eager dispatch: lease the instance only if nobody holds a live lease on it. */
+export function lockFreeInstance(ctx: OpContext, hub: string, instanceId: string, leaseMs: number): LockedInstance | undefined {
+  const fence = ctx.s.fenceInstance.get(hub, instanceId) as { lock_token: string | null; lock_expires: number } | undefined;
+  if (!fence || fence.lock_expires > ctx.now) return undefined;
+  return leaseInstance(ctx, hub, instanceId, leaseMs);
+}
+
 export const lockInstances =
   (hub: string, options: LockOptions): Op<LockResult<LockedInstance>> =>
-  ({ s, now }) => {
+  (ctx) => {
+    const { s, now } = ctx;
     checkLockOptions(options);
     const items: LockedInstance[] = [];
     const ready = s.readyInstances.all({ hub, now, max: options.max }) as string[];
     for (const instanceId of ready) {
-      const messages = (s.visibleMessages.all(hub, instanceId, now) as Array<{ seq: number; event: string }>).map((m) => ({
-        id: String(m.seq),
-        instanceId,
-        event: decodeEvent(m.event),
-      }));
-      if (messages.length === 0) {
-        s.recomputeDue.get({ hub, instance_id: instanceId }); // heal a stale due time
-        continue;
-      }
-      const lockToken = nanoid();
-      const row = s.lockInstance.get(lockToken, now + options.leaseMs, hub, instanceId) as InstanceRow;
-      items.push({ instance: toRecord(row), lockToken, messages, deliveries: row.deliveries });
+      const locked = leaseInstance(ctx, hub, instanceId, options.leaseMs);
+      if (locked) items.push(locked);
     }
     if (items.length > 0) return { items };
     const times = [s.nextDue.get(hub, now), s.nextDueLeaseExpiry.get({ hub, now })].filter((t): t is number => typeof t === 'number');
@@ -83,7 +99,7 @@ function leaseLost(instanceId: string): LeaseLostError {
 }
 
 export const commitOrchestration =
-  (hub: string, commit: OrchestrationCommit): Op<void> =>
+  (hub: string, commit: OrchestrationCommit): Op<CommitResult> =>
   (ctx) => {
     checkCommit(commit);
     const { s, now } = ctx;
@@ -106,12 +122,15 @@ export const commitOrchestration =
     }
     for (const log of commit.logs) s.insertLog.run(hub, instanceId, log.time, log.level, log.message);
     const work = enqueueMessages(ctx, hub, commit.messages);
-    insertActivities(ctx, hub, commit.activities);
+    const created = insertActivities(ctx, hub, commit.activities);
+    // Eager dispatch: the committer takes its new work items without another lock call.
+    const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((seq) => leaseActivity(ctx, seq, commit.lockActivities!.leaseMs)) : [];
     const due = s.recomputeDue.get({ hub, instance_id: instanceId }) as number | null;
 
     ctx.notices.push({ type: 'instance-updated', instanceId, status: commit.instance.status });
     if (work || (due !== null && due <= now)) ctx.notices.push({ type: 'orchestration-work' });
-    if (commit.activities.length > 0) ctx.notices.push({ type: 'activity-work' });
+    if (created.length > eager.length) ctx.notices.push({ type: 'activity-work' });
+    return eager.length > 0 ? { activities: eager } : {};
   };
 
 export const releaseInstance =

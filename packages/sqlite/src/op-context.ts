@@ -55,11 +55,12 @@ export function enqueueMessages(ctx: OpContext, hub: string, messages: readonly 
   return work;
 }
 
-export function insertActivities(ctx: OpContext, hub: string, activities: readonly NewActivity[]): void {
+/** Inserts work items; returns their row sequence numbers, in order. */
+export function insertActivities(ctx: OpContext, hub: string, activities: readonly NewActivity[]): number[] {
   if (!Array.isArray(activities)) throw new InvalidArgumentError('activities must be an array');
-  for (const a of activities) {
+  return activities.map((a) => {
     if (!Number.isInteger(a?.taskScheduledId)) throw new InvalidArgumentError('activity taskScheduledId must be an integer');
-    ctx.s.insertActivity.run(
+    const info = ctx.s.insertActivity.run(
       hub,
       requireString('activity instanceId', a.instanceId),
       requireString('activity executionId', a.executionId),
@@ -67,7 +68,8 @@ export function insertActivities(ctx: OpContext, hub: string, activities: readon
       requireString('activity name', a.name),
       a.input ?? null,
     );
-  }
+    return Number(info.lastInsertRowid);
+  });
 }
 
 /** Deletes an instance and everything it owns: row, history, inbox, activities, logs. */
