@@ -81,6 +81,8 @@ export async function openDatabase(options: ResolvedOptions): Promise<Database.D
       db.pragma('journal_mode = WAL');
     });
     db.pragma(`synchronous = ${options.synchronous}`);
+    db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages}`);
+    db.pragma(`mmap_size = ${options.mmapSizeBytes}`);
     await withBusyRetry(options.busyTimeoutMs, () =>
       db
         .transaction(() => {
