@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryStorage } from '@reprise/memory';
 import type { Adapter } from './harness.js';
+import type { SharedAdapter } from './workloads/w6-scale-out.js';
 
 export async function availableAdapters(only: string[] | undefined): Promise<Adapter[]> {
   const adapters: Adapter[] = [{ name: 'memory', create: async () => memoryStorage() }];
@@ -14,11 +15,16 @@ export async function availableAdapters(only: string[] | undefined): Promise<Ada
       const { sqliteStorage } = await import('@reprise/sqlite');
       const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-'));
       let n = 0;
-      adapters.push({
+      const sqlite: SharedAdapter = {
         name: 'sqlite',
         create: async () => sqliteStorage({ path: join(dir, `bench-${n++}.db`) }),
+        async createShared() {
+          const path = join(dir, `bench-${n++}.db`);
+          return { storage: sqliteStorage({ path }), workerEnv: { REPRISE_SQLITE_PATH: path } };
+        },
         dispose: async () => rmSync(dir, { recursive: true, force: true }),
-      });
+      };
+      adapters.push(sqlite);
     } catch (error) {
       console.warn(`[bench] sqlite adapter unavailable: ${(error as Error).message}`);
     }

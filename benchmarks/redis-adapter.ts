@@ -16,7 +16,10 @@ export async function redisAdapter(): Promise<SharedAdapter> {
       await admin.flushall();
       return redisStorage({ url: server.url });
     },
-    workerConfig: () => ({ REPRISE_REDIS_URL: server.url }),
+    async createShared() {
+      await admin.flushall();
+      return { storage: redisStorage({ url: server.url }), workerEnv: { REPRISE_REDIS_URL: server.url } };
+    },
     async dispose() {
       admin.disconnect();
       await server.stop();

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime } from '@reprise/core';
+import type { Storage } from '@reprise/core';
 import type { Adapter, Metrics, Result } from '../harness.js';
 import { median } from '../harness.js';
 import { N_ORCHESTRATIONS, throughputDefinitions } from './w3-throughput.js';
@@ -14,12 +15,12 @@ import { N_ORCHESTRATIONS, throughputDefinitions } from './w3-throughput.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 export interface SharedAdapter extends Adapter {
-  /** How a worker process opens the same store: passed to benchmarks/worker.ts. */
-  workerConfig(storageIndex: number): Record<string, string>;
+  /** A fresh store, and the environment that lets benchmarks/worker.ts open the same one. */
+  createShared(): Promise<{ storage: Storage; workerEnv: Record<string, string> }>;
 }
 
 export async function scaleOut(adapter: Adapter, runs: number): Promise<Result[]> {
-  if (!('workerConfig' in adapter)) return [];
+  if (!('createShared' in adapter)) return [];
   const shared = adapter as SharedAdapter;
   const results: Result[] = [];
   for (const workers of [1, 2, 4]) {
@@ -34,15 +35,14 @@ export async function scaleOut(adapter: Adapter, runs: number): Promise<Result[]
 }
 
 async function once(adapter: SharedAdapter, workers: number): Promise<Metrics> {
-  const storage = await adapter.create();
-  const index = (adapter as unknown as { lastIndex: () => number }).lastIndex?.() ?? 0;
+  const { storage, workerEnv } = await adapter.createShared();
   const taskHub = `w6_${workers}_${Date.now()}`;
   const children: ChildProcess[] = [];
   try {
     for (let w = 0; w < workers; w++) {
       const child = fork(join(here, '..', 'worker.ts'), [], {
         execArgv: ['--conditions=source', '--import', 'tsx'],
-        env: { ...process.env, ...adapter.workerConfig(index), REPRISE_TASK_HUB: taskHub },
+        env: { ...process.env, ...workerEnv, REPRISE_TASK_HUB: taskHub },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.push(child);
