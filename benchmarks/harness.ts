@@ -9,7 +9,7 @@ export type Metrics = Record<string, number>;
 
 export interface Workload {
   name: string;
-  definitions: Pick<RuntimeOptions, 'activities' | 'orchestrators'>;
+  definitions: Pick<RuntimeOptions, 'activities' | 'orchestrators' | 'entities'>;
   run(ctx: { client: OrchestrationClient }): Promise<Metrics>;
 }
 

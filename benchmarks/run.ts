@@ -5,6 +5,8 @@
  *
  * Options: --only memory,sqlite,redis   --workloads W1,W3   --runs 3
  *          --cpu-prof  (re-runs under `node --cpu-prof`; profiles in benchmarks/profiles/)
+ *          --workers 1,2,4  (W6 process counts)
+ * E: entity signals (10,000 to one entity, and to 1,000 entities), operations per second.
  */
 import { spawnSync, execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { throughput } from './workloads/w3-throughput.js';
 import { timers } from './workloads/w4-timers.js';
 import { events } from './workloads/w5-events.js';
 import { scaleOut } from './workloads/w6-scale-out.js';
+import { entityWorkloads } from './workloads/e-entities.js';
 import { renderMarkdown, renderTable } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,6 +55,7 @@ const workloads: Array<{ id: string; workload: Workload }> = [
   { id: 'W3', workload: throughput },
   { id: 'W4', workload: timers },
   { id: 'W5', workload: events },
+  ...entityWorkloads.map((workload) => ({ id: 'E', workload })),
 ];
 
 const adapters = await availableAdapters(only);
@@ -67,7 +71,8 @@ try {
       console.log(Object.entries(result.median).map(([k, v]) => `${k}=${v.toFixed(k.endsWith('Ms') ? 1 : 2)}`).join('  '));
     }
     if (!selected || selected.includes('W6')) {
-      for (const result of await scaleOut(adapter, runs)) {
+      const workers = (option('workers') ?? '1,2,4').split(',').map(Number);
+      for (const result of await scaleOut(adapter, runs, workers)) {
         results.push(result);
         console.log(`${adapter.name.padEnd(7)} ${result.workload.padEnd(26)} perSecond=${result.median.perSecond!.toFixed(0)}`);
       }

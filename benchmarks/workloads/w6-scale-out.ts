@@ -19,11 +19,11 @@ export interface SharedAdapter extends Adapter {
   createShared(): Promise<{ storage: Storage; workerEnv: Record<string, string> }>;
 }
 
-export async function scaleOut(adapter: Adapter, runs: number): Promise<Result[]> {
+export async function scaleOut(adapter: Adapter, runs: number, workerCounts: number[] = [1, 2, 4]): Promise<Result[]> {
   if (!('createShared' in adapter)) return [];
   const shared = adapter as SharedAdapter;
   const results: Result[] = [];
-  for (const workers of [1, 2, 4]) {
+  for (const workers of workerCounts) {
     const samples: Metrics[] = [];
     for (let i = 0; i <= runs; i++) {
       const metrics = await once(shared, workers);
