@@ -12,3 +12,5 @@ export type { Action, ActionKind } from './engine/actions.js';
 export { renderHistory } from './client/render.js';
 export { toRegistryMap } from './definitions.js';
 export { toFailureDetails } from './errors.js';
+export { executeEntityOperation } from './entities/entity-operation.js';
+export type { EntityOperationOutcome, EntityOperationRequest } from './entities/entity-operation.js';

@@ -5,12 +5,13 @@
  * section holds the entity.
  */
 import { nanoid } from 'nanoid';
-import { LeaseLostError, UnknownEntityError, toFailureDetails } from '../errors.js';
+import { LeaseLostError, UnknownOrchestratorError, toFailureDetails } from '../errors.js';
 import type { EntityLockEvent, EntityOperationEvent, HistoryEvent, Payload } from '../history.js';
-import { deserialize, serialize } from '../serializer.js';
+import { serialize } from '../serializer.js';
 import type { LockedInstance, NewMessage, Storage } from '../storage/types.js';
 import type { ResolvedOptions } from '../runtime/options.js';
-import type { EntityContext, EntityRegistration } from './entity-context.js';
+import type { EntityRegistration } from './entity-context.js';
+import { executeEntityOperation } from './entity-operation.js';
 import { entityInstanceId, parseEntityInstanceId } from './entity-id.js';
 import { entityRecord } from './entity-record.js';
 import { readSchedulerState, writeSchedulerState } from './entity-state.js';
@@ -50,63 +51,40 @@ export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance)
   };
 
   const runOperation = async (event: EntityOperationEvent) => {
-    if (!registration) return reply(event, { error: new UnknownEntityError(`no entity named '${id.name}' is registered with this runtime`) });
     const outgoing: NewMessage[] = [];
-    let state = scheduler.state;
-    let result: Payload;
-    let destruct = false;
-    const ctx: EntityContext = {
-      entityName: id.name,
-      entityKey: id.key,
-      entityId: id,
-      operationName: event.Operation,
-      isNewlyConstructed: scheduler.state === undefined,
-      getInput: () => deserialize(event.Input),
-      getState: (initializer) => {
-        if (state === undefined && initializer) state = serialize(initializer(), `state of entity '${instance.instanceId}'`, options.maxPayloadBytes);
-        return deserialize(state);
-      },
-      setState: (value) => {
-        state = serialize(value, `state of entity '${instance.instanceId}'`, options.maxPayloadBytes);
-        destruct = false;
-      },
-      return: (value) => {
-        result = serialize(value, `result of entity operation '${event.Operation}'`, options.maxPayloadBytes);
-      },
-      destructOnExit: () => {
-        destruct = true;
-      },
+    const outcome = await executeEntityOperation({
+      registration,
+      id,
+      instanceId: instance.instanceId,
+      state: scheduler.state,
+      operation: event.Operation,
+      input: event.Input,
+      maxPayloadBytes: options.maxPayloadBytes,
       signalEntity: (target, operation, input) => {
         const targetId = entityInstanceId(target);
         outgoing.push({
           instanceId: targetId,
           createIfMissing: entityRecord(targetId, now),
-          event: { EventType: 'EntityOperation', Timestamp: timestamp, RequestId: nanoid(), Operation: operation, ...(input !== undefined && { Input: serialize(input, `input of entity operation '${operation}'`, options.maxPayloadBytes) }) },
+          event: { EventType: 'EntityOperation', Timestamp: timestamp, RequestId: nanoid(), Operation: operation, ...(input !== undefined && { Input: input }) },
         });
       },
       startNewOrchestration: (name, input, instanceId) => {
-        if (!deps.hasOrchestrator(name)) throw new UnknownEntityError(`no orchestrator named '${name}' is registered with this runtime`);
+        if (!deps.hasOrchestrator(name)) throw new UnknownOrchestratorError(`no orchestrator named '${name}' is registered with this runtime`);
         const newId = instanceId ?? nanoid();
         const executionId = nanoid();
-        const payload = serialize(input, `input of orchestrator '${name}'`, options.maxPayloadBytes);
         outgoing.push({
           instanceId: newId,
-          createIfMissing: { instanceId: newId, kind: 'orchestration', name, executionId, status: 'Pending', input: payload, createdAt: now, updatedAt: now, historyLength: 0 },
-          event: { EventType: 'ExecutionStarted', Timestamp: timestamp, Name: name, ExecutionId: executionId, ...(payload !== undefined && { Input: payload }) },
+          createIfMissing: { instanceId: newId, kind: 'orchestration', name, executionId, status: 'Pending', input, createdAt: now, updatedAt: now, historyLength: 0 },
+          event: { EventType: 'ExecutionStarted', Timestamp: timestamp, Name: name, ExecutionId: executionId, ...(input !== undefined && { Input: input }) },
         });
         return newId;
       },
-    };
-    try {
-      const returned = typeof registration === 'function' ? await registration(ctx) : await runObjectForm(registration, ctx, event.Operation);
-      if (typeof registration !== 'function' && returned !== undefined) ctx.return(returned);
-    } catch (error) {
-      // A thrown operation leaves no trace: state, signals and result are discarded.
-      return reply(event, { error });
-    }
-    scheduler.state = destruct ? undefined : state;
+    });
+    // A thrown operation leaves no trace: state, signals and starts are dropped.
+    if (!outcome.ok) return reply(event, { error: outcome.error });
+    scheduler.state = outcome.state;
     out.push(...outgoing);
-    reply(event, { value: result });
+    reply(event, { value: outcome.result });
   };
 
   const handleLock = (event: EntityLockEvent) => {
@@ -162,12 +140,6 @@ export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance)
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;
   }
-}
-
-async function runObjectForm(operations: Record<string, (ctx: EntityContext, input: unknown) => unknown>, ctx: EntityContext, operation: string): Promise<unknown> {
-  const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
-  if (typeof handler !== 'function') throw new UnknownEntityError(`entity '${ctx.entityName}' has no operation '${operation}'`);
-  return handler(ctx, ctx.getInput());
 }
 
 export function entityState(record: { entityState?: string }): EntitySchedulerState {

@@ -10,10 +10,9 @@
  * Everything is in memory and synchronous apart from the user's activity and
  * entity functions, so a run takes microseconds to milliseconds.
  */
-import { UnknownActivityError, UnknownEntityError, UnknownOrchestratorError, deserialize, serialize } from '@reprise/core';
+import { UnknownActivityError, UnknownOrchestratorError, deserialize, serialize } from '@reprise/core';
 import type {
   ActivityFunction,
-  EntityContext,
   EntityRegistration,
   FailureDetails,
   HistoryEvent,
@@ -21,7 +20,7 @@ import type {
   OrchestratorFunction,
   Payload,
 } from '@reprise/core';
-import { OrchestrationExecutor, scheduledEvent, toFailureDetails, toRegistryMap } from '@reprise/core/internal';
+import { OrchestrationExecutor, executeEntityOperation, scheduledEvent, toFailureDetails, toRegistryMap } from '@reprise/core/internal';
 import type { Action, ExecutionOutcome } from '@reprise/core/internal';
 import type { TestRegistry } from '../registry.js';
 import { entropySource, mixSeed, withEntropy } from './entropy.js';
@@ -522,53 +521,23 @@ export function splitEngineMessage(message: string): { expected: string; actual:
   return match ? { expected: match[1]!, actual: match[2]! } : { expected: 'the recorded history', actual: message };
 }
 
-/** Run one entity operation on the run's in-memory entity state, like the runtime's entity episode does. */
+/** Run one entity operation on the run's in-memory entity state, with the runtime's own operation code. */
 async function runEntityOperation(rc: RunContext, entityInstanceId: string, operation: string, input: Payload): Promise<{ value: Payload } | { failure: FailureDetails }> {
   const at = entityInstanceId.indexOf('@', 1);
   const id = { name: entityInstanceId.slice(1, at), key: entityInstanceId.slice(at + 1) };
-  const registration = rc.registry.entities.get(id.name);
-  if (!registration) return { failure: toFailureDetails(new UnknownEntityError(`no entity named '${id.name}' is registered`)) };
-  const before = rc.entityState.get(entityInstanceId);
-  let state = before;
-  let result: Payload;
-  let destruct = false;
-  const ctx: EntityContext = {
-    entityName: id.name,
-    entityKey: id.key,
-    entityId: id,
-    operationName: operation,
-    isNewlyConstructed: before === undefined,
-    getInput: <T>() => deserialize<T>(input),
-    getState: (initializer) => {
-      if (state === undefined && initializer) state = serialize(initializer(), 'entity state');
-      return deserialize(state);
-    },
-    setState: (value) => {
-      state = serialize(value, 'entity state');
-      destruct = false;
-    },
-    return: (value) => {
-      result = serialize(value, 'entity result');
-    },
-    destructOnExit: () => {
-      destruct = true;
-    },
+  const outcome = await executeEntityOperation({
+    registration: rc.registry.entities.get(id.name),
+    id,
+    instanceId: entityInstanceId,
+    state: rc.entityState.get(entityInstanceId),
+    operation,
+    input,
+    maxPayloadBytes: MAX_PAYLOAD_BYTES,
     signalEntity: () => {},
     startNewOrchestration: (name, _input, instanceId) => instanceId ?? `${name}-started-by-${entityInstanceId}-${rc.noteEntityRequest()}`,
-  };
-  try {
-    if (typeof registration === 'function') {
-      await registration(ctx);
-    } else {
-      const handler = Object.hasOwn(registration, operation) ? registration[operation] : undefined;
-      if (typeof handler !== 'function') throw new UnknownEntityError(`entity '${id.name}' has no operation '${operation}'`);
-      const returned = await handler(ctx, ctx.getInput());
-      if (returned !== undefined) ctx.return(returned);
-    }
-  } catch (error) {
-    return { failure: toFailureDetails(error) };
-  }
-  if (destruct) rc.entityState.delete(entityInstanceId);
-  else if (state !== undefined) rc.entityState.set(entityInstanceId, state);
-  return { value: result };
+  });
+  if (!outcome.ok) return { failure: toFailureDetails(outcome.error) };
+  if (outcome.state === undefined) rc.entityState.delete(entityInstanceId);
+  else rc.entityState.set(entityInstanceId, outcome.state);
+  return { value: outcome.result };
 }
