@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: the workloads of BENCHMARKS (W1–W6) on every available
  * adapter, 3 runs after a warm-up, medians printed and written to
- * benchmarks/results/<date>.json and benchmarks/RESULTS.md.
+ * benchmarks/results/<date>.json and benchmarks/RESULTS.md. It measures the
+ * built packages (dist/), as users run them; `pnpm bench` builds first.
  *
  * Options: --only memory,sqlite,redis   --workloads W1,W3   --runs 3
  *          --cpu-prof  (re-runs under `node --cpu-prof`; profiles in benchmarks/profiles/)
@@ -36,7 +37,7 @@ if (args.includes('--cpu-prof') && !process.env.REPRISE_BENCH_PROFILING) {
   const dir = join(here, 'profiles');
   mkdirSync(dir, { recursive: true });
   const rest = args.filter((a) => a !== '--cpu-prof');
-  const child = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--conditions=source', '--import', 'tsx', join(here, 'run.ts'), ...rest], {
+  const child = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...process.execArgv, join(here, 'run.ts'), ...rest], {
     stdio: 'inherit',
     env: { ...process.env, REPRISE_BENCH_PROFILING: '1' },
   });
