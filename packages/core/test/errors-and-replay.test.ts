@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRuntime } from '@reprise/core';
 import type { OrchestrationContext, Storage } from '@reprise/core';
 import { memoryStorage } from '@reprise/memory';
-import { cacheModes, eventually, startRuntime } from './helpers.js';
+import { cacheModes, eventually, sleep, startRuntime } from './helpers.js';
 
 class PaymentDeclined extends Error {
   override name = 'PaymentDeclined';
@@ -170,5 +170,40 @@ describe('replay', () => {
     const status = await gated.client.waitForCompletion(second, { timeoutMs: 10_000 });
     expect(status.output).toBe((200 * 201) / 2);
     expect(historyReads).toBe(1);
+  });
+});
+
+describe('lost notices', () => {
+  it("a 'resync' notice makes waiters re-check, so a completion whose notice was lost is still seen", async () => {
+    const base = memoryStorage();
+    let deliver: ((notice: import('@reprise/core').StorageNotice) => void) | undefined;
+    let dropUpdates = true;
+    const storage: Storage = {
+      ...base,
+      subscribe: (hub, listener) => {
+        deliver = listener;
+        return base.subscribe(hub, (notice) => {
+          if (!(dropUpdates && notice.type === 'instance-updated')) listener(notice);
+        });
+      },
+    };
+    const runtime = await startRuntime({
+      storage,
+      orchestrators: {
+        Gate: function* (ctx) {
+          return yield ctx.waitForExternalEvent('Go');
+        },
+      },
+    });
+    const id = await runtime.client.startNew('Gate');
+    let settled = false;
+    const waiting = runtime.client.waitForCompletion(id, { timeoutMs: 5000 }).finally(() => (settled = true));
+    await runtime.client.raiseEvent(id, 'Go', 'done');
+    await eventually(async () => (await runtime.client.getStatus(id))?.runtimeStatus === 'Completed');
+    await sleep(50);
+    expect(settled).toBe(false); // its notice was lost
+    dropUpdates = false;
+    deliver!({ type: 'resync' });
+    expect((await waiting).output).toBe('done');
   });
 });

@@ -38,8 +38,8 @@ export interface ClientDeps {
   ready(): Promise<void>;
   hasOrchestrator(name: string): boolean;
   hasEntity(name: string): boolean;
-  /** Registers a listener for one instance's status changes; returns its remover. */
-  onInstanceUpdated(instanceId: string, listener: (status: RuntimeStatus) => void): () => void;
+  /** Registers a listener for one instance's status changes (undefined: re-check, notices were lost); returns its remover. */
+  onInstanceUpdated(instanceId: string, listener: (status: RuntimeStatus | undefined) => void): () => void;
 }
 
 export interface EntityStateResponse<S = unknown> {
@@ -157,7 +157,7 @@ export class OrchestrationClient {
         }
       };
       const remove = this.#deps.onInstanceUpdated(instanceId, (status) => {
-        if (isTerminal(status)) void check();
+        if (status === undefined || isTerminal(status)) void check();
       });
       const timer =
         timeoutMs === undefined

@@ -45,12 +45,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
   const cache = new ReplayCache(resolved.cacheSize);
   // One store subscription; instance notices go straight to that instance's waiters.
-  const instanceListeners = new Map<string, Set<(status: RuntimeStatus) => void>>();
+  const instanceListeners = new Map<string, Set<(status: RuntimeStatus | undefined) => void>>();
   let routeWork: ((notice: StorageNotice) => void) | undefined;
   const onStorageNotice = (notice: StorageNotice) => {
     if (notice.type === 'instance-updated') {
       const listeners = instanceListeners.get(notice.instanceId);
       if (listeners) for (const listener of [...listeners]) listener(notice.status);
+    } else if (notice.type === 'resync') {
+      // Notices may have been lost: every waiter re-reads, both loops look for work.
+      for (const listeners of [...instanceListeners.values()]) for (const listener of [...listeners]) listener(undefined);
+      routeWork?.({ type: 'orchestration-work' });
+      routeWork?.({ type: 'activity-work' });
     } else {
       routeWork?.(notice);
     }

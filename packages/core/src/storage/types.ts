@@ -203,7 +203,9 @@ export type CreateInstanceResult =
 export type StorageNotice =
   | { type: 'orchestration-work' }
   | { type: 'activity-work' }
-  | { type: 'instance-updated'; instanceId: string; status: RuntimeStatus };
+  | { type: 'instance-updated'; instanceId: string; status: RuntimeStatus }
+  /** Notices may have been lost (a reconnect): listeners re-check whatever they wait for. */
+  | { type: 'resync' };
 
 export interface Storage {
   /** Open connections, create schema. Idempotent; the runtime calls it before first use. */
