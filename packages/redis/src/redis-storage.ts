@@ -28,7 +28,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       const args: Arg[] = [record.instanceId, ...rowArgs(record), JSON.stringify(message.event), message.visibleAt ?? ''];
       const reply = await redis.script<[number, string?]>('createInstance', hub, args);
       if (reply[0] !== 1) return { created: false, existing: JSON.parse(reply[1]!) as InstanceRecord };
-      await redis.replicated();
+      if (redis.waitsForReplicas) await redis.replicated();
       return { created: true };
     },
 
@@ -37,7 +37,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       const args: Arg[] = [];
       messagesArgs(messages, args);
       await redis.script('sendMessages', hub, args);
-      await redis.replicated();
+      if (redis.waitsForReplicas) await redis.replicated();
     },
 
     async getInstance(hub, instanceId) {
@@ -68,14 +68,19 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       for (const event of events) args.push(JSON.stringify(event));
       args.push(commit.consumedMessageIds.length, ...commit.consumedMessageIds);
       messagesArgs(commit.messages, args);
-      args.push(commit.activities.length);
+      // Eager dispatch: the script leases up to `max` of the new work items to us.
+      const eager = commit.lockActivities;
+      const eagerMax = eager ? Math.max(0, Math.min(Math.floor(eager.max), commit.activities.length)) || 0 : 0;
+      args.push(eagerMax, eagerMax > 0 ? eager!.leaseMs : '', eagerMax > 0 ? nanoid() : '', commit.activities.length);
       for (const activity of commit.activities) activityArgs(nanoid(), activity, args);
       args.push(commit.logs.length);
       for (const log of commit.logs) args.push(JSON.stringify(log));
-      if ((await redis.script<number>('commitOrchestration', hub, args)) !== 1) {
+      const reply = await redis.script<0 | [1, ActivityReply[]]>('commitOrchestration', hub, args);
+      if (!Array.isArray(reply)) {
         throw new LeaseLostError(`the lease on instance '${commit.instanceId}' is no longer held; the commit was refused`);
       }
-      await redis.replicated();
+      if (redis.waitsForReplicas) await redis.replicated();
+      return eager ? { activities: reply[1].map(decodeActivity) } : {};
     },
 
     async releaseInstance(hub, instanceId, lockToken) {
@@ -90,10 +95,15 @@ export function redisStorage(options: RedisStorageOptions): Storage {
     async completeActivity(hub, completion) {
       const args: Arg[] = [completion.workItemId, completion.lockToken];
       messageArgs(completion.message, args);
-      if ((await redis.script<number>('completeActivity', hub, args)) !== 1) {
+      // Eager dispatch: the script leases the woken instance to us when nobody holds it.
+      const eager = completion.lockInstance;
+      args.push(eager ? eager.leaseMs : '', eager ? nanoid() : '');
+      const reply = await redis.script<0 | [1, LockedInstanceReply?]>('completeActivity', hub, args);
+      if (!Array.isArray(reply)) {
         throw new LeaseLostError(`the lease on activity work item '${completion.workItemId}' is no longer held; the result was refused`);
       }
-      await redis.replicated();
+      if (redis.waitsForReplicas) await redis.replicated();
+      return reply[1] ? { instance: decodeLockedInstance(reply[1]) } : {};
     },
 
     async abandonActivity(hub, workItemId, lockToken) {
@@ -128,7 +138,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
           return false;
         });
       }
-      if (instancesDeleted > 0) await redis.replicated();
+      if (instancesDeleted > 0 && redis.waitsForReplicas) await redis.replicated();
       return { instancesDeleted };
     },
 

@@ -45,7 +45,7 @@ export class Subscriber {
     // reconnect, tell every listener that work may be waiting.
     this.#connection.on('ready', () => {
       if (this.#everReady) {
-        for (const channel of this.#listeners.keys()) this.#dispatch(channel, [{ type: 'orchestration-work' }, { type: 'activity-work' }]);
+        for (const channel of this.#listeners.keys()) this.#dispatch(channel, [{ type: 'resync' }]);
       }
       this.#everReady = true;
     });

@@ -39,7 +39,15 @@ end
 return { items, next_visible }
 `;
 
-/** ARGV: workItemId, token, message (9 fields) → 1, or 0 when the lease is not held. */
+/**
+ * ARGV: workItemId, token, message (9 fields), eagerLeaseMs ('' = none),
+ * eagerToken → { 1 } or { 1, locked instance }, or 0 when the lease is not
+ * held. Eager dispatch: with eagerLeaseMs, when the message's instance
+ * exists, has no live lease and has visible messages (its due timers made
+ * visible first), it is leased to the caller here, as lockInstances leases
+ * one (the reply item in its encoding), and no orchestration-work notice
+ * goes out for the message.
+ */
 export const COMPLETE_ACTIVITY = `
 local wid, token = ARGV[1], ARGV[2]
 local key = P .. 'a:' .. wid
@@ -48,9 +56,26 @@ if not f[3] or f[1] ~= token or num(f[2]) <= NOW then return 0 end
 redis.call('DEL', key)
 redis.call('ZREM', P .. 'alease', wid)
 redis.call('SREM', P .. 'ia:' .. f[3], wid)
-enqueue(ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+local id, visible_at = ARGV[3], ARGV[5]
+enqueue(id, ARGV[4], visible_at, ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+
+if ARGV[12] ~= '' then
+  local ikey = P .. 'i:' .. id
+  local r = redis.call('HMGET', ikey, 'row', 'lt', 'le')
+  if r[1] and not (r[2] and num(r[3]) > NOW) then
+    promote_due(id)
+    local locked = lease_instance(id, r[1], tonumber(ARGV[12]), ARGV[13])
+    if locked then
+      redis.call('ZREM', P .. 'ready', id)
+      -- The caller has the message; a delayed one still tells sleepers its due time.
+      if visible_at == '' or tonumber(visible_at) <= NOW then WORK_O = false end
+      publish(nil, nil)
+      return { 1, locked }
+    end
+  end
+end
 publish(nil, nil)
-return 1
+return { 1 }
 `;
 
 /** ARGV: workItemId, token → 1 abandoned, 0 not held (nothing changes). */

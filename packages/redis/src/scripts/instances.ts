@@ -66,21 +66,10 @@ while #items < max do
     local key = P .. 'i:' .. id
     local f = redis.call('HMGET', key, 'row', 'lt', 'le')
     if f[1] and not (f[2] and num(f[3]) > NOW) then
-      local mids = redis.call('ZRANGE', P .. 'ib:' .. id, 0, -1)
-      if #mids > 0 then
+      local item = lease_instance(id, f[1], lease_ms, base .. '.' .. (n + 1))
+      if item then
         n = n + 1
-        local token = base .. '.' .. n
-        local expires = NOW + lease_ms
-        redis.call('HSET', key, 'lt', token, 'le', expires)
-        local dl = redis.call('HINCRBY', key, 'dl', 1)
-        redis.call('ZADD', P .. 'ilease', expires, id)
-        local bodies = hmget_many(P .. 'm:' .. id, mids)
-        local msgs = {}
-        for j = 1, #mids do
-          msgs[#msgs + 1] = mids[j]
-          msgs[#msgs + 1] = bodies[j] or ''
-        end
-        items[#items + 1] = { id, token, dl, f[1], msgs }
+        items[#items + 1] = item
       end
     end
   end
@@ -104,8 +93,12 @@ return { items, next_visible }
 
 /**
  * ARGV: id, token, row, st, k, n, ca, ua, 'a'|'r', nEvents, events...,
- * nConsumed, ids..., nMessages, messages..., nActivities, (wid, instanceId,
- * item JSON)..., nLogs, logs... → 1, or 0 when the lease is not held.
+ * nConsumed, ids..., nMessages, messages..., eagerMax, eagerLeaseMs,
+ * eagerTokenBase, nActivities, (wid, instanceId, item JSON)..., nLogs,
+ * logs... → { 1, { leased item... } }, or 0 when the lease is not held.
+ * Eager dispatch: the first eagerMax (0 = none) new work items are leased
+ * to the committer here, as lockActivities leases an item (reply items in
+ * its encoding), and never enter 'aq'; the rest are queued.
  */
 export const COMMIT_ORCHESTRATION = `
 local id, token = ARGV[1], ARGV[2]
@@ -128,15 +121,31 @@ i = i + n + 1
 put_row(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], f[3])
 i = enqueue_argv(i)
 
+local eager_max, eager_ms, eager_base = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), ARGV[i + 2]
+i = i + 3
 n = tonumber(ARGV[i])
 i = i + 1
+local leased, queued = {}, {}
 for _ = 1, n do
-  local wid, inst = ARGV[i], ARGV[i + 1]
-  redis.call('HSET', P .. 'a:' .. wid, 'item', ARGV[i + 2], 'inst', inst)
+  local wid, inst, item = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local akey = P .. 'a:' .. wid
   redis.call('SADD', P .. 'ia:' .. inst, wid)
-  redis.call('RPUSH', P .. 'aq', wid)
-  WORK_A = true
+  if #leased < eager_max then
+    -- Leased at birth, as lockActivities leases an item: a token, deliveries 1, expiry in 'alease'.
+    local token = eager_base .. '.' .. (#leased + 1)
+    local expires = NOW + eager_ms
+    redis.call('HSET', akey, 'item', item, 'inst', inst, 'lt', token, 'le', expires, 'dl', 1)
+    redis.call('ZADD', P .. 'alease', expires, wid)
+    leased[#leased + 1] = { item, token, 1 }
+  else
+    redis.call('HSET', akey, 'item', item, 'inst', inst)
+    queued[#queued + 1] = wid
+  end
   i = i + 3
+end
+if #queued > 0 then
+  call_many('RPUSH', P .. 'aq', queued, 1, #queued)
+  WORK_A = true
 end
 
 n = tonumber(ARGV[i])
@@ -146,7 +155,7 @@ redis.call('HDEL', key, 'lt', 'le', 'dl')
 redis.call('ZREM', P .. 'ilease', id)
 if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then mark_ready(id) end
 publish(ARGV[4], id)
-return 1
+return { 1, leased }
 `;
 
 /** ARGV: id, token → 1 released, 0 not held (nothing changes). */

@@ -27,7 +27,8 @@
  *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl
  */
 export const PRELUDE = `
-if redis.replicate_commands then pcall(redis.replicate_commands) end
+-- Effects replication (TIME before writes): the only mode from Redis 7 on (REDIS_VERSION_NUM is new in 7).
+if not redis.REDIS_VERSION_NUM and redis.replicate_commands then pcall(redis.replicate_commands) end
 local P = string.sub(KEYS[1], 1, -4)
 local T = redis.call('TIME')
 local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
@@ -68,6 +69,44 @@ end
 local function instance_leased(id)
   local _, leased = instance_state(id)
   return leased
+end
+
+-- Makes instance id's due timers visible, as lockInstances' sweep does.
+-- Its pending messages are 'm' (all) minus 'ib' (visible): the rest wait in
+-- 'timers'. O(1) when it has none, else O(its pending messages).
+local function promote_due(id)
+  local mkey, ibkey = P .. 'm:' .. id, P .. 'ib:' .. id
+  if redis.call('HLEN', mkey) <= redis.call('ZCARD', ibkey) then return end
+  for _, mid in ipairs(redis.call('HKEYS', mkey)) do
+    local member = mid .. '|' .. id
+    local at = redis.call('ZSCORE', P .. 'timers', member)
+    if at and tonumber(at) <= NOW then
+      redis.call('ZREM', P .. 'timers', member)
+      redis.call('ZADD', ibkey, tonumber(mid), mid)
+    end
+  end
+end
+
+-- Leases instance id (row: its row JSON; no live lease, checked by the
+-- caller) with token until NOW + lease_ms, when it has visible messages.
+-- Returns the lockInstances reply item { id, token, deliveries, row,
+-- { messageId, event, ... } } (messages in enqueue order), or nil when it has
+-- no visible message. The caller takes it out of 'ready'.
+local function lease_instance(id, row, lease_ms, token)
+  local mids = redis.call('ZRANGE', P .. 'ib:' .. id, 0, -1)
+  if #mids == 0 then return nil end
+  local key = P .. 'i:' .. id
+  local expires = NOW + lease_ms
+  redis.call('HSET', key, 'lt', token, 'le', expires)
+  local dl = redis.call('HINCRBY', key, 'dl', 1)
+  redis.call('ZADD', P .. 'ilease', expires, id)
+  local bodies = hmget_many(P .. 'm:' .. id, mids)
+  local msgs = {}
+  for j = 1, #mids do
+    msgs[#msgs + 1] = mids[j]
+    msgs[#msgs + 1] = bodies[j] or ''
+  end
+  return { id, token, dl, row, msgs }
 end
 
 -- Writes the row; the index only changes when createdAt does (old_ca: the stored one).
