@@ -130,14 +130,6 @@ export interface EventRaisedEvent extends EventBase {
   Input?: Payload;
 }
 
-export interface EventSentEvent extends EventBase {
-  EventType: 'EventSent';
-  EventId: number;
-  InstanceId: string;
-  Name: string;
-  Input?: Payload;
-}
-
 /** An entity operation request, delivered to an entity's inbox. */
 export interface EntityOperationEvent extends EventBase {
   EventType: 'EntityOperation';
@@ -200,7 +192,6 @@ export type HistoryEvent =
   | TimerCreatedEvent
   | TimerFiredEvent
   | EventRaisedEvent
-  | EventSentEvent
   | EntityOperationEvent
   | EntityLockEvent
   | EntityRequestSentEvent

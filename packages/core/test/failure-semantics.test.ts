@@ -5,34 +5,6 @@ import { memoryStorage } from '@reprise/memory';
 import { eventually, sleep, startRuntime } from './helpers.js';
 
 describe('failure semantics', () => {
-  it('renews leases while a long activity runs, so no other worker takes it over', async () => {
-    const storage = memoryStorage();
-    let runs = 0;
-    const options = {
-      storage,
-      leaseMs: 100,
-      activities: {
-        Long: async () => {
-          runs++;
-          await sleep(500);
-          return 'done';
-        },
-      },
-      orchestrators: {
-        Once: function* (ctx: OrchestrationContext) {
-          return yield ctx.callActivity('Long');
-        },
-      } satisfies Record<string, OrchestratorFunction>,
-    };
-    const a = await startRuntime(options);
-    const id = await a.client.startNew('Once');
-    await eventually(async () => runs === 1);
-    const b = await startRuntime(options); // a second worker, waiting for any expired lease
-    const status = await b.client.waitForCompletion(id, { timeoutMs: 5000 });
-    expect(status.output).toBe('done');
-    expect(runs).toBe(1);
-  });
-
   it('stop() hands running work back so another runtime resumes it at once, not after the lease', async () => {
     const storage = memoryStorage();
     const runsBy: string[] = [];

@@ -83,7 +83,7 @@ export async function replayHistory(registry: TestRegistry, orchestrator: string
         const { expected, actual } = splitEngineMessage(outcome.failure.message, event);
         throw diverged(index, expected, actual);
       }
-      if (isSchedulingEvent(event) && event.EventType !== 'EventSent') matched += 1;
+      if (isSchedulingEvent(event)) matched += 1;
       if (executor.isDone) {
         leftovers = [...executor.newActions];
         endedBy = describeOutcome(executor);
@@ -91,7 +91,7 @@ export async function replayHistory(registry: TestRegistry, orchestrator: string
       continue;
     }
     // The code has already ended; the history's remaining scheduling events must be actions it created on the way.
-    if (!isSchedulingEvent(event) || event.EventType === 'EventSent') continue;
+    if (!isSchedulingEvent(event)) continue;
     const id = (event as { EventId: number }).EventId;
     const at = leftovers!.findIndex((a) => a.id === id);
     const action = at >= 0 ? leftovers![at] : undefined;

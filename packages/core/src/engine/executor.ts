@@ -174,7 +174,6 @@ export class OrchestrationExecutor implements ContextHost {
     TimerCreated: (e) => this.#confirm(e, e.EventId),
     SubOrchestrationInstanceCreated: (e) => this.#confirm(e, e.EventId),
     EntityRequestSent: (e) => this.#confirm(e, e.EventId),
-    EventSent: () => {},
     TaskCompleted: (e) => this.#tasks.get(e.TaskScheduledId)?.complete(deserialize(e.Result)),
     TaskFailed: (e) => this.#tasks.get(e.TaskScheduledId)?.fail(failureToError(e.Reason, deserialize(e.Details))),
     SubOrchestrationInstanceCompleted: (e) => this.#tasks.get(e.TaskScheduledId)?.complete(deserialize(e.Result)),
