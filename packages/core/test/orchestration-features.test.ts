@@ -210,6 +210,25 @@ describe.each(cacheModes)('orchestration features ($label)', ({ cacheSize }) => 
 });
 
 describe.each(cacheModes)('regressions ($label)', ({ cacheSize }) => {
+  // Guards against: a throwing user logger failing the orchestration that logged.
+  it('a logger that throws does not fail the orchestration, and the line is still stored', async () => {
+    const runtime = await startRuntime({
+      cacheSize,
+      logger: () => {
+        throw new Error('log sink down');
+      },
+      orchestrators: {
+        Logs: function* (ctx: OrchestrationContext) {
+          ctx.log.info('hello');
+          return 'ok';
+        },
+      },
+    });
+    const id = await runtime.client.startNew('Logs');
+    expect((await runtime.client.waitForCompletion(id, { timeoutMs: 5000 })).output).toBe('ok');
+    expect((await runtime.client.getLogs(id)).map((l) => l.message)).toEqual(['hello']);
+  });
+
   // Guards against: an event raised before a delayed start was recorded ahead of ExecutionStarted
   // but not seen by the live run, so a later replay diverged (NonDeterminismError).
   it('an event raised before a delayed start is delivered, live and on replay', async () => {

@@ -341,7 +341,11 @@ export class OrchestrationExecutor implements ContextHost {
     const text = args.length === 0 ? String(message) : [message, ...args.map(formatArg)].join(' ');
     const entry: LogEntry = { time: this.currentTime, level, message: text };
     this.logs.push(entry);
-    this.#options.onLog?.(entry, this.instanceId);
+    try {
+      this.#options.onLog?.(entry, this.instanceId);
+    } catch {
+      // A failing logger must not fail the orchestration; the line is still stored.
+    }
   }
 
   callEntity(entity: EntityId, operation: string, input: unknown): Task<unknown> {
