@@ -16,6 +16,7 @@ export interface ActivityContext {
   signal: AbortSignal;
 }
 
+// `any` input by default only so functions of every input type can be registered; handles keep the real types.
 export type ActivityFunction<I = any, O = unknown> = (input: I, ctx: ActivityContext) => O | Promise<O>;
 
 /**

@@ -48,22 +48,22 @@ export interface OrchestrationContext<I = unknown> {
   /** A deterministic UUID, the same on every replay. */
   newGuid(): string;
   callActivity<AI, AO>(activity: ActivityHandle<AI, AO>, ...input: undefined extends AI ? [input?: AI] : [input: AI]): Task<AO>;
-  callActivity<T = any>(name: string, input?: unknown): Task<T>;
+  callActivity<T = unknown>(name: string, input?: unknown): Task<T>;
   callActivityWithRetry<AI, AO>(activity: ActivityHandle<AI, AO>, retryOptions: RetryOptions, ...input: undefined extends AI ? [input?: AI] : [input: AI]): Task<AO>;
-  callActivityWithRetry<T = any>(name: string, retryOptions: RetryOptions, input?: unknown): Task<T>;
+  callActivityWithRetry<T = unknown>(name: string, retryOptions: RetryOptions, input?: unknown): Task<T>;
   callSubOrchestrator<SI, SO>(orchestrator: OrchestratorHandle<SI, SO>, input?: SI, instanceId?: string): Task<SO>;
-  callSubOrchestrator<T = any>(name: string, input?: unknown, instanceId?: string): Task<T>;
+  callSubOrchestrator<T = unknown>(name: string, input?: unknown, instanceId?: string): Task<T>;
   callSubOrchestratorWithRetry<SI, SO>(orchestrator: OrchestratorHandle<SI, SO>, retryOptions: RetryOptions, input?: SI, instanceId?: string): Task<SO>;
-  callSubOrchestratorWithRetry<T = any>(name: string, retryOptions: RetryOptions, input?: unknown, instanceId?: string): Task<T>;
+  callSubOrchestratorWithRetry<T = unknown>(name: string, retryOptions: RetryOptions, input?: unknown, instanceId?: string): Task<T>;
   createTimer(fireAt: Date): TimerTask;
-  waitForExternalEvent<T = any>(name: string): Task<T>;
+  waitForExternalEvent<T = unknown>(name: string): Task<T>;
   setCustomStatus(value: unknown): void;
   /** Restart with new input and an empty history once this code returns. */
   continueAsNew(input: unknown): void;
   all<T extends readonly Task<unknown>[]>(tasks: readonly [...T]): Task<ResultsOf<T>>;
   any<T extends Task<unknown>>(tasks: readonly T[]): Task<T>;
   /** Call an entity operation and wait for its result; the operation's error is thrown here. */
-  callEntity<T = any>(entityId: EntityId, operationName: string, input?: unknown): Task<T>;
+  callEntity<T = unknown>(entityId: EntityId, operationName: string, input?: unknown): Task<T>;
   /** Send a one-way operation to an entity; nothing to yield. */
   signalEntity(entityId: EntityId, operationName: string, input?: unknown): void;
   /** Enter a critical section over the given entities. */
