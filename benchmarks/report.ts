@@ -42,7 +42,7 @@ export function renderMarkdown(report: { date: string; commit: string; machine: 
     '# Benchmark results',
     '',
     `Measured ${report.date.slice(0, 10)} at commit \`${report.commit}\` on ${String(m.cores)} × ${String(m.cpu)}, ${String(m.memoryGiB)} GiB, Node ${String(m.node)} (${String(m.platform)}).`,
-    `Each figure is the median of ${report.runs} runs after a warm-up, measured on the built packages; the whole run took ${report.durationSeconds} s. Default durability everywhere (SQLite \`synchronous=NORMAL\` in WAL mode; Redis with AOF \`appendfsync everysec\`).`,
+    `Each figure is the median of ${report.runs} runs after a warm-up (the workload repeated for 1.5 s, so the JIT has settled), measured on the built packages; the whole run took ${report.durationSeconds} s. Default durability everywhere (SQLite \`synchronous=NORMAL\` in WAL mode; Redis with AOF \`appendfsync everysec\`).`,
     '',
     `| ${HEADER.join(' | ')} |`,
     `| ${HEADER.map(() => '---').join(' | ')} |`,
