@@ -174,11 +174,11 @@ export class OrchestrationExecutor implements ContextHost {
     TimerCreated: (e) => this.#confirm(e, e.EventId),
     SubOrchestrationInstanceCreated: (e) => this.#confirm(e, e.EventId),
     EntityRequestSent: (e) => this.#confirm(e, e.EventId),
-    TaskCompleted: (e) => this.#tasks.get(e.TaskScheduledId)?.complete(deserialize(e.Result)),
-    TaskFailed: (e) => this.#tasks.get(e.TaskScheduledId)?.fail(failureToError(e.Reason, deserialize(e.Details))),
-    SubOrchestrationInstanceCompleted: (e) => this.#tasks.get(e.TaskScheduledId)?.complete(deserialize(e.Result)),
-    SubOrchestrationInstanceFailed: (e) => this.#tasks.get(e.TaskScheduledId)?.fail(failureToError(e.Reason, deserialize(e.Details))),
-    TimerFired: (e) => this.#tasks.get(e.TimerId)?.complete(undefined),
+    TaskCompleted: (e) => this.#settled(e.TaskScheduledId)?.complete(deserialize(e.Result)),
+    TaskFailed: (e) => this.#settled(e.TaskScheduledId)?.fail(failureToError(e.Reason, deserialize(e.Details))),
+    SubOrchestrationInstanceCompleted: (e) => this.#settled(e.TaskScheduledId)?.complete(deserialize(e.Result)),
+    SubOrchestrationInstanceFailed: (e) => this.#settled(e.TaskScheduledId)?.fail(failureToError(e.Reason, deserialize(e.Details))),
+    TimerFired: (e) => this.#settled(e.TimerId)?.complete(undefined),
     EventRaised: (e) => {
       const waiters = this.#eventWaiters.get(e.Name);
       const waiter = waiters?.shift();
@@ -197,6 +197,13 @@ export class OrchestrationExecutor implements ContextHost {
     EntityLockRequested: () => {},
     EntityLockReleased: () => {},
   } satisfies { [E in EventType]: Handler<E> };
+
+  /** The task a completion event settles, forgotten from then on: a live executor's memory must not grow with its history. */
+  #settled(id: number): LeafTask | undefined {
+    const task = this.#tasks.get(id);
+    this.#tasks.delete(id);
+    return task;
+  }
 
   #confirm(event: HistoryEvent, id: number): void {
     const action = this.#unconfirmed.get(id);
