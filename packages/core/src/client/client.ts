@@ -21,7 +21,7 @@ import type { InstanceRecord, LogEntry, Storage } from '../storage/types.js';
 import type { RuntimeStatus } from '../status.js';
 import type { GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
 import type { OrchestratorHandle } from '../definitions.js';
-import { entityInstanceId, isEntityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
+import { entityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
 import { entityRecord } from '../entities/entity-record.js';
 import { readSchedulerState } from '../entities/entity-state.js';
@@ -343,7 +343,7 @@ export class OrchestrationClient {
     validateName(instanceId, 'instanceId');
     await this.#deps.ready();
     const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
-    if (!record || record.kind !== 'orchestration' || isEntityInstanceId(instanceId)) throw new InstanceNotFoundError(`no instance '${instanceId}'`);
+    if (!record || record.kind !== 'orchestration') throw new InstanceNotFoundError(`no instance '${instanceId}'`);
     return record;
   }
 

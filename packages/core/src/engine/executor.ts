@@ -51,8 +51,6 @@ export class OrchestrationExecutor implements ContextHost {
   customStatus: Payload;
   customStatusChanged = false;
   readonly logs: LogEntry[] = [];
-  /** Number of history events this executor has consumed. */
-  eventCount = 0;
 
   #fn: OrchestratorFunction;
   #options: ExecutorOptions;
@@ -108,7 +106,6 @@ export class OrchestrationExecutor implements ContextHost {
   apply(events: readonly HistoryEvent[], replaying: boolean): void {
     this.isReplaying = replaying;
     for (const event of events) {
-      this.eventCount += 1;
       if (this.isDone) continue;
       const time = Date.parse(event.Timestamp);
       if (time > this.currentTime) this.currentTime = time;

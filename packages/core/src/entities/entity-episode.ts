@@ -15,7 +15,6 @@ import { executeEntityOperation } from './entity-operation.js';
 import { entityInstanceId, parseEntityInstanceId } from './entity-id.js';
 import { entityRecord } from './entity-record.js';
 import { readSchedulerState, writeSchedulerState } from './entity-state.js';
-import type { EntitySchedulerState } from './entity-state.js';
 
 export interface EntityDeps {
   storage: Storage;
@@ -140,8 +139,4 @@ export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance)
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;
   }
-}
-
-export function entityState(record: { entityState?: string }): EntitySchedulerState {
-  return readSchedulerState(record.entityState);
 }

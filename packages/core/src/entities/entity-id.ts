@@ -26,7 +26,3 @@ export function parseEntityInstanceId(instanceId: string): EntityId | undefined 
   if (at < 0) return undefined;
   return { name: instanceId.slice(1, at), key: instanceId.slice(at + 1) };
 }
-
-export function isEntityInstanceId(instanceId: string): boolean {
-  return instanceId.startsWith('@');
-}

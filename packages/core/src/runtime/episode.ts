@@ -50,12 +50,28 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
   const timestamp = new Date(now).toISOString();
   const consumedMessageIds = locked.messages.map((m) => m.id);
   // Every event of an episode carries the episode's time: that is what ctx.currentUtcDateTime replays.
-  const events = locked.messages
-    .map((m) => ({ ...m.event, Timestamp: timestamp }) as HistoryEvent)
-    .filter((e) => (e as Targeted).TargetExecutionId === undefined || (e as Targeted).TargetExecutionId === instance.executionId);
+  // Events answering another execution (a timer from before continueAsNew) are dropped. One start per
+  // execution: a second ExecutionStarted (two sub-orchestrations given the same instance id) is refused
+  // back to its parent instead of starting a second generator.
+  const events: HistoryEvent[] = [];
+  const rejected: NewMessage[] = [];
+  let acceptsStart = instance.status === 'Pending' || instance.status === 'ContinuedAsNew';
+  for (const message of locked.messages) {
+    const event = { ...message.event, Timestamp: timestamp } as HistoryEvent;
+    const target = (event as Targeted).TargetExecutionId;
+    if (target !== undefined && target !== instance.executionId) continue;
+    if (event.EventType === 'ExecutionStarted') {
+      if (!acceptsStart) {
+        const failure = toFailureDetails(new InstanceExistsError(`instance '${instance.instanceId}' already exists (another start for it came first)`));
+        rejected.push(...parentMessage(event.ParentInstance, { status: 'failed', failure }, timestamp));
+        continue;
+      }
+      acceptsStart = false;
+    }
+    events.push(event);
+  }
 
   let result = NOTHING;
-  const rejected: NewMessage[] = [];
   const commit = async (parts: Partial<OrchestrationCommit> & Pick<OrchestrationCommit, 'instance'>) => {
     const scheduled = (parts.activities?.length ?? 0) > 0;
     const committed = await storage.commitOrchestration(options.taskHub, {
@@ -73,18 +89,6 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
   };
 
   try {
-    // One start per execution: a second ExecutionStarted (two sub-orchestrations given the same
-    // instance id) is refused back to its parent instead of starting a second generator.
-    let acceptsStart = instance.status === 'Pending' || instance.status === 'ContinuedAsNew';
-    const accepted = events.filter((e) => {
-      if (e.EventType !== 'ExecutionStarted') return true;
-      if (acceptsStart) return !(acceptsStart = false);
-      const failure = toFailureDetails(new InstanceExistsError(`instance '${instance.instanceId}' already exists (another start for it came first)`));
-      rejected.push(...parentMessage(e.ParentInstance, { status: 'failed', failure }, timestamp));
-      return false;
-    });
-    events.splice(0, events.length, ...accepted);
-
     if (isTerminal(instance.status)) {
       const rewind = events.find((e) => e.EventType === 'ExecutionRewound');
       if (rewind && instance.status === 'Failed') {

@@ -10,7 +10,6 @@ export class LeaseKeeper {
   readonly #instances = new Map<string, string>();
   readonly #activities = new Map<string, string>();
   #timer: unknown;
-  #onLost: (token: string) => void = () => {};
 
   constructor(
     private readonly storage: Storage,
@@ -20,8 +19,7 @@ export class LeaseKeeper {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  start(onLost: (token: string) => void): void {
-    this.#onLost = onLost;
+  start(): void {
     this.#schedule();
   }
 
@@ -58,10 +56,8 @@ export class LeaseKeeper {
           },
           this.leaseMs,
         );
-        for (const token of [...lostInstances, ...lostActivities]) {
-          this.drop(token);
-          this.#onLost(token);
-        }
+        // A lost lease is no longer ours to renew; its commit will be refused (fencing).
+        for (const token of [...lostInstances, ...lostActivities]) this.drop(token);
       }
     } catch (error) {
       this.onError(error);

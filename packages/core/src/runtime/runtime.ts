@@ -161,7 +161,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       running = true;
       abort = new AbortController();
       routeWork = routeNotice;
-      leases.start(() => {});
+      leases.start();
       orchestrationLoop.start();
       activityLoop.start();
     },
