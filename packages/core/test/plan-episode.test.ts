@@ -25,7 +25,7 @@ function executorAt(fn: Flow, history: HistoryEvent[] = []): OrchestrationExecut
   return executor;
 }
 
-function* twoSteps(ctx: OrchestrationContext) {
+function* twoSteps(ctx: OrchestrationContext): Generator<unknown, unknown, unknown> {
   const a = yield ctx.callActivity('A', 1);
   ctx.signalEntity({ name: 'counter', key: 'k' }, 'add', 1);
   const b = yield ctx.callActivity('B', a);
@@ -144,7 +144,7 @@ describe('planEpisode', () => {
 
   it('refuses a second start of a running instance back to its parent, and drops events for another execution', () => {
     const parent = { InstanceId: 'p', ExecutionId: 'pe', TaskScheduledId: 2 };
-    const stale: HistoryEvent = { ...h.timerFired(0, 0), TargetExecutionId: 'old' } as HistoryEvent;
+    const stale = { ...h.timerFired(0, 0), TargetExecutionId: 'old' } as unknown as HistoryEvent;
     const history = [h.started('Flow'), h.taskScheduled(0, 'A', 1)];
     const f = facts([h.started('Flow', undefined, { parent, executionId: 'other' }), stale], { instance: record({ status: 'Running', historyLength: 2 }) });
     const plan = planEpisode(f, { executor: executorAt(twoSteps, history) });
