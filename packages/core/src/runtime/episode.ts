@@ -4,7 +4,7 @@
  * turns its actions and outcome into history events, messages and work items.
  */
 import { nanoid } from 'nanoid';
-import { HistoryTooLongError, InstanceExistsError, LeaseLostError, MaxDeliveriesExceededError, UnknownOrchestratorError, toFailureDetails } from '../errors.js';
+import { HistoryTooLongError, InstanceExistsError, MaxDeliveriesExceededError, UnknownOrchestratorError, isRepriseError, toFailureDetails } from '../errors.js';
 import type { FailureDetails } from '../errors.js';
 import type { HistoryEvent, ParentInstance, Payload } from '../history.js';
 import { serialize } from '../serializer.js';
@@ -217,7 +217,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     return result;
   } catch (error) {
     cache.delete(instance.instanceId);
-    if (error instanceof LeaseLostError) return result; // another worker owns the instance now
+    if (isRepriseError(error, 'LEASE_LOST')) return result; // another worker owns the instance now
     throw error;
   }
 }
