@@ -41,6 +41,17 @@ export interface OrchestratorHandle<I = unknown, O = unknown> {
   readonly [typeTag]?: { input: I; output: O };
 }
 
+declare const instanceTypes: unique symbol;
+
+/**
+ * An instance id that remembers its orchestrator's output and input types.
+ * `client.startNew(handle)` returns one, and `getStatus(id)` and
+ * `waitForCompletion(id)` then type the status's `output` and `input`. At run
+ * time it is the plain string; any string is accepted where one is expected
+ * (its types are then `unknown`), and it is a string wherever one is needed.
+ */
+export type InstanceId<O = unknown, I = unknown> = string & { readonly [instanceTypes]?: { output: O; input: I } };
+
 /** Name an activity and keep its types: `ctx.callActivity(handle, input)` then returns `Task<O>`. */
 export function defineActivity<I, O>(name: string, fn: (input: I, ctx: ActivityContext) => O | Promise<O>): ActivityHandle<I, Awaited<O>> {
   return { kind: 'activity', name, fn: fn as ActivityFunction<I, Awaited<O>> };

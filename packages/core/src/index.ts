@@ -24,6 +24,7 @@ export type { Clock } from './clock.js';
 // Errors
 export {
   RepriseError,
+  isRepriseError,
   InvalidArgumentError,
   UnknownOrchestratorError,
   UnknownActivityError,
@@ -43,20 +44,21 @@ export {
   StorageError,
   TaskFailedError,
 } from './errors.js';
-export type { RepriseErrorCode, FailureDetails } from './errors.js';
+export type { RepriseErrorCode, RepriseErrorOptions, RepriseErrorsByCode, NonDeterminismDetails, FailureDetails } from './errors.js';
 
 // Runtime, client, programming model
 export { createRuntime } from './runtime/runtime.js';
 export type { Runtime } from './runtime/runtime.js';
 export type { RuntimeOptions } from './runtime/options.js';
 export { OrchestrationClient } from './client/client.js';
-export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata } from './client/client.js';
+export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
 export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
 export type {
   ActivityContext,
   ActivityFunction,
   ActivityHandle,
+  InstanceId,
   OrchestratorFunction,
   OrchestratorHandle,
   ActivityRegistration,

@@ -4,7 +4,7 @@
  * Anything else is a fault of ours or of the store, never of the client:
  * 503 for the store, 500 otherwise, with a message that leaks nothing.
  */
-import { RepriseError } from '@reprise/core';
+import { isRepriseError } from '@reprise/core';
 import type { RepriseErrorCode } from '@reprise/core';
 
 /** A refusal decided by the HTTP layer itself (bad query, bad body, auth, routing). */
@@ -49,7 +49,6 @@ const STATUS_BY_CODE: Record<RepriseErrorCode, number> = {
   LEASE_LOST: 503,
   STORAGE: 503,
   NONDETERMINISM: 500,
-  TASK_FAILED: 500,
   MAX_DELIVERIES: 500,
 };
 
@@ -63,11 +62,17 @@ export interface ErrorReply {
 /** The status, error code and client-safe message for anything an operation threw. */
 export function toErrorReply(error: unknown, context: ErrorContext = 'default'): ErrorReply {
   if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message, headers: error.headers };
-  if (error instanceof RepriseError) {
-    const status = error.code === 'INVALID_STATE' && context === 'rewind' ? 410 : (STATUS_BY_CODE[error.code] ?? 500);
+  // By brand and code, not instanceof: the error may come from another installed copy of @reprise/core.
+  if (isRepriseError(error)) {
+    const status = error.code === 'INVALID_STATE' && context === 'rewind' ? 410 : statusOf(error.code);
     return { status, code: error.code, message: status >= 500 ? 'the server could not complete the request' : error.message, headers: {} };
   }
   return { status: 500, code: 'INTERNAL', message: 'the server could not complete the request', headers: {} };
+}
+
+/** A code this copy does not know (a newer core's, another package's) is a 500. */
+function statusOf(code: string): number {
+  return Object.hasOwn(STATUS_BY_CODE, code) ? STATUS_BY_CODE[code as RepriseErrorCode] : 500;
 }
 
 /** Only server-side faults are worth a log line; a client's mistake is answered, not logged. */

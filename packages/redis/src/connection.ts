@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Cluster } from 'ioredis';
-import { RepriseError, StorageError } from '@reprise/core';
+import { StorageError, isRepriseError } from '@reprise/core';
 import type { StorageNotice } from '@reprise/core';
 import type { Arg } from './codec.js';
 import { hubKeys } from './keys.js';
@@ -26,7 +26,7 @@ interface Connection {
 }
 
 const wrap = (error: unknown): never => {
-  if (error instanceof RepriseError) throw error;
+  if (isRepriseError(error)) throw error;
   throw new StorageError(`Redis operation failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 };
 

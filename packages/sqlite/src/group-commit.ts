@@ -13,7 +13,7 @@
  * A batch that finds the database busy is re-run whole (see busy.ts).
  * Read-only batches run without taking the write lock.
  */
-import { RepriseError, StorageError } from '@reprise/core';
+import { StorageError, isRepriseError } from '@reprise/core';
 import type { Clock, StorageNotice } from '@reprise/core';
 import type Database from 'better-sqlite3';
 import { isBusy, withBusyRetry } from './busy.js';
@@ -54,7 +54,7 @@ export interface GroupCommitOptions {
 
 /** SQLite errors become StorageError; the library's typed errors and others pass through. */
 export function toCallerError(error: unknown): unknown {
-  if (error instanceof RepriseError) return error;
+  if (isRepriseError(error)) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (error instanceof Error && typeof code === 'string' && code.startsWith('SQLITE_')) {
     return new StorageError(`sqliteStorage: ${error.message} (${code})`, { cause: error });

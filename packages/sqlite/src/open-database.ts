@@ -11,7 +11,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { StorageError } from '@reprise/core';
+import { StorageError, isRepriseError } from '@reprise/core';
 import { OWN_TABLES, SCHEMA_VERSION, migrate, readSchemaVersion } from './schema.js';
 import type { ResolvedOptions } from './options.js';
 import { isBusy, withBusyRetry } from './busy.js';
@@ -97,7 +97,7 @@ export async function openDatabase(options: ResolvedOptions): Promise<Database.D
     return db;
   } catch (error) {
     db.close();
-    if (error instanceof StorageError) throw error;
+    if (isRepriseError(error, 'STORAGE')) throw error;
     if (isBusy(error)) throw new StorageError(`sqliteStorage: '${path}' stayed locked by another connection`, { cause: error });
     throw new StorageError(`sqliteStorage: cannot open '${path}': ${(error as Error).message}`, { cause: error });
   }

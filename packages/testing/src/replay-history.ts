@@ -5,7 +5,7 @@
  * divergent action. The check to run in CI before shipping changed
  * orchestrator code.
  */
-import { InvalidArgumentError, NonDeterminismError, UnknownOrchestratorError, deserialize } from '@reprise/core';
+import { InvalidArgumentError, NonDeterminismError, UnknownOrchestratorError, deserialize, isRepriseError } from '@reprise/core';
 import type { HistoryEvent, OrchestratorFunction } from '@reprise/core';
 import { OrchestrationExecutor, describeAction, describeScheduledEvent, sameAction, toRegistryMap } from '@reprise/core/internal';
 import type { Action } from '@reprise/core/internal';
@@ -41,14 +41,10 @@ export interface ReplaySummary {
   failure?: { name: string; message: string };
 }
 
-/** A NonDeterminismError from replayHistory also says where and what. */
+/** A NonDeterminismError from replayHistory also says where in the history (`expected`, `actual` and `sequence` say what). */
 export type ReplayDivergence = NonDeterminismError & {
   /** Index in the history of the event the code disagreed with (history length when the code did more). */
   eventIndex: number;
-  /** What the history recorded. */
-  expected: string;
-  /** What the current code did. */
-  actual: string;
 };
 
 export async function replayHistory(registry: TestRegistry, orchestrator: string, history: RecordedHistory, options: ReplayHistoryOptions = {}): Promise<ReplaySummary> {
@@ -65,11 +61,12 @@ export async function replayHistory(registry: TestRegistry, orchestrator: string
   const instanceId = options.instanceId ?? parsed.instanceId ?? 'replay';
   const executor = new OrchestrationExecutor(instanceId, fn, { maxPayloadBytes: Infinity });
 
-  const diverged = (eventIndex: number, expected: string, actual: string): ReplayDivergence => {
+  const diverged = (eventIndex: number, expected: string, actual: string, sequence: number): ReplayDivergence => {
     const error = new NonDeterminismError(
       `Non-deterministic orchestrator '${orchestrator}' (instance '${instanceId}'): history recorded ${expected} but the code now produced ${actual} (history event #${eventIndex} of ${events.length})`,
+      { expected, actual, sequence },
     );
-    return Object.assign(error, { eventIndex, expected, actual });
+    return Object.assign(error, { eventIndex });
   };
 
   let matched = 0;
@@ -79,9 +76,9 @@ export async function replayHistory(registry: TestRegistry, orchestrator: string
     if (!executor.isDone) {
       executor.apply([event], true);
       const outcome = executor.outcome;
-      if (outcome.status === 'failed' && outcome.failure.name === 'NonDeterminismError') {
-        const { expected, actual } = splitEngineMessage(outcome.failure.message, event);
-        throw diverged(index, expected, actual);
+      if (outcome.status === 'failed' && isRepriseError(outcome.error, 'NONDETERMINISM')) {
+        const { expected, actual, sequence } = outcome.error;
+        throw diverged(index, expected, actual, sequence);
       }
       if (isSchedulingEvent(event)) matched += 1;
       if (executor.isDone) {
@@ -95,7 +92,7 @@ export async function replayHistory(registry: TestRegistry, orchestrator: string
     const id = (event as { EventId: number }).EventId;
     const at = leftovers!.findIndex((a) => a.id === id);
     const action = at >= 0 ? leftovers![at] : undefined;
-    if (!action || !sameAction(event, action)) throw diverged(index, describeScheduledEvent(event), action ? describeAction(action) : `no action (it had already ${endedBy})`);
+    if (!action || !sameAction(event, action)) throw diverged(index, describeScheduledEvent(event), action ? describeAction(action) : `no action (it had already ${endedBy})`, id);
     leftovers!.splice(at, 1);
     matched += 1;
   }
@@ -104,7 +101,7 @@ export async function replayHistory(registry: TestRegistry, orchestrator: string
   // Running and completed episodes record every action the code created; failed and terminated ones need not.
   const unrecorded = leftovers ?? executor.newActions;
   if ((recordedStatus === 'running' || recordedStatus === 'completed') && unrecorded.length > 0) {
-    throw diverged(events.length, 'no further action', describeAction(unrecorded[0]));
+    throw diverged(events.length, 'no further action', describeAction(unrecorded[0]), unrecorded[0]!.id);
   }
 
   const outcome = executor.outcome;
@@ -149,11 +146,4 @@ function recordedStatusOf(events: HistoryEvent[]): ReplayStatus {
     }
   }
   return 'running';
-}
-
-/** The engine's message reads "... history recorded X but the code now produced Y". */
-function splitEngineMessage(message: string, event: HistoryEvent): { expected: string; actual: string } {
-  const match = /history recorded (.*) but the code now produced (.*)$/.exec(message);
-  if (match) return { expected: match[1]!, actual: match[2]! };
-  return { expected: describeScheduledEvent(event), actual: message };
 }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { InvalidArgumentError, UnknownOrchestratorError } from '@reprise/core';
+import { InvalidArgumentError, RepriseError, UnknownOrchestratorError, isRepriseError } from '@reprise/core';
 import { NondeterminismDetectedError, checkDeterminism } from '../src/index.js';
 import { activities, deterministic, entities, greet, greeter, nondeterministic, resetCache } from './fixtures.js';
 
@@ -118,6 +118,9 @@ describe('checkDeterminism: nondeterminism is caught', () => {
   it('reports the shrunk counterexample: scenario, history, first differing action', async () => {
     const error = await detect('RandomBranch', { seed: 11 });
     expect(error.name).toBe('NondeterminismDetectedError');
+    // A RepriseError with its own code: core's NONDETERMINISM means a replay failed, this means a check found a divergence.
+    expect(error).toBeInstanceOf(RepriseError);
+    expect(isRepriseError(error, 'NONDETERMINISM_DETECTED')).toBe(true);
     expect(error.orchestrator).toBe('RandomBranch');
     expect(error.seed).toBe(11);
     expect(error.path).toMatch(/^\d+(:\d+)*$/);

@@ -124,6 +124,7 @@ describe('replayHistory rejects edited code', () => {
     expect(error.code).toBe('NONDETERMINISM');
     expect(error.expected).toBe("callActivity('Charge') #1");
     expect(error.actual).toBe("callActivity('ChargeCard') #1");
+    expect(error.sequence).toBe(1);
     expect(error.message).toContain("history recorded callActivity('Charge') #1 but the code now produced callActivity('ChargeCard') #1");
     expect(status.history![error.eventIndex]!.EventType).toBe('TaskScheduled');
   });

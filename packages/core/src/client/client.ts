@@ -20,7 +20,7 @@ import { isTerminal } from '../status.js';
 import type { InstanceRecord, LogEntry, Storage } from '../storage/types.js';
 import type { RuntimeStatus } from '../status.js';
 import type { GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
-import type { OrchestratorHandle } from '../definitions.js';
+import type { InstanceId, OrchestratorHandle } from '../definitions.js';
 import { entityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
 import { entityRecord } from '../entities/entity-record.js';
@@ -62,6 +62,12 @@ export interface EntityMetadata<S = unknown> {
   state?: S;
 }
 
+/**
+ * `startNew(handle, ...)`'s options: required, with `input`, when the
+ * orchestrator's input type does not admit `undefined`; optional otherwise.
+ */
+export type StartNewArgs<I> = undefined extends I ? [options?: StartOptions<I>] : [options: StartOptions<I> & { input: I }];
+
 export class OrchestrationClient {
   readonly #deps: ClientDeps;
   constructor(deps: ClientDeps) {
@@ -72,8 +78,13 @@ export class OrchestrationClient {
     return this.#deps.taskHub;
   }
 
-  /** Start an orchestration. Resolves with its instance id once the start is stored. */
-  async startNew<I>(orchestrator: string | OrchestratorHandle<I, unknown>, options: StartOptions<I> = {}): Promise<string> {
+  /**
+   * Start an orchestration. Resolves with its instance id once the start is
+   * stored; started from a handle, the id carries the handle's types.
+   */
+  startNew<I, O>(orchestrator: OrchestratorHandle<I, O>, ...options: StartNewArgs<I>): Promise<InstanceId<O, I>>;
+  startNew<I = unknown>(orchestrator: string, options?: StartOptions<I>): Promise<InstanceId<unknown, I>>;
+  async startNew(orchestrator: string | OrchestratorHandle<unknown, unknown>, options: StartOptions<unknown> = {}): Promise<string> {
     const name = validateName(typeof orchestrator === 'string' ? orchestrator : orchestrator?.name, 'orchestrator name');
     if (!this.#deps.hasOrchestrator(name)) throw new UnknownOrchestratorError(`no orchestrator named '${name}' is registered`);
     const instanceId = options.instanceId === undefined ? nanoid() : validateInstanceId(options.instanceId);
@@ -104,7 +115,8 @@ export class OrchestrationClient {
     return instanceId;
   }
 
-  async getStatus<O = unknown, I = unknown>(instanceId: string, options: GetStatusOptions = {}): Promise<OrchestrationStatus<O, I> | undefined> {
+  /** The instance's status, or undefined when there is none; an id from `startNew(handle)` types its output and input. */
+  async getStatus<O = unknown, I = unknown>(instanceId: InstanceId<O, I>, options: GetStatusOptions = {}): Promise<OrchestrationStatus<O, I> | undefined> {
     validateName(instanceId, 'instanceId');
     await this.#deps.ready();
     const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
@@ -120,8 +132,11 @@ export class OrchestrationClient {
     return this.#deps.storage.getLogs(this.#deps.taskHub, instanceId);
   }
 
-  /** Resolves when the instance reaches a terminal status; driven by store notices, not polling. */
-  async waitForCompletion<O = unknown, I = unknown>(instanceId: string, options: { timeoutMs?: number } = {}): Promise<OrchestrationStatus<O, I>> {
+  /**
+   * Resolves when the instance reaches a terminal status; driven by store
+   * notices, not polling. An id from `startNew(handle)` types its output and input.
+   */
+  async waitForCompletion<O = unknown, I = unknown>(instanceId: InstanceId<O, I>, options: { timeoutMs?: number } = {}): Promise<OrchestrationStatus<O, I>> {
     validateName(instanceId, 'instanceId');
     const { timeoutMs } = options;
     if (timeoutMs !== undefined && !(timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be a non-negative number');

@@ -29,7 +29,8 @@ import type { LogEntry } from '../storage/types.js';
 export type ExecutionOutcome =
   | { status: 'running' }
   | { status: 'completed'; output: Payload }
-  | { status: 'failed'; failure: FailureDetails }
+  /** `error` is what was thrown, for callers that read more than the stored details (a NonDeterminismError's fields). */
+  | { status: 'failed'; failure: FailureDetails; error?: unknown }
   | { status: 'continuedAsNew'; input: Payload; carryOver: EventRaisedEvent[] };
 
 export interface ExecutorOptions {
@@ -205,9 +206,13 @@ export class OrchestrationExecutor implements ContextHost {
   #confirm(event: HistoryEvent, id: number): void {
     const action = this.#unconfirmed.get(id);
     if (!action || !sameAction(event, action)) {
-      throw new NonDeterminismError(
-        `Non-deterministic orchestrator '${this.name}' (instance '${this.instanceId}'): history recorded ${describeScheduledEvent(event)} but the code now produced ${describeAction(action)}`,
-      );
+      const expected = describeScheduledEvent(event);
+      const actual = describeAction(action);
+      throw new NonDeterminismError(`Non-deterministic orchestrator '${this.name}' (instance '${this.instanceId}'): history recorded ${expected} but the code now produced ${actual}`, {
+        expected,
+        actual,
+        sequence: id,
+      });
     }
     this.#unconfirmed.delete(id);
   }
@@ -275,7 +280,7 @@ export class OrchestrationExecutor implements ContextHost {
   }
 
   #fail(error: unknown): void {
-    this.outcome = { status: 'failed', failure: toFailureDetails(error) };
+    this.outcome = { status: 'failed', failure: toFailureDetails(error), error };
     this.#generator = undefined;
   }
 

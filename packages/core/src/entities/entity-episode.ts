@@ -5,7 +5,7 @@
  * section holds the entity.
  */
 import { nanoid } from 'nanoid';
-import { LeaseLostError, UnknownOrchestratorError, toFailureDetails } from '../errors.js';
+import { UnknownOrchestratorError, isRepriseError, toFailureDetails } from '../errors.js';
 import type { EntityLockEvent, EntityOperationEvent, HistoryEvent, Payload } from '../history.js';
 import { serialize } from '../serializer.js';
 import type { LockedInstance, NewMessage, Storage } from '../storage/types.js';
@@ -138,6 +138,6 @@ export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance)
       logs: [],
     });
   } catch (error) {
-    if (!(error instanceof LeaseLostError)) throw error;
+    if (!isRepriseError(error, 'LEASE_LOST')) throw error;
   }
 }

@@ -3,7 +3,7 @@
  * TaskFailed) to the orchestrator's inbox atomically with the item's removal.
  * Activities are at-least-once: a crash before the commit means a rerun.
  */
-import { LeaseLostError, MaxDeliveriesExceededError, UnknownActivityError, toFailureDetails } from '../errors.js';
+import { MaxDeliveriesExceededError, UnknownActivityError, isRepriseError, toFailureDetails } from '../errors.js';
 import type { HistoryEvent } from '../history.js';
 import { deserialize, serialize } from '../serializer.js';
 import type { ActivityFunction } from '../definitions.js';
@@ -54,7 +54,7 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lo
     return result ? result.instance : 'unsupported';
   } catch (error) {
     // Our lease ran out and another worker took the item: its result wins.
-    if (!(error instanceof LeaseLostError)) throw error;
+    if (!isRepriseError(error, 'LEASE_LOST')) throw error; // thrown by the adapter, maybe from its own copy of core
     return undefined;
   }
 }

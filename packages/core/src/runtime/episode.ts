@@ -5,7 +5,7 @@
  * atomically, and hand back the work the store leased to us in the commit.
  */
 import { nanoid } from 'nanoid';
-import { LeaseLostError } from '../errors.js';
+import { isRepriseError } from '../errors.js';
 import type { HistoryEvent } from '../history.js';
 import { OrchestrationExecutor } from '../engine/executor.js';
 import type { OrchestratorFunction } from '../definitions.js';
@@ -70,7 +70,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     return result;
   } catch (error) {
     cache.delete(instance.instanceId);
-    if (error instanceof LeaseLostError) return NOTHING; // another worker owns the instance now
+    if (isRepriseError(error, 'LEASE_LOST')) return NOTHING; // another worker owns the instance now
     throw error;
   }
 }

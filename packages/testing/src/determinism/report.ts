@@ -3,6 +3,7 @@
  * showed, expected vs actual, the shrunk scenario as the schedule it
  * produced, and the recorded history.
  */
+import { RepriseError } from '@reprise/core';
 import type { HistoryEventView } from '@reprise/core';
 import { renderHistory } from '@reprise/core/internal';
 import type { Divergence, DivergenceKind, RunTrace } from './simulator.js';
@@ -29,9 +30,8 @@ export interface NondeterminismDetails {
   run: number;
 }
 
-export class NondeterminismDetectedError extends Error {
-  /** The code core's NonDeterminismError carries too. */
-  readonly code = 'NONDETERMINISM' as const;
+/** checkDeterminism's finding; its own code, since no replay failed (core's NonDeterminismError is NONDETERMINISM). */
+export class NondeterminismDetectedError extends RepriseError<'NONDETERMINISM_DETECTED'> {
   readonly orchestrator: string;
   /** fast-check seed and path: pass both back to checkDeterminism to rerun exactly this counterexample. */
   readonly seed: number;
@@ -60,7 +60,7 @@ export class NondeterminismDetectedError extends Error {
     const instance = shown.instances.find((t) => t.instanceId === d.instanceId) ?? shown.instances[0];
     const generation = instance?.generations[Math.min(d.generation, (instance?.generations.length ?? 1) - 1)];
     const history = generation ? renderHistory(generation.history, true) : [];
-    super(formatMessage(details, schedule, history));
+    super('NONDETERMINISM_DETECTED', formatMessage(details, schedule, history));
     this.name = 'NondeterminismDetectedError';
     this.orchestrator = details.orchestrator;
     this.seed = details.seed;

@@ -10,7 +10,7 @@
  * Everything is in memory and synchronous apart from the user's activity and
  * entity functions, so a run takes microseconds to milliseconds.
  */
-import { UnknownActivityError, UnknownOrchestratorError, deserialize, serialize } from '@reprise/core';
+import { UnknownActivityError, UnknownOrchestratorError, deserialize, isRepriseError, serialize } from '@reprise/core';
 import type {
   ActivityFunction,
   EntityRegistration,
@@ -425,9 +425,8 @@ class Generation {
     if (history.length === 0) return live;
     live.apply(history, true);
     const { outcome } = live.executor;
-    if (outcome.status === 'failed' && outcome.failure.name === 'NonDeterminismError') {
-      const { expected, actual } = splitEngineMessage(outcome.failure.message);
-      throw new Divergence(kind, this.instanceId, this.generation, this.#episode, expected, actual);
+    if (outcome.status === 'failed' && isRepriseError(outcome.error, 'NONDETERMINISM')) {
+      throw new Divergence(kind, this.instanceId, this.generation, this.#episode, outcome.error.expected, outcome.error.actual);
     }
     const extra = live.executor.newActions[0];
     if (extra) throw new Divergence(kind, this.instanceId, this.generation, this.#episode, 'no further action (the history records none)', showAction(viewAction(extra)));
@@ -496,12 +495,6 @@ class Generation {
     if (this.rc.run !== 1) return;
     await runEntityOperation(this.rc, action.entityId, action.operation ?? '', action.input);
   }
-}
-
-/** The engine's message reads "... history recorded X but the code now produced Y". */
-export function splitEngineMessage(message: string): { expected: string; actual: string } {
-  const match = /history recorded (.*) but the code now produced (.*)$/.exec(message);
-  return match ? { expected: match[1]!, actual: match[2]! } : { expected: 'the recorded history', actual: message };
 }
 
 /** Run one entity operation on the run's in-memory entity state, with the runtime's own operation code. */

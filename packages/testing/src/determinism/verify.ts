@@ -4,8 +4,9 @@
  * at once the way the runtime replays after a crash), and comparing a second
  * run of the same scenario with the first.
  */
+import { isRepriseError } from '@reprise/core';
 import type { OrchestratorFunction } from '@reprise/core';
-import { Divergence, splitEngineMessage } from './simulator.js';
+import { Divergence } from './simulator.js';
 import type { EpisodeRecord, InstanceTrace, RunContext, RunTrace } from './simulator.js';
 import { sameActionView, sameOutcome, showAction, showEvent, showOutcome, viewAction, viewOutcome } from './views.js';
 
@@ -27,11 +28,10 @@ export function verifyReplay(rc: RunContext): Divergence | undefined {
       const whole = rc.newLive(instance.instanceId, fn, 3);
       whole.apply(generation.history, true);
       const { outcome } = whole.executor;
-      if (outcome.status === 'failed' && outcome.failure.name === 'NonDeterminismError') {
-        const { expected, actual } = splitEngineMessage(outcome.failure.message);
+      if (outcome.status === 'failed' && isRepriseError(outcome.error, 'NONDETERMINISM')) {
+        const { expected, actual, sequence } = outcome.error;
         // The episode that recorded the action the engine names.
-        const id = /#(\d+)$/.exec(expected)?.[1];
-        const at = id === undefined ? -1 : generation.episodes.findIndex((ep) => ep.actions.some((a) => a.id === Number(id)));
+        const at = generation.episodes.findIndex((ep) => ep.actions.some((a) => a.id === sequence));
         return new Divergence('replay', instance.instanceId, g, at, expected, actual);
       }
     }
