@@ -14,3 +14,6 @@ export { toRegistryMap } from './definitions.js';
 export { toFailureDetails } from './errors.js';
 export { executeEntityOperation } from './entities/entity-operation.js';
 export type { EntityOperationOutcome, EntityOperationRequest } from './entities/entity-operation.js';
+export { episodeHistory } from './runtime/plan-episode.js';
+export { isFireAndForget } from './runtime/effects.js';
+export { executionStartedEvent, executionCompletedEvent, executionFailedEvent, pendingOrchestrationRecord } from './events.js';

@@ -8,10 +8,8 @@ import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
 import type { ActivityHandle, OrchestratorHandle } from '../definitions.js';
 import { LeafTask, RetryTask, Task, TimerTask, WhenAllTask, WhenAnyTask } from './task.js';
-import type { RetryOptions } from './task.js';
+import type { ResultsOf, RetryOptions } from './task.js';
 import type { EntityId } from '../entities/entity-id.js';
-
-type ResultsOf<T extends readonly Task<unknown>[]> = { -readonly [K in keyof T]: T[K] extends Task<infer R> ? R : never };
 
 export interface TaskFactories {
   /** Completes when every task completes, with their results in order; fails on the first failure. */

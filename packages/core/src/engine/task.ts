@@ -101,7 +101,8 @@ export abstract class CompositeTask<T> extends Task<T> {
   abstract onChildSettled(child: Task<unknown>): void;
 }
 
-type ResultsOf<T extends readonly Task<unknown>[]> = { -readonly [K in keyof T]: T[K] extends Task<infer R> ? R : never };
+/** The results of a tuple or array of tasks, position by position. */
+export type ResultsOf<T extends readonly Task<unknown>[]> = { -readonly [K in keyof T]: T[K] extends Task<infer R> ? R : never };
 
 /** Completes with every child's result in order; fails with the first child failure. */
 export class WhenAllTask<T extends readonly Task<unknown>[]> extends CompositeTask<ResultsOf<T>> {
@@ -166,9 +167,6 @@ export class RetryTask<T> extends CompositeTask<T> {
   ) {
     super([first]);
     this.#current = first;
-  }
-  get attempts(): number {
-    return this.#attempt;
   }
   override onChildSettled(child: Task<unknown>): void {
     if (this.isCompleted || child !== this.#current) return;

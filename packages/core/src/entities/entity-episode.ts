@@ -14,6 +14,7 @@ import type { EntityRegistration } from './entity-context.js';
 import { executeEntityOperation } from './entity-operation.js';
 import { entityInstanceId, parseEntityInstanceId } from './entity-id.js';
 import { entityRecord } from './entity-record.js';
+import { executionStartedEvent, pendingOrchestrationRecord } from '../events.js';
 import { readSchedulerState, writeSchedulerState } from './entity-state.js';
 
 export interface EntityDeps {
@@ -73,8 +74,8 @@ export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance)
         const executionId = nanoid();
         outgoing.push({
           instanceId: newId,
-          createIfMissing: { instanceId: newId, kind: 'orchestration', name, executionId, status: 'Pending', input, createdAt: now, updatedAt: now, historyLength: 0 },
-          event: { EventType: 'ExecutionStarted', Timestamp: timestamp, Name: name, ExecutionId: executionId, ...(input !== undefined && { Input: input }) },
+          createIfMissing: pendingOrchestrationRecord({ instanceId: newId, name, executionId, input, now }),
+          event: executionStartedEvent({ name, executionId, input, timestamp }),
         });
         return newId;
       },

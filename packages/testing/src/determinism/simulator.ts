@@ -20,7 +20,7 @@ import type {
   OrchestratorFunction,
   Payload,
 } from '@reprise/core';
-import { OrchestrationExecutor, executeEntityOperation, scheduledEvent, toFailureDetails, toRegistryMap } from '@reprise/core/internal';
+import { OrchestrationExecutor, episodeHistory, executeEntityOperation, executionStartedEvent, toFailureDetails, toRegistryMap } from '@reprise/core/internal';
 import type { Action, ExecutionOutcome } from '@reprise/core/internal';
 import type { TestRegistry } from '../registry.js';
 import { entropySource, mixSeed, withEntropy } from './entropy.js';
@@ -254,14 +254,7 @@ class Generation {
   }
 
   async run(): Promise<GenerationEnd> {
-    const started: HistoryEvent = {
-      EventType: 'ExecutionStarted',
-      Timestamp: '',
-      Name: this.name,
-      ExecutionId: this.#executionId,
-      ...(this.input !== undefined && { Input: this.input }),
-      ...(this.parent && { ParentInstance: this.parent }),
-    };
+    const started = executionStartedEvent({ name: this.name, executionId: this.#executionId, input: this.input, parent: this.parent, timestamp: '' });
     const notes = [this.generation === 0 ? `start '${this.name}'` : `continue as new (generation ${this.generation + 1})`];
     for (const event of this.carry) this.#count(event);
     let end = this.#episodeRun([started, ...this.carry], 'none', notes);
@@ -465,13 +458,7 @@ class Generation {
     const view = viewOutcome(outcome);
     this.record.episodes.push({ time: rc.now, incoming: events, actions: actions.map(viewAction), outcome: view, crash, notes });
     const history = this.record.history;
-    if (outcome.status === 'failed') {
-      history.push(...events, ...actions.filter(isFireAndForget).map((a) => scheduledEvent(a, timestamp)));
-      history.push({ EventType: 'ExecutionFailed', Timestamp: timestamp, OrchestrationStatus: 'Failed', Reason: outcome.failure.message, Details: serialize(outcome.failure, 'failure details') });
-    } else {
-      history.push(...events, ...actions.map((a) => scheduledEvent(a, timestamp)));
-      if (outcome.status === 'completed') history.push({ EventType: 'ExecutionCompleted', Timestamp: timestamp, OrchestrationStatus: 'Completed', ...(outcome.output !== undefined && { Result: outcome.output }) });
-    }
+    history.push(...episodeHistory(events, actions, outcome, timestamp));
     for (const action of actions) this.#track(action);
     switch (outcome.status) {
       case 'running':
@@ -508,10 +495,6 @@ class Generation {
     if (this.rc.run !== 1) return;
     await runEntityOperation(this.rc, action.entityId, action.operation ?? '', action.input);
   }
-}
-
-function isFireAndForget(action: Action): boolean {
-  return action.kind === 'entityRequest' && (action.request === 'signal' || action.request === 'unlock');
 }
 
 /** Run one entity operation on the run's in-memory entity state, with the runtime's own operation code. */
