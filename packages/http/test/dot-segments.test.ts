@@ -98,7 +98,8 @@ describe('dot-segment ids over the Node adapter (a real listener, paths sent raw
     const segment = fc.oneof(
       fc.constantFrom(...DOTS, '', 'instances', 'orchestrators', 'entities', 'raiseEvent', 'terminate', 'purgeInstanceHistory', 'startNew', 'Echo', 'Counter', 'done-1', '%2F', '%5C', '\\', '%00', '%', '%zz', '@x'),
       fc.string({ maxLength: 12 }).map(encodeURIComponent),
-      fc.integer({ min: 200, max: 6000 }).map((n) => 'i'.repeat(n)),
+      // Huge ids, kept under Node's 16 KiB header limit (beyond it Node answers 431 before any handler runs).
+      fc.integer({ min: 200, max: 2000 }).map((n) => 'i'.repeat(n)),
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(DF, DF1, API), fc.array(segment, { minLength: 1, maxLength: 6 }), fc.constantFrom('GET', 'POST', 'DELETE', 'HEAD'), async (prefix, segments, method) => {
@@ -150,7 +151,8 @@ describe('dot-segment ids over the fetch handler (URLs already resolved by the R
         const request = new Request(`http://h${prefix}/${segments.join('/')}?${k}`, { method, ...(method === 'POST' && { body: '1' }) });
         const res = await handler(request);
         expect(res.status, `${method} ${request.url}`).toBeLessThan(500);
-        const rest = new URL(request.url).pathname.slice(prefix.length);
+        const pathname = new URL(request.url).pathname;
+        const rest = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : '';
         if (rest.startsWith('/') && rest.slice(1).split('/').includes('')) expect(res.status, request.url).toBe(400);
       }),
       { numRuns: 300 },
