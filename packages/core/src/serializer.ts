@@ -57,88 +57,105 @@ export function deserialize<T = unknown>(payload: Payload): T {
  * nested 100,000 deep must get a typed error, not a RangeError from recursion.
  */
 function inspect(value: unknown, what: string): boolean {
-  const ancestors = new Set<object>();
-  const stack: Array<Frame | { leave: object }> = [{ value, depth: 0, parent: undefined, key: '' }];
   let plain = true;
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    if ('leave' in top) {
-      ancestors.delete(top.leave);
-      continue;
-    }
-    const v = top.value;
+  const ancestors = new Set<object>();
+  // Containers still to visit. A frame is pushed back once entered, so popping it again means "leave".
+  const stack: Frame[] = [];
+  // Leaves are judged here and never stacked: most nodes are leaves.
+  const visit = (v: unknown, parent: Frame | undefined, key: Key, depth: number): void => {
     switch (typeof v) {
       case 'string':
       case 'boolean':
-        continue;
+        return;
       case 'number':
         if (!Number.isFinite(v) || Object.is(v, -0)) plain = false;
-        continue;
+        return;
       case 'undefined':
       case 'bigint':
         plain = false;
-        continue;
+        return;
       case 'function':
       case 'symbol':
-        throw new NotSerializableError(`${what} is not serializable: ${typeof v} at ${pathOf(top)}`);
-      default: {
-        if (v === null) continue;
-        const obj = v as object;
-        if (ancestors.has(obj)) throw new NotSerializableError(`${what} is not serializable: circular reference at ${pathOf(top)}`);
-        if (obj instanceof Date || obj instanceof RegExp || obj instanceof Error || ArrayBuffer.isView(obj)) {
-          plain = false;
-          continue;
-        }
-        const depth = top.depth + 1;
-        if (depth > MAX_PAYLOAD_DEPTH) {
-          throw new NotSerializableError(`${what} is not serializable: nested more than ${MAX_PAYLOAD_DEPTH} levels deep at ${pathOf(top)} (MAX_PAYLOAD_DEPTH)`);
-        }
-        const children: Frame[] = [];
-        const child = (c: unknown, key: string | number) => children.push({ value: c, depth, parent: top, key });
-        if (Array.isArray(obj)) {
-          for (let i = 0; i < obj.length; i++) child(obj[i], i);
-        } else if (obj instanceof Map) {
-          for (const [k, val] of obj) {
-            child(k, '<key>');
-            child(val, `.${String(k)}`);
-          }
-          plain = false;
-        } else if (obj instanceof Set) {
-          for (const val of obj) child(val, '[]');
-          plain = false;
-        } else {
-          const proto: unknown = Object.getPrototypeOf(obj);
-          if (proto !== Object.prototype && proto !== null) {
-            const name = (proto as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'unknown class';
-            throw new NotSerializableError(`${what} is not serializable: instance of ${name} at ${pathOf(top)}`);
-          }
-          // An own "__proto__" key stays plain data: JSON.stringify writes it and JSON.parse
-          // reads it back as an own property, polluting nothing.
-          for (const key of Object.keys(obj)) child((obj as Record<string, unknown>)[key], `.${key}`);
-        }
-        ancestors.add(obj);
-        stack.push({ leave: obj });
-        // Reversed, so children are visited in order and the first offending path is reported.
-        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+        throw new NotSerializableError(`${what} is not serializable: ${typeof v} at ${pathOf({ value: v, depth, parent, key, entered: false })}`);
+      default:
+        if (v !== null) stack.push({ value: v, depth, parent, key, entered: false });
+    }
+  };
+  visit(value, undefined, 0, 0);
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const obj = frame.value as object;
+    if (frame.entered) {
+      ancestors.delete(obj);
+      continue;
+    }
+    if (ancestors.has(obj)) throw new NotSerializableError(`${what} is not serializable: circular reference at ${pathOf(frame)}`);
+    if (obj instanceof Date || obj instanceof RegExp || obj instanceof Error || ArrayBuffer.isView(obj)) {
+      plain = false;
+      continue;
+    }
+    const depth = frame.depth + 1;
+    if (depth > MAX_PAYLOAD_DEPTH) {
+      throw new NotSerializableError(`${what} is not serializable: nested more than ${MAX_PAYLOAD_DEPTH} levels deep at ${pathOf(frame)} (MAX_PAYLOAD_DEPTH)`);
+    }
+    ancestors.add(obj);
+    frame.entered = true;
+    stack.push(frame);
+    // Children pushed in reverse, so nested containers are visited in document order.
+    if (Array.isArray(obj)) {
+      for (let i = obj.length - 1; i >= 0; i--) visit(obj[i], frame, i, depth);
+    } else if (obj instanceof Map) {
+      const entries = [...obj];
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, val] = entries[i]!;
+        visit(val, frame, String(k), depth);
+        visit(k, frame, MAP_KEY, depth);
       }
+      plain = false;
+    } else if (obj instanceof Set) {
+      const values = [...obj];
+      for (let i = values.length - 1; i >= 0; i--) visit(values[i], frame, SET_ITEM, depth);
+      plain = false;
+    } else {
+      const proto: unknown = Object.getPrototypeOf(obj);
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (proto as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'unknown class';
+        throw new NotSerializableError(`${what} is not serializable: instance of ${name} at ${pathOf(frame)}`);
+      }
+      // An own "__proto__" key stays plain data: JSON.stringify writes it and JSON.parse
+      // reads it back as an own property, polluting nothing.
+      const keys = Object.keys(obj);
+      for (let i = keys.length - 1; i >= 0; i--) visit((obj as Record<string, unknown>)[keys[i]!], frame, keys[i]!, depth);
     }
   }
   return plain;
 }
+
+const MAP_KEY = Symbol('map key');
+const SET_ITEM = Symbol('set item');
+/** Where a value sits in its parent; the path string is built only for an error message. */
+type Key = string | number | typeof MAP_KEY | typeof SET_ITEM;
 
 interface Frame {
   value: unknown;
   /** How many containers enclose this value. */
   depth: number;
   parent: Frame | undefined;
-  /** A number is an array index. */
-  key: string | number;
+  key: Key;
+  /** Its children are on the stack; popping it again leaves it. */
+  entered: boolean;
+}
+
+function segmentOf(key: Key): string {
+  if (key === MAP_KEY) return '<key>';
+  if (key === SET_ITEM) return '[]';
+  return typeof key === 'number' ? `[${key}]` : `.${key}`;
 }
 
 /** `$.a[0].b`, built only for an error message (paths of deep values would cost on every call). */
 function pathOf(frame: Frame): string {
   const keys: string[] = [];
-  for (let f: Frame | undefined = frame; f?.parent; f = f.parent) keys.push(typeof f.key === 'number' ? `[${f.key}]` : f.key);
+  for (let f: Frame | undefined = frame; f?.parent; f = f.parent) keys.push(segmentOf(f.key));
   const path = `$${keys.reverse().join('')}`;
   return path.length > 200 ? `${path.slice(0, 200)}…` : path;
 }
