@@ -71,5 +71,5 @@ export type { RetryOptions } from './engine/task.js';
 export { entityId } from './entities/entity-id.js';
 export type { EntityId } from './entities/entity-id.js';
 export type { EntityContext, EntityFunction, EntityOperations, EntityRegistration } from './entities/entity-context.js';
-export { serialize, deserialize } from './serializer.js';
+export { serialize, deserialize, MAX_PAYLOAD_DEPTH } from './serializer.js';
 export { validateInstanceId } from './client/validate.js';

@@ -6,7 +6,12 @@
  *   curl send JSON as text/plain or form-urlencoded unless told otherwise.
  * - JSON.parse makes `__proto__` and `constructor` own data properties; nothing
  *   here merges parsed objects into others, so they stay plain data.
+ * - A body nested deeper than MAX_PAYLOAD_DEPTH is a 400 before any client
+ *   call (issue 12: a 100,000-deep `[[…]]` was a 500, a 2,500-deep one was
+ *   stored and then broke every read). V8's JSON.parse is iterative, so it
+ *   parses such a body; the check below walks the result without recursion.
  */
+import { MAX_PAYLOAD_DEPTH } from '@reprise/core';
 import { HttpError, badRequest } from './errors.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -30,7 +35,8 @@ export async function readText(request: Request, limit: number): Promise<string>
     let step: Awaited<ReturnType<typeof reader.read>>;
     try {
       step = await reader.read();
-    } catch {
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
       throw badRequest('the request body could not be read', 'BAD_BODY');
     }
     if (step.done) break;
@@ -53,11 +59,32 @@ export async function readText(request: Request, limit: number): Promise<string>
 export async function readJson(request: Request, limit: number): Promise<unknown> {
   const text = (await readText(request, limit)).replace(/^\uFEFF/, '');
   if (text.trim() === '') return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     throw badRequest(`the request body is not valid JSON: ${(error as Error).message}`, 'INVALID_JSON');
   }
+  if (nestedDeeperThan(value, MAX_PAYLOAD_DEPTH)) throw tooDeep();
+  return value;
+}
+
+export function tooDeep(): HttpError {
+  return badRequest(`the request body is nested more than ${MAX_PAYLOAD_DEPTH} levels deep (MAX_PAYLOAD_DEPTH)`, 'PAYLOAD_TOO_DEEP');
+}
+
+/** Whether arrays and objects nest more than `limit` levels (a scalar is level 0). Iterative. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {

@@ -1,10 +1,15 @@
 /**
  * The handler's core, on Web Request/Response. For every request whose path
- * belongs to a mounted document, in this order: system key (401), method
- * (405), path parameters (400), task hub (404), then the operation; whatever
- * is thrown is answered through the one error mapping (errors.ts). A path
- * that belongs to no document is not answered here (`undefined`), so the
- * adapters can hand it on to the app's own routes.
+ * belongs to a mounted document, in this order: system key (401), path
+ * shape (400: dot or empty segments), method (405), path parameters (400),
+ * task hub (404), then the operation; whatever is thrown is answered through
+ * the one error mapping (errors.ts). A path that belongs to no document is
+ * not answered here (`undefined`), so the adapters can hand it on to the
+ * app's own routes. HEAD is answered as GET, without the body.
+ *
+ * The path is routed as the client sent it (see router.ts): the Node adapter
+ * hands in `req.url`'s raw path, because `new URL` / `new Request` resolve
+ * dot segments and would route `/instances/%2e` as `/instances/`.
  */
 import type { Runtime } from '@reprise/core';
 import { createKeyCheck } from './auth.js';
@@ -22,14 +27,16 @@ import { durableFunctionsRoutes } from './routes/durable-functions.js';
 import { orchestrationApiRoutes } from './routes/orchestration-api.js';
 
 export interface Api {
-  /** True when the path belongs to a mounted document (answered here, possibly with 401/405). */
+  /** True when the raw path belongs to a mounted document (answered here, possibly with 400/401/405). */
   matches(pathname: string): boolean;
   /**
    * Answers a request of a mounted document; `undefined` for any other path.
-   * @param mountPath the path the app mounted the handler under (Express's `app.use('/x', ...)`),
+   * @param from.pathname the raw path as the client sent it (default: the request URL's path,
+   *   which a fetch-style server has already normalised).
+   * @param from.mountPath the path the app mounted the handler under (Express's `app.use('/x', ...)`),
    *   already removed from the request's URL; management URLs put it back.
    */
-  handle(request: Request, mountPath?: string): Promise<Response | undefined>;
+  handle(request: Request, from?: { pathname?: string; mountPath?: string }): Promise<Response | undefined>;
   readonly maxBodyBytes: number;
   readonly trustProxy: boolean;
 }
@@ -59,16 +66,20 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
     maxBodyBytes: resolved.maxBodyBytes,
     trustProxy: resolved.trustProxy,
     matches: (pathname) => router.match(pathname) !== undefined,
-    async handle(request, mountPath = '') {
+    async handle(request, from = {}) {
       const url = new URL(request.url);
-      const match = router.match(url.pathname);
+      const match = router.match(from.pathname ?? url.pathname);
       if (!match) return undefined;
+      const mountPath = from.mountPath ?? '';
+      const method = request.method.toUpperCase();
       let errorContext: ErrorContext = 'default';
       try {
         const query = new Query(url.searchParams);
         checkKey(query.get('code'), request.headers.get('x-functions-key'));
-        const method = request.method.toUpperCase();
-        const candidate = match.candidates.find((c) => c.route.method === method);
+        if ('invalid' in match) throw badRequest(match.invalid, 'INVALID_PATH');
+        // HEAD is GET without the body (RFC 9110 §9.3.2).
+        const routeMethod = method === 'HEAD' ? 'GET' : method;
+        const candidate = match.candidates.find((c) => c.route.method === routeMethod);
         if (!candidate) {
           const allow = [...new Set(match.candidates.map((c) => c.route.method))].join(', ');
           throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method.slice(0, 16)} is not supported on this route; use ${allow}`, { allow });
@@ -98,14 +109,23 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
           },
           body: () => (body ??= readJson(request, resolved.maxBodyBytes)),
         };
-        return await candidate.route.operation(context);
+        const response = await candidate.route.operation(context);
+        return method === 'HEAD' ? await withoutBody(response) : response;
       } catch (error) {
         const reply = toErrorReply(error, errorContext);
         if (reply.status >= 500) onError(error);
-        return errorResponse(reply);
+        const response = errorResponse(reply);
+        return method === 'HEAD' ? await withoutBody(response) : response;
       }
     },
   };
+}
+
+/** The same answer without its body; Content-Length still says what GET would send. */
+async function withoutBody(response: Response): Promise<Response> {
+  const headers = new Headers(response.headers);
+  if (response.body) headers.set('content-length', String((await response.arrayBuffer()).byteLength));
+  return new Response(null, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** A fallback answer for a path that belongs to no document, where there is no next handler. */

@@ -3,6 +3,8 @@
  * over the Web Request/Response core, without patching any global.
  * - A path that belongs to no mounted document goes to `next()` untouched
  *   (its body unread), or is answered 404 when there is no `next`.
+ * - Routing reads `req.url`'s path as sent, never a URL parser's resolution
+ *   of it: `/instances/%2e` must not become `/instances/` (router.ts).
  * - The request body becomes a lazy stream: nothing is read from the socket
  *   until an operation asks for the body, and reading stops at the limit.
  * - Under Express's `app.use('/x', handler)` the mount path is put back into
@@ -11,6 +13,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Runtime } from '@reprise/core';
+import { MAX_PAYLOAD_DEPTH } from '@reprise/core';
+import { nestedDeeperThan, tooDeep } from './body.js';
 import { createApi, notFoundResponse } from './dispatch.js';
 import type { Api } from './dispatch.js';
 import type { HttpHandlerOptions } from './options.js';
@@ -38,7 +42,7 @@ export function createHttpHandler(runtime: Runtime | readonly Runtime[], options
       if (FORBIDDEN_METHODS.has(method)) return await write(res, errorResponse({ status: 405, code: 'METHOD_NOT_ALLOWED', message: `${method} is not supported`, headers: {} }));
       const origin = originOf(req, api);
       if (origin === undefined) return await write(res, errorResponse({ status: 400, code: 'INVALID_HOST', message: 'the Host header is not a valid host', headers: {} }));
-      const response = await api.handle(toRequest(req, `${origin}${path}`, method), mountPathOf(req));
+      const response = await api.handle(toRequest(req, `${origin}${path}`, method), { pathname, mountPath: mountPathOf(req) });
       if (!response) return pass(req, res, next, pathname);
       await write(res, response);
     } catch (error) {
@@ -93,6 +97,7 @@ function toRequest(req: IncomingMessage, url: string, method: string): Request {
     const parsed = alreadyParsed(req);
     if (parsed !== undefined) {
       init.body = parsed;
+      if (parsed instanceof ReadableStream) init.duplex = 'half';
       headers.delete('content-length');
     } else {
       init.body = lazyBody(req);
@@ -102,12 +107,19 @@ function toRequest(req: IncomingMessage, url: string, method: string): Request {
   return new Request(url, init);
 }
 
-/** The body a body parser (express.json and the like) consumed before us, as text. */
-function alreadyParsed(req: IncomingMessage): string | Uint8Array | undefined {
+/**
+ * The body a body parser (express.json and the like) consumed before us, as text.
+ * One nested too deep for JSON.stringify (which recurses) becomes a body whose
+ * reading fails with the same 400 a raw one gets.
+ */
+function alreadyParsed(req: IncomingMessage): string | Uint8Array | ReadableStream<Uint8Array> | undefined {
   if (!req.readableEnded && (req as { _body?: unknown })._body !== true) return undefined;
   const body = (req as { body?: unknown }).body;
   if (body === undefined) return '';
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (nestedDeeperThan(body, MAX_PAYLOAD_DEPTH)) {
+    return new ReadableStream<Uint8Array>({ start: (controller) => controller.error(tooDeep()) });
+  }
   return JSON.stringify(body);
 }
 

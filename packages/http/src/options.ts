@@ -49,6 +49,13 @@ export interface HttpHandlerOptions {
   trustProxy?: boolean;
   /** @default 10 */
   retryAfterSeconds?: number;
+  /**
+   * Show the `stack` of failure details (a Failed instance's output, `Details`
+   * of failure events in histories). Off by default: stacks carry server file
+   * paths. The core status keeps them either way (`client.getStatus`).
+   * @default false
+   */
+  exposeErrorDetails?: boolean;
   /** Receives errors of the server's own making (answered 500/503), never a client's mistakes. @default console.error */
   onError?: (error: unknown) => void;
 }
@@ -61,6 +68,7 @@ export interface ResolvedHttpOptions {
   publicBaseUrl: string | undefined;
   trustProxy: boolean;
   retryAfterSeconds: number;
+  exposeErrorDetails: boolean;
 }
 
 export function resolveOptions(options: HttpHandlerOptions | undefined): ResolvedHttpOptions {
@@ -82,6 +90,7 @@ export function resolveOptions(options: HttpHandlerOptions | undefined): Resolve
     publicBaseUrl: o.publicBaseUrl === undefined ? undefined : baseUrl(o.publicBaseUrl),
     trustProxy: o.trustProxy === true,
     retryAfterSeconds,
+    exposeErrorDetails: o.exposeErrorDetails === true,
   };
 }
 

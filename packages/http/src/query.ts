@@ -106,8 +106,11 @@ export function parseDate(input: string, name: string): Date {
     const minute = Number(mi);
     const second = Number(s);
     const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
-    let time = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-    const check = new Date(time);
+    // Not Date.UTC: it reads years 0–99 as 1900–1999.
+    const check = new Date(0);
+    check.setUTCFullYear(year, month - 1, day);
+    check.setUTCHours(hour, minute, second, ms);
+    let time = check.getTime();
     const valid = month >= 1 && month <= 12 && check.getUTCDate() === day && check.getUTCMonth() === month - 1 && hour < 24 && minute < 60 && second < 60;
     if (valid) {
       if (zone.toUpperCase() !== 'Z') {
@@ -131,9 +134,15 @@ export function checkInstanceId(id: string, what = 'instanceId'): string {
   }
 }
 
-/** Names (orchestrators, events, operations, entity names and keys): non-empty, no control characters. */
-export function checkName(value: string, what: string, options: { allowAt?: boolean } = {}): string {
+/**
+ * Names (orchestrators, events, operations, entity names and keys): non-empty,
+ * no control characters, and not `.` or `..` (a URL parser resolves those as
+ * dot segments, so they could reach another route; operation names never
+ * travel in a path and may be anything).
+ */
+export function checkName(value: string, what: string, options: { allowAt?: boolean; allowDots?: boolean } = {}): string {
   if (value.length === 0) throw badRequest(`${what} must not be empty`);
+  if (options.allowDots !== true && (value === '.' || value === '..')) throw badRequest(`${what} must not be '${value}': a URL path cannot carry it`);
   if (value.length > 1024) throw badRequest(`${what} is over 1024 characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) throw badRequest(`${what} contains a control character`);

@@ -4,6 +4,16 @@
  * (the documents spell `durabletask` and `durableTask`); parameters are kept
  * raw here and percent-decoded by the dispatcher, where a bad escape is a 400.
  * A path that matches a pattern under another method is a 405, not a miss.
+ *
+ * Invariants (issue 12: `DELETE …/instances/%2e` was routed to purge-by-filter):
+ * - the path is the one the client sent, parsed once here; routing and
+ *   parameter extraction read the same raw segments, and nothing resolves
+ *   dot segments before routing;
+ * - a path under a mount prefix with a dot segment (`.`, `..`, `%2e`, `.%2E`…)
+ *   or an empty segment (a doubled or trailing slash: what a URL parser leaves
+ *   of a dot segment it resolved) is `invalid`: answered 400, never routed and
+ *   never handed on to the app. So is a path whose dot segments resolve into a
+ *   mount prefix (`/x/../runtime/webhooks/durabletask/instances`).
  */
 
 export type Method = 'GET' | 'POST' | 'DELETE';
@@ -44,8 +54,14 @@ export interface RouteMatch<C> {
   candidates: readonly Candidate<C>[];
 }
 
+/** A path under a mount prefix that no route may see (see the invariants above). */
+export interface InvalidPath {
+  invalid: string;
+}
+
 export interface Router<C> {
-  match(pathname: string): RouteMatch<C> | undefined;
+  /** @param pathname the raw path as sent (still percent-encoded), without the query. */
+  match(pathname: string): RouteMatch<C> | InvalidPath | undefined;
 }
 
 export function createRouter<C>(mounts: readonly Mount<C>[]): Router<C> {
@@ -54,26 +70,58 @@ export function createRouter<C>(mounts: readonly Mount<C>[]): Router<C> {
     .sort((a, b) => b.prefix.length - a.prefix.length)
     .map((mount) => ({ mount, lower: mount.prefix.toLowerCase(), routes: mount.routes.map(compile) }));
 
+  const mountOf = (path: string) => {
+    const lowerPath = path.toLowerCase();
+    for (const entry of compiled) {
+      if (!lowerPath.startsWith(entry.lower)) continue;
+      const rest = path.slice(entry.lower.length);
+      if (rest === '' || rest.startsWith('/')) return { entry, rest };
+    }
+    return undefined;
+  };
+
   return {
     match(pathname) {
-      const lowerPath = pathname.toLowerCase();
-      for (const { mount, lower, routes } of compiled) {
-        if (!lowerPath.startsWith(lower)) continue;
-        let rest = pathname.slice(lower.length);
-        if (rest !== '' && !rest.startsWith('/')) continue;
-        if (rest.length > 1 && rest.endsWith('/')) rest = rest.slice(0, -1);
-        if (rest === '/') rest = '';
-        const parts = rest === '' ? [] : rest.slice(1).split('/');
-        const candidates: Candidate<C>[] = [];
-        for (const { route, segments } of routes) {
-          const rawParams = matchSegments(segments, parts);
-          if (rawParams) candidates.push({ route, rawParams });
-        }
-        if (candidates.length > 0) return { mount, rest, candidates };
+      // A backslash counts as a separator here: URL parsers treat it as one in http(s) URLs.
+      const hasDots = pathname.split(/[/\\]/).some(isDotSegment);
+      const found = mountOf(pathname);
+      if (!found) {
+        // Not ours as sent; but a client may mean ours once its dot segments are resolved.
+        if (hasDots && mountOf(resolveDotSegments(pathname))) return { invalid: DOT_SEGMENT_MESSAGE };
+        return undefined;
       }
-      return undefined;
+      const { entry, rest } = found;
+      if (hasDots) return { invalid: DOT_SEGMENT_MESSAGE };
+      if (rest === '') return undefined; // the prefix itself: no route lives there
+      const parts = rest.slice(1).split('/');
+      if (parts.includes('')) return { invalid: 'the path has an empty segment (a doubled or trailing slash); ids and names cannot be empty' };
+      const candidates: Candidate<C>[] = [];
+      for (const { route, segments } of entry.routes) {
+        const rawParams = matchSegments(segments, parts);
+        if (rawParams) candidates.push({ route, rawParams });
+      }
+      return candidates.length > 0 ? { mount: entry.mount, rest, candidates } : undefined;
     },
   };
+}
+
+const DOT_SEGMENT_MESSAGE = "the path has a '.' or '..' segment (in some encoding); ids, names and keys cannot be '.' or '..'";
+
+/** `.` or `..`, however percent-encoded: the segments a URL parser resolves (WHATWG URL's "single/double-dot segment"). */
+export function isDotSegment(segment: string): boolean {
+  return /^(?:\.|%2e){1,2}$/i.test(segment);
+}
+
+/** The path a URL parser would make of `path`, for deciding only whether it lands under a mount prefix. */
+function resolveDotSegments(path: string): string {
+  const out: string[] = [];
+  const parts = path.split(/[/\\]/).slice(1);
+  parts.forEach((part, i) => {
+    if (!isDotSegment(part)) return void out.push(part);
+    if (/^(?:\.|%2e){2}$/i.test(part)) out.pop();
+    if (i === parts.length - 1) out.push(''); // a trailing dot segment leaves a trailing slash
+  });
+  return `/${out.join('/')}`;
 }
 
 function compile<C>(route: Route<C>): CompiledRoute<C> {
@@ -90,7 +138,6 @@ function matchSegments(segments: readonly Segment[], parts: readonly string[]): 
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
     const part = parts[i]!;
-    if (part === '') return undefined;
     if ('literal' in segment) {
       if (part.toLowerCase() !== segment.literal) return undefined;
     } else {

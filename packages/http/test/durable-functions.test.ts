@@ -1,6 +1,6 @@
 // Seed 001, the Durable Functions HTTP management API, over a real listener.
 import { describe, expect, it } from 'vitest';
-import { DF, DF1, KEY, eventually, flaky, serveApi, statusOf } from './helpers.js';
+import { API, DF, DF1, KEY, eventually, flaky, serveApi, statusOf } from './helpers.js';
 
 const k = `code=${KEY}`;
 
@@ -117,7 +117,8 @@ describe('instance status', () => {
     await post(`${base}${DF}/orchestrators/Hello/h1?${k}`, 'Tokyo');
     await runtime.client.waitForCompletion('h1', { timeoutMs: 5000 });
     const plain = (await (await fetch(`${base}${DF}/instances/h1?${k}`)).json()) as Record<string, unknown>;
-    expect(plain.historyEvents).toBeUndefined();
+    // 001: "This field is null unless the showHistory query string parameter is set to true" (issue 12, item 9).
+    expect(plain).toHaveProperty('historyEvents', null);
     const res = await fetch(`${base}${DF}/instances/h1?${k}&showHistory=true`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { historyEvents: Array<Record<string, unknown>> };
@@ -128,6 +129,27 @@ describe('instance status', () => {
     const withOutput = (await (await fetch(`${base}${DF}/instances/h1?${k}&showHistory=true&showHistoryOutput=true`)).json()) as typeof body;
     expect(withOutput.historyEvents[2]).toMatchObject({ EventType: 'TaskCompleted', Result: 'Hello Tokyo!' });
     expect(withOutput.historyEvents[3]).toMatchObject({ EventType: 'ExecutionCompleted', OrchestrationStatus: 'Completed', Result: 'Hello Tokyo!' });
+  });
+
+  it('answers HEAD as GET without a body (issue 12, item 9: it was a 405)', async () => {
+    const { base, runtime } = await serveApi();
+    await post(`${base}${DF}/orchestrators/Hello/hd?${k}`, 'Tokyo');
+    await runtime.client.waitForCompletion('hd', { timeoutMs: 5000 });
+    for (const path of [`${DF}/instances/hd?${k}`, `${DF}/instances?${k}`, `${DF}/entities?${k}`, `${API}/instances/hd?${k}`, `${DF}/instances/nobody?${k}`]) {
+      const get = await fetch(`${base}${path}`);
+      const getBody = await get.arrayBuffer();
+      const head = await fetch(`${base}${path}`, { method: 'HEAD' });
+      expect(head.status, path).toBe(get.status);
+      expect(head.headers.get('content-type'), path).toBe(get.headers.get('content-type'));
+      expect(head.headers.get('content-length'), path).toBe(String(getBody.byteLength));
+      expect((await head.arrayBuffer()).byteLength, path).toBe(0);
+    }
+    const running = await post(`${base}${DF}/orchestrators/Wait/hw?${k}`);
+    expect(running.status).toBe(202);
+    const polled = await fetch(`${base}${DF}/instances/hw?${k}`, { method: 'HEAD' });
+    expect(polled.status).toBe(202);
+    expect(polled.headers.get('location')).toContain('/instances/hw');
+    expect((await fetch(`${base}${DF}/instances/hd`, { method: 'HEAD' })).status).toBe(401);
   });
 
   it('is 200 for Failed, 500 with returnInternalServerErrorOnFailure=true, 404 when unknown', async () => {

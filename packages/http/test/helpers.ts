@@ -136,3 +136,26 @@ export function rawRequest(port: number, text: string | Buffer, timeoutMs = 3000
     socket.write(text);
   });
 }
+
+export interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One request with its path sent exactly as given: fetch() (like every URL
+ * parser) resolves `.`, `..` and `%2e` segments before sending, a hostile client does not.
+ */
+export function sendRaw(port: number, method: string, path: string, body?: string): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -197,7 +197,7 @@ describe('invalid paths and parameters', () => {
       ['GET', `${API}/instances/startNew/x`, ''],
       ['DELETE', `${API}/instances/startNew`, 'POST, GET'],
       ['PUT', `${API}/instances`, 'GET'],
-      ['HEAD', `${DF}/instances`, 'GET, DELETE'],
+      ['HEAD', `${DF}/orchestrators/Hello`, 'POST'],
     ];
     for (const [method, path, allow] of cases) {
       const res = await fetch(`${base}${path}?${k}`, { method });

@@ -18,6 +18,16 @@ describe('parseDate', () => {
     expect(parseDate('2019-11-13T05:00-0430', 'd').toISOString()).toBe('2019-11-13T09:30:00.000Z');
   });
 
+  it('reads years 0000–0099 as written, not as 1900–1999 (issue 12, item 9)', () => {
+    expect(parseDate('0001-01-01T00:00:00Z', 'd').toISOString()).toBe('0001-01-01T00:00:00.000Z');
+    expect(parseDate('0099-12-31T23:59:59.999Z', 'd').toISOString()).toBe('0099-12-31T23:59:59.999Z');
+    expect(parseDate('0000-01-01', 'd').toISOString()).toBe('0000-01-01T00:00:00.000Z');
+    expect(parseDate('0050-06-15T12:00:00+02:00', 'd').toISOString()).toBe('0050-06-15T10:00:00.000Z');
+    expect(parseDate('0004-02-29', 'd').toISOString()).toBe('0004-02-29T00:00:00.000Z');
+    expect(() => parseDate('0001-02-29', 'd')).toThrow(HttpError);
+    expect(parseDate('9999-12-31T23:59:59Z', 'd').toISOString()).toBe('9999-12-31T23:59:59.000Z');
+  });
+
   it('refuses anything else', () => {
     for (const bad of ['', 'yesterday', '2019-02-29', '2019-13-01', '2019-11-13T24:00:00Z', '1573637400000', '13/11/2019', '2019-11-13T09:30:00Zjunk']) {
       expect(() => parseDate(bad, 'createdTimeFrom'), bad).toThrow(HttpError);

@@ -7,17 +7,30 @@ const MAX_INSTANCE_ID_LENGTH = 256;
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[/\\?#\u0000-\u001f\u007f-\u009f]/;
 
+/**
+ * `.` and `..` are path segments that every URL parser resolves away
+ * (`/instances/.` becomes `/instances/`), so an id, name or key spelled that
+ * way could never be addressed by a management URL and would hit another
+ * route instead. They are refused everywhere, not only over HTTP.
+ */
+export function refuseDotSegment(value: string, what: string): string {
+  if (value === '.' || value === '..') throw new InvalidArgumentError(`${what} must not be '${value}': a URL path cannot carry it (it is resolved as a dot segment)`);
+  return value;
+}
+
 export function validateInstanceId(id: unknown): string {
   if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('instanceId must be a non-empty string');
+  refuseDotSegment(id, 'instanceId');
   if (id.length > MAX_INSTANCE_ID_LENGTH) throw new InvalidArgumentError(`instanceId is ${id.length} characters, over the ${MAX_INSTANCE_ID_LENGTH}-character limit`);
   if (FORBIDDEN.test(id)) throw new InvalidArgumentError(`instanceId '${id.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}' contains a forbidden character (/ \\ ? # or a control character)`);
   if (id.startsWith('@')) throw new InvalidArgumentError(`instanceId '${id}' starts with '@', which is reserved for entities`);
   return id;
 }
 
+/** Orchestrator and event names, and instance ids being looked up. */
 export function validateName(name: unknown, what: string): string {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError(`${what} must be a non-empty string`);
-  return name;
+  return refuseDotSegment(name, what);
 }
 
 export function validateStatuses(statuses: readonly string[] | undefined): RuntimeStatus[] | undefined {

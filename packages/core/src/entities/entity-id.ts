@@ -3,6 +3,7 @@
  * Durable Functions 2.0 convention; names are case-insensitive (stored lower-case).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { refuseDotSegment } from '../client/validate.js';
 
 export interface EntityId {
   readonly name: string;
@@ -17,6 +18,9 @@ export function entityInstanceId(id: EntityId): string {
   if (!id || typeof id.name !== 'string' || id.name.length === 0 || typeof id.key !== 'string') {
     throw new InvalidArgumentError('an entity id needs a non-empty name and a string key');
   }
+  // Name and key are the two path segments of `/entities/{name}/{key}`.
+  refuseDotSegment(id.name, 'entity name');
+  refuseDotSegment(id.key, 'entity key');
   return `@${id.name.toLowerCase()}@${id.key}`;
 }
 

@@ -9,7 +9,7 @@ import type { OperationContext } from '../context.js';
 import { HttpError, badRequest } from '../errors.js';
 import { checkInstanceId, checkName } from '../query.js';
 import { accepted, json } from '../reply.js';
-import { entityView, statusCodeFor, statusView } from '../render.js';
+import { entityView, payloadView, statusCodeFor, statusView } from '../render.js';
 import type { Route } from '../router.js';
 import { managementPayload } from '../urls.js';
 import { CONTINUATION_HEADER, getStatusOrThrow, instanceIdParam, listFilter, listPage, reasonOf, statusOptions } from './shared.js';
@@ -38,7 +38,7 @@ const getInstanceStatus: Operation = async (context) => {
   const status = await getStatusOrThrow(context, instanceId, options);
   const code = statusCodeFor(status.runtimeStatus, returnInternalServerErrorOnFailure);
   const headers: Record<string, string> = code === 202 ? { location: context.selfUrl, 'retry-after': String(context.options.retryAfterSeconds) } : {};
-  return json(code, statusView(status, 'historyEvents'), headers);
+  return json(code, statusView(status, 'historyEvents', context.options), headers);
 };
 
 const listInstances: Operation = async (context) => {
@@ -49,7 +49,7 @@ const listInstances: Operation = async (context) => {
   const headers: Record<string, string> = page.continuationToken === undefined ? {} : { [CONTINUATION_HEADER]: page.continuationToken };
   return json(
     200,
-    page.instances.map((s) => statusView(s, 'historyEvents')),
+    page.instances.map((s) => statusView(s, 'historyEvents', context.options)),
     headers,
   );
 };
@@ -119,7 +119,7 @@ const signalEntity: Operation = async (context) => {
   const op = context.query.get('op');
   // `op` is optional in the document (an unnamed operation); core refuses an empty operation name.
   if (op === undefined) throw badRequest("the query parameter 'op' is required: name the entity operation to run");
-  await context.client.signalEntity(entity, checkName(op, 'op'), input);
+  await context.client.signalEntity(entity, checkName(op, 'op', { allowDots: true }), input);
   return accepted();
 };
 
@@ -127,7 +127,7 @@ const getEntity: Operation = async (context) => {
   const entity = entityIdParams(context);
   const result = await context.client.readEntityState(entity);
   if (!result.entityExists) throw new HttpError(404, 'ENTITY_NOT_FOUND', `no entity '${entity.name}' with key '${entity.key}'`);
-  return json(200, result.entityState);
+  return json(200, payloadView(result.entityState));
 };
 
 const listEntities: Operation = async (context) => {

@@ -34,7 +34,7 @@ const startNew: Operation = async (context) => {
 const getInstance: Operation = async (context) => {
   const instanceId = instanceIdParam(context);
   const status = await getStatusOrThrow(context, instanceId, statusOptions(context.query));
-  return json(200, statusView(status, 'history'));
+  return json(200, statusView(status, 'history', context.options));
 };
 
 /**
@@ -56,7 +56,7 @@ const listInstances: Operation = async (context) => {
   if (hubs.length === 1) next = page.continuationToken ?? null;
   else if (page.continuationToken !== undefined) next = encodeHubToken({ hub: position.hub, token: page.continuationToken });
   else if (position.hub + 1 < hubs.length) next = encodeHubToken({ hub: position.hub + 1 });
-  return json(200, { durableOrchestrationState: page.instances.map((s) => statusView(s, 'history')), continuationToken: next });
+  return json(200, { durableOrchestrationState: page.instances.map((s) => statusView(s, 'history', context.options)), continuationToken: next });
 };
 
 const terminate: Operation = async (context) => {
