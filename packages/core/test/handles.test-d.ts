@@ -148,6 +148,10 @@ describe('sub-orchestrations', () => {
     defineOrchestrator('BadParent', function* (ctx) {
       // @ts-expect-error the child takes { n: number }
       yield* ctx.callSubOrchestrator(child, { n: 'one' });
+      // @ts-expect-error the child's input is required
+      yield* ctx.callSubOrchestrator(child);
+      // @ts-expect-error the retry form requires it too
+      yield* ctx.callSubOrchestratorWithRetry(child, { firstRetryIntervalInMilliseconds: 10, maxNumberOfAttempts: 2 });
     });
   });
 });

@@ -30,6 +30,9 @@ export interface EntityLock {
   release(): void;
 }
 
+/** A sub-orchestration's input may be left out only when its orchestrator accepts `undefined`. */
+export type SubOrchestratorArgs<SI> = undefined extends SI ? [input?: SI, instanceId?: string] : [input: SI, instanceId?: string];
+
 export interface OrchestrationContext<I = unknown> {
   readonly instanceId: string;
   /** The orchestrator's name. */
@@ -49,9 +52,9 @@ export interface OrchestrationContext<I = unknown> {
   callActivity<T = unknown>(name: string, input?: unknown): Task<T>;
   callActivityWithRetry<AI, AO>(activity: ActivityHandle<AI, AO>, retryOptions: RetryOptions, ...input: undefined extends AI ? [input?: AI] : [input: AI]): Task<AO>;
   callActivityWithRetry<T = unknown>(name: string, retryOptions: RetryOptions, input?: unknown): Task<T>;
-  callSubOrchestrator<SI, SO>(orchestrator: OrchestratorHandle<SI, SO>, input?: SI, instanceId?: string): Task<SO>;
+  callSubOrchestrator<SI, SO>(orchestrator: OrchestratorHandle<SI, SO>, ...args: SubOrchestratorArgs<SI>): Task<SO>;
   callSubOrchestrator<T = unknown>(name: string, input?: unknown, instanceId?: string): Task<T>;
-  callSubOrchestratorWithRetry<SI, SO>(orchestrator: OrchestratorHandle<SI, SO>, retryOptions: RetryOptions, input?: SI, instanceId?: string): Task<SO>;
+  callSubOrchestratorWithRetry<SI, SO>(orchestrator: OrchestratorHandle<SI, SO>, retryOptions: RetryOptions, ...args: SubOrchestratorArgs<SI>): Task<SO>;
   callSubOrchestratorWithRetry<T = unknown>(name: string, retryOptions: RetryOptions, input?: unknown, instanceId?: string): Task<T>;
   createTimer(fireAt: Date): TimerTask;
   waitForExternalEvent<T = unknown>(name: string): Task<T>;
