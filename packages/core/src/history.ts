@@ -162,6 +162,8 @@ export interface EntityRequestSentEvent extends EventBase {
   Operation?: string;
   Input?: Payload;
   RequestId: string;
+  /** Lock requests: every entity of the section, so a poison instance's locks are released without replaying it. */
+  LockSet?: string[];
 }
 
 /** The response of an entity operation or lock grant, delivered to the orchestration. */

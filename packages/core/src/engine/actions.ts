@@ -39,6 +39,7 @@ export function scheduledEvent(action: Action, timestamp: string): HistoryEvent 
         RequestId: action.requestId,
         ...(action.operation !== undefined && { Operation: action.operation }),
         ...(action.input !== undefined && { Input: action.input }),
+        ...(action.lockSet !== undefined && { LockSet: [...action.lockSet] }),
       };
   }
 }

@@ -16,6 +16,7 @@ import { OrchestrationExecutor } from '../engine/executor.js';
 import type { OrchestratorFunction } from '../definitions.js';
 import type { ActivityWorkItem, InstanceRecord, LockedInstance, NewActivity, NewMessage, OrchestrationCommit, Storage } from '../storage/types.js';
 import { entityRecord } from '../entities/entity-record.js';
+import { executionFacts } from './execution-facts.js';
 import { rewindHistory } from './rewind.js';
 import type { ReplayCache } from './replay-cache.js';
 import type { ResolvedOptions } from './options.js';
@@ -108,6 +109,19 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       return result;
     }
 
+    // Poison: checked before any replay (a replay may be what kills the worker). The parent and the
+    // held locks come from the recorded history, read without running the orchestrator's code.
+    if (locked.deliveries > options.maxDeliveries) {
+      cache.delete(instance.instanceId);
+      const recorded = instance.historyLength > 0 ? await storage.getHistory(options.taskHub, instance.instanceId) : [];
+      const { parent, heldLocks } = executionFacts([...recorded, ...events]);
+      const failure = toFailureDetails(
+        new MaxDeliveriesExceededError(`instance '${instance.instanceId}' was delivered ${locked.deliveries} times without completing an episode (maxDeliveries ${options.maxDeliveries})`),
+      );
+      await commit(failedCommit(instance, events, failure, now, timestamp, parent, heldLocks));
+      return result;
+    }
+
     const startsNewExecution = events.some((e) => e.EventType === 'ExecutionStarted');
     let executor = startsNewExecution ? undefined : cache.take(instance.instanceId, instance.executionId, instance.historyLength);
     if (!executor) {
@@ -123,14 +137,6 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       });
       // Events that arrived before a delayed start are recorded ahead of ExecutionStarted; replay them too.
       if (instance.historyLength > 0) executor.apply(await storage.getHistory(options.taskHub, instance.instanceId), true);
-    }
-
-    if (locked.deliveries > options.maxDeliveries) {
-      const failure = toFailureDetails(
-        new MaxDeliveriesExceededError(`instance '${instance.instanceId}' was delivered ${locked.deliveries} times without completing an episode (maxDeliveries ${options.maxDeliveries})`),
-      );
-      await commit(failedCommit(instance, events, failure, now, timestamp, executor.parent, executor.heldLocks));
-      return result;
     }
 
     const terminateAt = events.findIndex((e) => e.EventType === 'ExecutionTerminated');
