@@ -126,8 +126,9 @@ const v2: Migration = (db) => {
     CREATE INDEX instances_redelivered ON instances (hub, lock_expires) WHERE deliveries > 0;
     -- fresh work items in enqueue order
     CREATE INDEX activities_fresh ON activities (hub, seq) WHERE deliveries = 0;
-    -- work items handed out before (leased or redelivered), by lease expiry
+    -- work items handed out before (leased or redelivered), by lease expiry; also the next expiry
     CREATE INDEX activities_redelivered ON activities (hub, lock_expires, seq) WHERE deliveries > 0;
+    DROP INDEX activities_ready;
   `);
 };
 

@@ -42,7 +42,9 @@ const TEXTS = {
     ORDER BY lock_expires LIMIT 1`,
   lockInstance: 'UPDATE instances SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE hub = ? AND instance_id = ? RETURNING *',
   nextDue: 'SELECT min(next_visible_at) FROM instances WHERE hub = ? AND next_visible_at > ?',
-  nextDueLeaseExpiry: 'SELECT min(lock_expires) FROM instances WHERE hub = @hub AND next_visible_at <= @now AND lock_expires > @now',
+  nextDueLeaseExpiry: `
+    SELECT min(lock_expires) FROM instances INDEXED BY instances_redelivered
+    WHERE hub = @hub AND deliveries > 0 AND lock_expires > @now AND next_visible_at <= @now`,
   fenceInstance: 'SELECT lock_token, lock_expires, history_length, deliveries FROM instances WHERE hub = ? AND instance_id = ?',
   /** @refund is 1 for a graceful give-back (the handout does not count), 0 when it counts. */
   releaseInstance: `
@@ -71,7 +73,7 @@ const TEXTS = {
     SELECT seq FROM activities INDEXED BY activities_redelivered
     WHERE hub = @hub AND deliveries > 0 AND lock_expires <= @now ORDER BY lock_expires, seq LIMIT 1`,
   lockActivity: 'UPDATE activities SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE seq = ? RETURNING *',
-  nextActivityExpiry: 'SELECT min(lock_expires) FROM activities WHERE hub = ? AND lock_expires > ?',
+  nextActivityExpiry: 'SELECT min(lock_expires) FROM activities INDEXED BY activities_redelivered WHERE hub = ? AND deliveries > 0 AND lock_expires > ?',
   fenceActivity: 'SELECT lock_token, lock_expires FROM activities WHERE seq = ? AND hub = ?',
   deleteActivity: 'DELETE FROM activities WHERE seq = ?',
   deleteActivitiesOf: 'DELETE FROM activities WHERE hub = ? AND instance_id = ?',
