@@ -10,9 +10,15 @@
  *   being locked), and the next held one only after it ends;
  * - when none is left, both loops resume.
  * So a crash while it runs is attributable to it alone, and healthy work is
- * charged at most once: as fresh work beside a crash, never again, since
- * from then on it is redelivered and runs alone too. Fresh work (the hot
- * path) never waits here.
+ * charged for a crash it did not cause only as fresh work beside it, or
+ * while held waiting for the fresh work in flight to finish (a crash of
+ * that fresh work): both bounded by the number of distinct poison items.
+ * Fresh work (the hot path) never waits here and costs nothing extra.
+ *
+ * The price: a redelivered item waits for this worker's in-flight work, and
+ * the worker takes no new work meanwhile; a long activity in flight delays
+ * it (other workers keep going). Recovery after a crash is one item at a
+ * time per worker.
  */
 export interface HeldItem {
   /** Runs the item (its leases are held from the moment it was taken). */
