@@ -162,7 +162,7 @@ export interface EntityRequestSentEvent extends EventBase {
   Operation?: string;
   Input?: Payload;
   RequestId: string;
-  /** Lock requests: every entity of the critical section, in lock order. */
+  /** Lock requests: every entity of the section, so a poison instance's locks are released without replaying it. */
   LockSet?: string[];
 }
 

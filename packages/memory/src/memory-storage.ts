@@ -4,6 +4,10 @@
  * Everything lives in Maps per task hub; every call is synchronous inside, so
  * each operation is trivially atomic. Records are copied in and out so callers
  * can never mutate stored state by accident.
+ *
+ * Redelivered work (handed out before, its holder died) waits in its own
+ * queues, apart from fresh work, so a lock call finds it without a scan of
+ * the fresh queue and hands it out alone.
  */
 import EventEmitter from 'eventemitter3';
 import { DueHeap } from './due-heap.js';
@@ -24,6 +28,7 @@ import type {
   ActivityWorkItem,
   Clock,
   CreateInstanceResult,
+  GiveBackOptions,
   HistoryEvent,
   InstancePage,
   InstanceQuery,
@@ -73,11 +78,17 @@ class Hub {
   readonly leases = new Map<string, Lease>();
   readonly deliveries = new Map<string, number>();
   readonly activities = new Map<string, ActivityEntry>();
-  /** Activity ids ready to hand out, in enqueue order. */
+  /** Fresh activity ids ready to hand out, in enqueue order. */
   readonly activityQueue: string[] = [];
+  /** Redelivered activity ids given back or found with an expired lease: handed out one per lock call. */
+  readonly activityRedo: string[] = [];
+  /** Activity ids with a lease (live or not yet found expired). */
+  readonly activityLeases = new Set<string>();
   readonly events = new EventEmitter<{ notice: [StorageNotice] }>();
   /** Instances that may have visible messages and no live lease (checked again at lock time). */
   readonly ready = new Set<string>();
+  /** Instances handed out before since their last commit whose lease ended: handed out one per lock call. */
+  readonly redelivered = new Set<string>();
   /** Delayed messages by due time, so a lock call never scans every inbox. */
   readonly delayed = new DueHeap();
   seq = 0;
@@ -144,10 +155,20 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   }
 
   /** Lease an activity entry; a queued id of a leased entry is skipped when it comes up. */
-  function leaseActivity(entry: ActivityEntry, now: number, leaseMs: number): ActivityWorkItem {
+  function leaseActivity(hub: Hub, entry: ActivityEntry, now: number, leaseMs: number): ActivityWorkItem {
     entry.deliveries += 1;
     entry.lease = { token: newToken(), expiresAt: now + leaseMs };
+    hub.activityLeases.add(entry.item.id);
     return { ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries };
+  }
+
+  /** Ends an activity's lease without completing it; a handout still counted makes it redelivered. */
+  function endActivityLease(hub: Hub, entry: ActivityEntry, refund: boolean): void {
+    delete entry.lease;
+    hub.activityLeases.delete(entry.item.id);
+    if (refund) entry.deliveries = Math.max(0, entry.deliveries - 1);
+    if (entry.deliveries > 0) hub.activityRedo.push(entry.item.id);
+    else hub.activityQueue.unshift(entry.item.id);
   }
 
   /** Lease one instance if it has visible messages and no live lease. */
@@ -158,6 +179,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     const record = hub.instances.get(instanceId);
     if (visible.length === 0 || !record) return undefined;
     hub.ready.delete(instanceId);
+    hub.redelivered.delete(instanceId);
     const token = newToken();
     hub.leases.set(instanceId, { token, expiresAt: now + leaseMs });
     const deliveries = (hub.deliveries.get(instanceId) ?? 0) + 1;
@@ -177,7 +199,13 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     hub.inbox.delete(instanceId);
     hub.leases.delete(instanceId);
     hub.deliveries.delete(instanceId);
-    for (const [id, entry] of hub.activities) if (entry.item.instanceId === instanceId) hub.activities.delete(id);
+    hub.ready.delete(instanceId);
+    hub.redelivered.delete(instanceId);
+    for (const [id, entry] of hub.activities) {
+      if (entry.item.instanceId !== instanceId) continue;
+      hub.activities.delete(id);
+      hub.activityLeases.delete(id);
+    }
   }
 
   const storage: Storage = {
@@ -235,14 +263,35 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const now = clock.now();
       const items: LockedInstance[] = [];
       for (const id of hub.delayed.popDue(now)) hub.ready.add(id);
-      // A holder that died: its instance comes back once the lease expires.
-      for (const [id, lease] of hub.leases) if (lease.expiresAt <= now) hub.ready.add(id);
+      // A holder that died: its instance comes back, redelivered, once the lease expires.
+      for (const [id, lease] of hub.leases) {
+        if (lease.expiresAt > now) continue;
+        hub.leases.delete(id);
+        hub.redelivered.add(id);
+      }
+      const takeRedelivered = (): LockedInstance | undefined => {
+        for (const instanceId of hub.redelivered) {
+          hub.redelivered.delete(instanceId);
+          const locked = lockInstance(hub, instanceId, now, leaseMs);
+          if (locked) return locked;
+        }
+        return undefined;
+      };
+      const first = takeRedelivered();
+      if (first) return { items: [first] };
       for (const instanceId of hub.ready) {
         if (items.length >= max) break;
         hub.ready.delete(instanceId);
+        if (hub.deliveries.has(instanceId)) {
+          // Handed out since its last commit: leased (its commit or release puts it back) or redelivered.
+          if (!hub.leases.has(instanceId)) hub.redelivered.add(instanceId);
+          continue;
+        }
         const locked = lockInstance(hub, instanceId, now, leaseMs);
         if (locked) items.push(locked);
       }
+      const moved = items.length === 0 ? takeRedelivered() : undefined;
+      if (moved) return { items: [moved] };
       let nextVisible = hub.delayed.peekLive((id) => hub.inbox.has(id)) ?? Infinity;
       if (items.length === 0) {
         for (const [id, lease] of hub.leases) if (hub.inbox.get(id)?.length) nextVisible = Math.min(nextVisible, lease.expiresAt);
@@ -275,9 +324,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       if (commit.logs.length > 0) hub.logs.set(instanceId, [...(hub.logs.get(instanceId) ?? []), ...commit.logs.map(copyLog)]);
       const { work } = enqueue(hub, commit.messages, now);
       const created = enqueueActivities(hub, commit.activities);
-      const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((e) => leaseActivity(e, now, commit.lockActivities!.leaseMs)) : [];
+      const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((e) => leaseActivity(hub, e, now, commit.lockActivities!.leaseMs)) : [];
       hub.leases.delete(instanceId);
       hub.deliveries.delete(instanceId);
+      hub.redelivered.delete(instanceId);
       emit(hub, { type: 'instance-updated', instanceId, status: commit.instance.status });
       const remaining = hub.inbox.get(instanceId)?.some((m) => m.visibleAt <= now) ?? false;
       if (remaining) hub.ready.add(instanceId);
@@ -286,11 +336,18 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       return eager.length > 0 ? { activities: eager } : {};
     },
 
-    async releaseInstance(hubName, instanceId, lockToken) {
+    async releaseInstance(hubName, instanceId, lockToken, options?: GiveBackOptions) {
       const hub = hubOf(hubName);
       if (hub.leases.get(instanceId)?.token !== lockToken) return;
       hub.leases.delete(instanceId);
-      hub.ready.add(instanceId);
+      const deliveries = (hub.deliveries.get(instanceId) ?? 0) - (options?.countDelivery ? 0 : 1);
+      if (deliveries > 0) {
+        hub.deliveries.set(instanceId, deliveries);
+        hub.redelivered.add(instanceId);
+      } else {
+        hub.deliveries.delete(instanceId);
+        hub.ready.add(instanceId);
+      }
       emit(hub, { type: 'orchestration-work' });
     },
 
@@ -298,20 +355,26 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const hub = hubOf(hubName);
       const now = clock.now();
       const items: ActivityWorkItem[] = [];
-      const take = (entry: ActivityEntry) => items.push(leaseActivity(entry, now, leaseMs));
+      // Items whose holder died come back, redelivered, once their lease expires.
+      let nextVisible = Infinity;
+      for (const id of hub.activityLeases) {
+        const entry = hub.activities.get(id);
+        if (!entry?.lease) hub.activityLeases.delete(id);
+        else if (entry.lease.expiresAt <= now) endActivityLease(hub, entry, false);
+        else nextVisible = Math.min(nextVisible, entry.lease.expiresAt);
+      }
+      const takeRedelivered = (): ActivityWorkItem | undefined => {
+        while (hub.activityRedo.length > 0) {
+          const entry = hub.activities.get(hub.activityRedo.shift()!);
+          if (entry && !entry.lease) return leaseActivity(hub, entry, now, leaseMs);
+        }
+        return undefined;
+      };
+      const first = takeRedelivered();
+      if (first) return { items: [first] };
       while (items.length < max && hub.activityQueue.length > 0) {
         const entry = hub.activities.get(hub.activityQueue.shift()!);
-        if (entry && !entry.lease) take(entry);
-      }
-      // Items whose holder died come back once their lease expires.
-      let nextVisible = Infinity;
-      if (items.length < max) {
-        for (const entry of hub.activities.values()) {
-          if (items.length >= max) break;
-          if (!entry.lease) continue;
-          if (entry.lease.expiresAt <= now) take(entry);
-          else nextVisible = Math.min(nextVisible, entry.lease.expiresAt);
-        }
+        if (entry && !entry.lease) items.push(leaseActivity(hub, entry, now, leaseMs));
       }
       return items.length > 0 || nextVisible === Infinity ? { items } : { items, nextVisibleInMs: Math.max(0, nextVisible - now) };
     },
@@ -324,19 +387,21 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         throw new LeaseLostError(`the lease on activity work item '${completion.workItemId}' is no longer held; the result was refused`);
       }
       hub.activities.delete(completion.workItemId);
+      hub.activityLeases.delete(completion.workItemId);
       enqueue(hub, [completion.message], now);
-      const instance = completion.lockInstance && lockInstance(hub, completion.message.instanceId, now, completion.lockInstance.leaseMs);
+      // Eager dispatch never hands out a redelivered instance: a lock call hands it out alone.
+      const woken = completion.message.instanceId;
+      const instance = completion.lockInstance && !hub.deliveries.has(woken) && lockInstance(hub, woken, now, completion.lockInstance.leaseMs);
       if (instance) return { instance };
       emit(hub, { type: 'orchestration-work' });
       return {};
     },
 
-    async abandonActivity(hubName, workItemId, lockToken) {
+    async abandonActivity(hubName, workItemId, lockToken, options?: GiveBackOptions) {
       const hub = hubOf(hubName);
       const entry = hub.activities.get(workItemId);
       if (!entry || entry.lease?.token !== lockToken) return;
-      delete entry.lease;
-      hub.activityQueue.unshift(workItemId);
+      endActivityLease(hub, entry, !options?.countDelivery);
       emit(hub, { type: 'activity-work' });
     },
 

@@ -83,8 +83,8 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       return eager ? { activities: reply[1].map(decodeActivity) } : {};
     },
 
-    async releaseInstance(hub, instanceId, lockToken) {
-      await redis.script('releaseInstance', hub, [instanceId, lockToken]);
+    async releaseInstance(hub, instanceId, lockToken, giveBack) {
+      await redis.script('releaseInstance', hub, [instanceId, lockToken, giveBack?.countDelivery ? '0' : '1']);
     },
 
     async lockActivities(hub, { max, leaseMs }) {
@@ -106,8 +106,8 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       return reply[1] ? { instance: decodeLockedInstance(reply[1]) } : {};
     },
 
-    async abandonActivity(hub, workItemId, lockToken) {
-      await redis.script('abandonActivity', hub, [workItemId, lockToken]);
+    async abandonActivity(hub, workItemId, lockToken, giveBack) {
+      await redis.script('abandonActivity', hub, [workItemId, lockToken, giveBack?.countDelivery ? '0' : '1']);
     },
 
     async renewLeases(hub, leases, leaseMs) {

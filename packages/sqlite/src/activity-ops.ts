@@ -1,6 +1,6 @@
 /** Activity work items: lock, complete, abandon. Same rules as instance-ops. */
 import { InvalidArgumentError, LeaseLostError } from '@reprise/core';
-import type { ActivityCompletion, ActivityWorkItem, CompletionResult, LockOptions, LockResult } from '@reprise/core';
+import type { ActivityCompletion, ActivityWorkItem, CompletionResult, GiveBackOptions, LockOptions, LockResult } from '@reprise/core';
 import { nanoid } from 'nanoid';
 import { checkLockOptions, lockFreeInstance } from './instance-ops.js';
 import { enqueueMessages } from './op-context.js';
@@ -18,7 +18,10 @@ export const lockActivities =
   (ctx) => {
     const { s, now } = ctx;
     checkLockOptions(options);
-    const ready = s.readyActivities.all({ hub, now, max: options.max }) as number[];
+    // A redelivered item first, alone (one indexed row).
+    const redelivered = s.redeliveredActivity.get({ hub, now }) as number | undefined;
+    if (redelivered !== undefined) return { items: [leaseActivity(ctx, redelivered, options.leaseMs)] };
+    const ready = s.readyActivities.all({ hub, max: options.max }) as number[];
     const items = ready.map((seq) => leaseActivity(ctx, seq, options.leaseMs));
     if (items.length > 0) return { items };
     const next = s.nextActivityExpiry.get(hub, now) as number | null;
@@ -45,8 +48,9 @@ export const completeActivity =
   };
 
 export const abandonActivity =
-  (hub: string, workItemId: string, lockToken: string): Op<void> =>
+  (hub: string, workItemId: string, lockToken: string, options?: GiveBackOptions): Op<void> =>
   (ctx) => {
     const seq = parseId(workItemId);
-    if (seq !== undefined && ctx.s.abandonActivity.run(seq, hub, lockToken).changes > 0) ctx.notices.push({ type: 'activity-work' });
+    const refund = options?.countDelivery ? 0 : 1;
+    if (seq !== undefined && ctx.s.abandonActivity.run({ seq, hub, token: lockToken, refund }).changes > 0) ctx.notices.push({ type: 'activity-work' });
   };

@@ -7,6 +7,7 @@ import { InvalidArgumentError, LeaseLostError, isTerminal } from '@reprise/core'
 import type {
   CommitResult,
   CreateInstanceResult,
+  GiveBackOptions,
   InstanceRecord,
   LockOptions,
   LockResult,
@@ -62,10 +63,10 @@ function leaseInstance({ s, now }: OpContext, hub: string, instanceId: string, l
   return { instance: toRecord(row), lockToken, messages, deliveries: row.deliveries };
 }
 
-/** Eager dispatch: lease the instance only if nobody holds a live lease on it. */
+/** Eager dispatch: lease the instance only if it is fresh (never a redelivered one) and nobody holds it. */
 export function lockFreeInstance(ctx: OpContext, hub: string, instanceId: string, leaseMs: number): LockedInstance | undefined {
-  const fence = ctx.s.fenceInstance.get(hub, instanceId) as { lock_token: string | null; lock_expires: number } | undefined;
-  if (!fence || fence.lock_expires > ctx.now) return undefined;
+  const fence = ctx.s.fenceInstance.get(hub, instanceId) as { lock_expires: number; deliveries: number } | undefined;
+  if (!fence || fence.lock_expires > ctx.now || fence.deliveries > 0) return undefined;
   return leaseInstance(ctx, hub, instanceId, leaseMs);
 }
 
@@ -75,6 +76,10 @@ export const lockInstances =
     const { s, now } = ctx;
     checkLockOptions(options);
     const items: LockedInstance[] = [];
+    // A redelivered instance first, alone (one indexed row).
+    const redelivered = s.redeliveredInstance.get({ hub, now }) as string | undefined;
+    const again = redelivered === undefined ? undefined : leaseInstance(ctx, hub, redelivered, options.leaseMs);
+    if (again) return { items: [again] };
     const ready = s.readyInstances.all({ hub, now, max: options.max }) as string[];
     for (const instanceId of ready) {
       const locked = leaseInstance(ctx, hub, instanceId, options.leaseMs);
@@ -134,7 +139,8 @@ export const commitOrchestration =
   };
 
 export const releaseInstance =
-  (hub: string, instanceId: string, lockToken: string): Op<void> =>
+  (hub: string, instanceId: string, lockToken: string, options?: GiveBackOptions): Op<void> =>
   (ctx) => {
-    if (ctx.s.releaseInstance.run(hub, instanceId, lockToken).changes > 0) ctx.notices.push({ type: 'orchestration-work' });
+    const refund = options?.countDelivery ? 0 : 1;
+    if (ctx.s.releaseInstance.run({ hub, instance_id: instanceId, token: lockToken, refund }).changes > 0) ctx.notices.push({ type: 'orchestration-work' });
   };

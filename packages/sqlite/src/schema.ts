@@ -16,6 +16,12 @@
  * - activities: activity work items with their own lease.
  * - logs: the replay-safe log lines.
  * - counters: named integers (`change_seq`).
+ *
+ * `deliveries` counts handouts since the last commit (instances) or ever
+ * (work items), minus refunded give-backs. Rows with `deliveries = 0` are
+ * fresh work; rows with `deliveries > 0` and no live lease are redelivered
+ * (their holder died) and are handed out one at a time. Partial indexes
+ * keep the two apart, so neither lock query scans the other's rows.
  */
 import type Database from 'better-sqlite3';
 
@@ -111,8 +117,23 @@ const v1: Migration = (db) => {
   `);
 };
 
+/** Redelivery: fresh and redelivered work each get their own index (see the header). */
+const v2: Migration = (db) => {
+  db.exec(`
+    -- fresh instances with due messages, by due time
+    CREATE INDEX instances_fresh ON instances (hub, next_visible_at) WHERE deliveries = 0;
+    -- instances handed out since their last commit (leased or redelivered), by lease expiry
+    CREATE INDEX instances_redelivered ON instances (hub, lock_expires) WHERE deliveries > 0;
+    -- fresh work items in enqueue order
+    CREATE INDEX activities_fresh ON activities (hub, seq) WHERE deliveries = 0;
+    -- work items handed out before (leased or redelivered), by lease expiry; also the next expiry
+    CREATE INDEX activities_redelivered ON activities (hub, lock_expires, seq) WHERE deliveries > 0;
+    DROP INDEX activities_ready;
+  `);
+};
+
 /** Forward migrations; migration i brings a file from version i to i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1];
+export const MIGRATIONS: readonly Migration[] = [v1, v2];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -30,15 +30,26 @@ const TEXTS = {
   recomputeDue: `
     UPDATE instances SET next_visible_at = (SELECT min(visible_at) FROM messages WHERE hub = @hub AND instance_id = @instance_id)
     WHERE hub = @hub AND instance_id = @instance_id RETURNING next_visible_at`,
+  /** Fresh instances (never handed out since their last commit) with due messages. */
   readyInstances: `
-    SELECT instance_id FROM instances
-    WHERE hub = @hub AND next_visible_at <= @now AND lock_expires <= @now
+    SELECT instance_id FROM instances INDEXED BY instances_fresh
+    WHERE hub = @hub AND deliveries = 0 AND next_visible_at <= @now AND lock_expires <= @now
     ORDER BY next_visible_at LIMIT @max`,
+  /** One redelivered instance: handed out since its last commit, lease ended, messages due. */
+  redeliveredInstance: `
+    SELECT instance_id FROM instances INDEXED BY instances_redelivered
+    WHERE hub = @hub AND deliveries > 0 AND lock_expires <= @now AND next_visible_at <= @now
+    ORDER BY lock_expires LIMIT 1`,
   lockInstance: 'UPDATE instances SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE hub = ? AND instance_id = ? RETURNING *',
   nextDue: 'SELECT min(next_visible_at) FROM instances WHERE hub = ? AND next_visible_at > ?',
-  nextDueLeaseExpiry: 'SELECT min(lock_expires) FROM instances WHERE hub = @hub AND next_visible_at <= @now AND lock_expires > @now',
-  fenceInstance: 'SELECT lock_token, lock_expires, history_length FROM instances WHERE hub = ? AND instance_id = ?',
-  releaseInstance: 'UPDATE instances SET lock_token = NULL, lock_expires = 0 WHERE hub = ? AND instance_id = ? AND lock_token = ?',
+  nextDueLeaseExpiry: `
+    SELECT min(lock_expires) FROM instances INDEXED BY instances_redelivered
+    WHERE hub = @hub AND deliveries > 0 AND lock_expires > @now AND next_visible_at <= @now`,
+  fenceInstance: 'SELECT lock_token, lock_expires, history_length, deliveries FROM instances WHERE hub = ? AND instance_id = ?',
+  /** @refund is 1 for a graceful give-back (the handout does not count), 0 when it counts. */
+  releaseInstance: `
+    UPDATE instances SET lock_token = NULL, lock_expires = 0, deliveries = max(0, deliveries - @refund)
+    WHERE hub = @hub AND instance_id = @instance_id AND lock_token = @token`,
   renewInstance: 'UPDATE instances SET lock_expires = @expires WHERE hub = @hub AND instance_id = @instance_id AND lock_token = @token AND lock_expires > @now',
   maxChangeSeq: 'SELECT max(change_seq) FROM instances WHERE hub = ?',
   changedSince: 'SELECT instance_id, status, change_seq FROM instances WHERE hub = ? AND change_seq > ? ORDER BY change_seq LIMIT ?',
@@ -57,13 +68,19 @@ const TEXTS = {
 
   // activities
   insertActivity: 'INSERT INTO activities (hub, instance_id, execution_id, task_scheduled_id, name, input) VALUES (?, ?, ?, ?, ?, ?)',
-  readyActivities: 'SELECT seq FROM activities WHERE hub = @hub AND lock_expires <= @now ORDER BY lock_expires, seq LIMIT @max',
+  readyActivities: 'SELECT seq FROM activities INDEXED BY activities_fresh WHERE hub = @hub AND deliveries = 0 ORDER BY seq LIMIT @max',
+  redeliveredActivity: `
+    SELECT seq FROM activities INDEXED BY activities_redelivered
+    WHERE hub = @hub AND deliveries > 0 AND lock_expires <= @now ORDER BY lock_expires, seq LIMIT 1`,
   lockActivity: 'UPDATE activities SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE seq = ? RETURNING *',
-  nextActivityExpiry: 'SELECT min(lock_expires) FROM activities WHERE hub = ? AND lock_expires > ?',
+  nextActivityExpiry: 'SELECT min(lock_expires) FROM activities INDEXED BY activities_redelivered WHERE hub = ? AND deliveries > 0 AND lock_expires > ?',
   fenceActivity: 'SELECT lock_token, lock_expires FROM activities WHERE seq = ? AND hub = ?',
   deleteActivity: 'DELETE FROM activities WHERE seq = ?',
   deleteActivitiesOf: 'DELETE FROM activities WHERE hub = ? AND instance_id = ?',
-  abandonActivity: 'UPDATE activities SET lock_token = NULL, lock_expires = 0 WHERE seq = ? AND hub = ? AND lock_token = ?',
+  /** @refund as for releaseInstance. */
+  abandonActivity: `
+    UPDATE activities SET lock_token = NULL, lock_expires = 0, deliveries = max(0, deliveries - @refund)
+    WHERE seq = @seq AND hub = @hub AND lock_token = @token`,
   renewActivity: 'UPDATE activities SET lock_expires = @expires WHERE seq = @seq AND hub = @hub AND lock_token = @token AND lock_expires > @now',
 
   // logs
@@ -78,7 +95,7 @@ const TEXTS = {
 
 /** Statements that return the first column's value rather than a row. */
 const PLUCKED: ReadonlySet<keyof typeof TEXTS> = new Set([
-  'instanceStatus', 'instanceExists', 'recomputeDue', 'readyInstances', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'nextActivityExpiry', 'readCounter',
+  'instanceStatus', 'instanceExists', 'recomputeDue', 'readyInstances', 'redeliveredInstance', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'redeliveredActivity', 'nextActivityExpiry', 'readCounter',
 ]);
 
 export type Statements = { readonly [K in keyof typeof TEXTS]: Database.Statement } & {

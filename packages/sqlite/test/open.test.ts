@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageError } from '@reprise/core';
 import { sqliteStorage } from '../src/index.js';
-import { SCHEMA_VERSION } from '../src/schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/schema.js';
 
 let dir: string;
 beforeEach(() => {
@@ -49,6 +49,34 @@ describe('opening', () => {
     const second = sqliteStorage({ path, synchronous: 'FULL' });
     expect((await second.getInstance('hub', 'a'))?.status).toBe('Pending');
     await second.close();
+  });
+
+  it('migrates a version-1 file in place: its leased work comes back as redelivered work', async () => {
+    const path = join(dir, 'v1.db');
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (1)');
+    MIGRATIONS[0]!(old);
+    // An instance a version-1 worker leased (delivery 1) and died with; a fresh one beside it.
+    const event = (name: string) => JSON.stringify({ EventType: 'ExecutionStarted', Timestamp: new Date(1).toISOString(), Name: name, ExecutionId: 'e' });
+    for (const [id, deliveries] of [['leased', 1], ['fresh', 0]] as const) {
+      old.prepare(
+        `INSERT INTO instances (hub, instance_id, kind, name, execution_id, status, created_at, updated_at, history_length, lock_token, lock_expires, deliveries, next_visible_at)
+         VALUES ('hub', ?, 'orchestration', 'N', 'e', 'Pending', 1, 1, 0, ?, ?, ?, 1)`,
+      ).run(id, deliveries ? 'dead-token' : null, deliveries ? 2 : 0, deliveries);
+      old.prepare("INSERT INTO messages (hub, instance_id, visible_at, event) VALUES ('hub', ?, 1, ?)").run(id, event('N'));
+    }
+    old.close();
+
+    const storage = sqliteStorage({ path });
+    const first = await storage.lockInstances('hub', { max: 10, leaseMs: 60_000 });
+    expect(first.items.map((l) => [l.instance.instanceId, l.deliveries])).toEqual([['leased', 2]]);
+    const second = await storage.lockInstances('hub', { max: 10, leaseMs: 60_000 });
+    expect(second.items.map((l) => [l.instance.instanceId, l.deliveries])).toEqual([['fresh', 1]]);
+    await storage.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT version FROM schema_version').pluck().all()).toEqual([SCHEMA_VERSION]);
+    db.close();
   });
 
   it('refuses a path in a missing directory, naming the directory, and creates nothing', async () => {

@@ -21,6 +21,9 @@ export interface RuntimeOptions {
   leaseMs?: number;
   /**
    * Deliveries of one work item (or instance episode) before it is failed as poison.
+   * Only a delivery whose worker died with the item running counts: graceful stops
+   * hand work back uncounted, and a redelivered item runs alone in its worker, so a
+   * crash is charged to its cause, not to the healthy work beside it.
    * @default 5
    */
   maxDeliveries?: number;

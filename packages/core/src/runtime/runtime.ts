@@ -1,6 +1,8 @@
 /**
  * The runtime: two work loops (orchestration episodes, activities), a lease
  * keeper, the replay cache and the client, over one Storage and task hub.
+ * Redelivered work (an earlier holder died with it) runs alone, apart from
+ * both loops (see redelivery.ts), so a crash is charged to its cause only.
  */
 import { systemClock } from '../clock.js';
 import { toRegistryMap } from '../definitions.js';
@@ -15,6 +17,7 @@ import { runActivity } from './activity.js';
 import { runOrchestrationEpisode } from './episode.js';
 import { LeaseKeeper } from './leases.js';
 import type { ResolvedOptions, RuntimeOptions } from './options.js';
+import { Redelivery } from './redelivery.js';
 import { ReplayCache } from './replay-cache.js';
 import { WorkLoop } from './work-loop.js';
 
@@ -72,50 +75,93 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let abort = new AbortController();
   const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError);
 
-  const orchestrationLoop = new WorkLoop<LockedInstance>({
+  const redelivery: Redelivery = new Redelivery({
+    settled: () => Promise.all([orchestrationLoop.settled(), activityLoop.settled()]).then(() => {}),
+    resume: () => {
+      orchestrationLoop.notify();
+      activityLoop.notify();
+    },
+    onError,
+  });
+  // A redelivered item runs alone, unless it is past maxDeliveries: then it is failed without running
+  // user code (entities have no such cap, so a redelivered entity always runs alone).
+  const mustRunAlone = (deliveries: number, capped = true) => deliveries > 1 && (!capped || deliveries <= resolved.maxDeliveries);
+
+  const handleInstance = async (locked: LockedInstance): Promise<void> => {
+    leases.holdInstance(locked.lockToken, locked.instance.instanceId);
+    try {
+      if (locked.instance.kind === 'entity') {
+        await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n) }, locked);
+      } else {
+        // Our own new work needs no round trip through the store's notices: the store leases it
+        // to us in the commit (eager dispatch), or we wake our own loop.
+        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, cache }, locked, activityLoop.freeSlots);
+        for (const item of result.eagerActivities) activityLoop.push(item);
+        if (result.scheduledWithoutEager) activityLoop.notify();
+      }
+    } catch (error) {
+      onError(error);
+      // Give the instance back so it is retried now rather than after the lease. The handout
+      // counts: an episode that keeps failing reaches maxDeliveries instead of looping hot.
+      await storage.releaseInstance(hub, locked.instance.instanceId, locked.lockToken, { countDelivery: true }).catch(onError);
+    } finally {
+      leases.drop(locked.lockToken);
+    }
+  };
+
+  const orchestrationLoop: WorkLoop<LockedInstance> = new WorkLoop<LockedInstance>({
     concurrency: resolved.maxConcurrentOrchestrations,
     clock: resolved.clock,
     onError,
     lock: (max) => storage.lockInstances(hub, { max, leaseMs: resolved.leaseMs }),
-    handle: async (locked) => {
-      leases.holdInstance(locked.lockToken, locked.instance.instanceId);
-      try {
-        if (locked.instance.kind === 'entity') {
-          await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n) }, locked);
-        } else {
-          // Our own new work needs no round trip through the store's notices: the store leases it
-          // to us in the commit (eager dispatch), or we wake our own loop.
-          const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, cache }, locked, activityLoop.freeSlots);
-          for (const item of result.eagerActivities) activityLoop.push(item);
-          if (result.scheduledWithoutEager) activityLoop.notify();
-        }
-      } catch (error) {
-        onError(error);
-        // Give the instance back so it is retried now rather than after the lease.
-        await storage.releaseInstance(hub, locked.instance.instanceId, locked.lockToken).catch(onError);
-      } finally {
-        leases.drop(locked.lockToken);
-      }
+    handle: handleInstance,
+    paused: () => redelivery.active,
+    hold: (locked) => {
+      if (!mustRunAlone(locked.deliveries, locked.instance.kind === 'orchestration')) return false;
+      const { instanceId } = locked.instance;
+      leases.holdInstance(locked.lockToken, instanceId);
+      redelivery.hold({
+        run: () => handleInstance(locked),
+        giveBack: async () => {
+          leases.drop(locked.lockToken);
+          await storage.releaseInstance(hub, instanceId, locked.lockToken);
+        },
+      });
+      return true;
     },
   });
 
   const inFlightActivities = new Map<string, ActivityWorkItem>();
-  const activityLoop = new WorkLoop<ActivityWorkItem>({
+  const handleActivity = async (item: ActivityWorkItem): Promise<void> => {
+    leases.holdActivity(item.lockToken, item.id);
+    inFlightActivities.set(item.lockToken, item);
+    try {
+      const woken = await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item, orchestrationLoop.freeSlots > 0);
+      if (woken === 'unsupported') orchestrationLoop.notify();
+      else if (woken) orchestrationLoop.push(woken);
+    } finally {
+      inFlightActivities.delete(item.lockToken);
+      leases.drop(item.lockToken);
+    }
+  };
+  const activityLoop: WorkLoop<ActivityWorkItem> = new WorkLoop<ActivityWorkItem>({
     concurrency: resolved.maxConcurrentActivities,
     clock: resolved.clock,
     onError,
     lock: (max) => storage.lockActivities(hub, { max, leaseMs: resolved.leaseMs }),
-    handle: async (item) => {
+    handle: handleActivity,
+    paused: () => redelivery.active,
+    hold: (item) => {
+      if (!mustRunAlone(item.deliveries)) return false;
       leases.holdActivity(item.lockToken, item.id);
-      inFlightActivities.set(item.lockToken, item);
-      try {
-        const woken = await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item, orchestrationLoop.freeSlots > 0);
-        if (woken === 'unsupported') orchestrationLoop.notify();
-        else if (woken) orchestrationLoop.push(woken);
-      } finally {
-        inFlightActivities.delete(item.lockToken);
-        leases.drop(item.lockToken);
-      }
+      redelivery.hold({
+        run: () => handleActivity(item),
+        giveBack: async () => {
+          leases.drop(item.lockToken);
+          await storage.abandonActivity(hub, item.id, item.lockToken);
+        },
+      });
+      return true;
     },
   });
 
@@ -153,7 +199,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return running;
     },
     clearReplayCache: () => cache.clear(),
-    isIdle: () => orchestrationLoop.isIdle && activityLoop.isIdle,
+    isIdle: () => orchestrationLoop.isIdle && activityLoop.isIdle && !redelivery.active,
     async start() {
       if (running) return;
       await stopping;
@@ -161,6 +207,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       running = true;
       abort = new AbortController();
       routeWork = routeNotice;
+      redelivery.start();
       leases.start();
       orchestrationLoop.start();
       activityLoop.start();
@@ -171,7 +218,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       stopping = (async () => {
         routeWork = undefined;
         abort.abort(new Error('runtime stopping'));
-        const drained = Promise.all([orchestrationLoop.stop(), activityLoop.stop()]);
+        const drained = Promise.all([orchestrationLoop.stop(), activityLoop.stop(), redelivery.stop()]);
         let timer: unknown;
         const timedOut = new Promise<'timeout'>((resolve) => {
           timer = resolved.clock.setTimeout(() => resolve('timeout'), resolved.stopTimeoutMs);

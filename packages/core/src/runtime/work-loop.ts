@@ -2,6 +2,10 @@
  * One dispatch loop: lock a batch of work, hand each item to a bounded
  * queue, and sleep when there is nothing, until the store signals new work
  * or the next item becomes visible. No busy polling.
+ *
+ * While `paused()` holds (a redelivered item waits to run alone, or runs),
+ * the loop locks nothing and offers no free slots; `hold(item)` takes
+ * redelivered items aside instead of queueing them.
  */
 import PQueue from 'p-queue';
 import type { Clock } from '../clock.js';
@@ -13,6 +17,10 @@ export interface WorkLoopOptions<T> {
   concurrency: number;
   clock: Clock;
   onError(error: unknown): void;
+  /** True while the loop must lock nothing (notify() it when this ends). */
+  paused?(): boolean;
+  /** Takes an item that must not run in this queue (a redelivered one); true when taken. */
+  hold?(item: T): boolean;
 }
 
 const ERROR_BACKOFF_MS = [50, 100, 250, 500, 1000, 2000];
@@ -26,6 +34,8 @@ export class WorkLoop<T> {
   #wake: (() => void) | undefined;
   #waitingForSlot = false;
   #done: Promise<void> | undefined;
+  /** The lock call in flight: its items are in flight too, though not queued yet. */
+  #locking: Promise<unknown> | undefined;
 
   constructor(options: WorkLoopOptions<T>) {
     this.#options = options;
@@ -47,13 +57,32 @@ export class WorkLoop<T> {
     return !this.#running || (this.#wake !== undefined && this.#queue.pending === 0 && this.#queue.size === 0);
   }
 
-  /** Slots free for more work right now (what eager dispatch may ask the store for). */
+  /** Slots free for more work right now (what eager dispatch may ask the store for); none while paused. */
   get freeSlots(): number {
-    return this.#running ? Math.max(0, this.#options.concurrency - this.#queue.pending - this.#queue.size) : 0;
+    if (!this.#running || this.#options.paused?.()) return 0;
+    return Math.max(0, this.#options.concurrency - this.#queue.pending - this.#queue.size);
+  }
+
+  /** True while an item is queued or running, or a lock call is out. */
+  get busy(): boolean {
+    return this.#locking !== undefined || this.#queue.pending > 0 || this.#queue.size > 0;
+  }
+
+  /** Resolves once nothing is queued, running or being locked (call while paused, or it may never settle). */
+  async settled(): Promise<void> {
+    while (this.busy) {
+      await this.#locking;
+      await this.#queue.onIdle();
+    }
   }
 
   /** Run an item that arrived already leased (eager dispatch), without a lock call. */
   push(item: T): void {
+    this.#dispatch(item);
+  }
+
+  #dispatch(item: T): void {
+    if (this.#options.hold?.(item)) return;
     void this.#queue.add(() => this.#options.handle(item)).catch((error: unknown) => this.#options.onError(error));
   }
 
@@ -76,6 +105,11 @@ export class WorkLoop<T> {
   async #run(): Promise<void> {
     let failures = 0;
     while (this.#running) {
+      if (this.#options.paused?.()) {
+        this.#signalled = false;
+        await this.#sleep(undefined);
+        continue;
+      }
       const capacity = this.#options.concurrency - this.#queue.pending - this.#queue.size;
       if (capacity <= 0) {
         // Full: wait for a slot ('next'), whatever work notices came meanwhile; we lock as soon as one frees.
@@ -87,17 +121,24 @@ export class WorkLoop<T> {
       }
       this.#signalled = false;
       let result: LockResult<T>;
+      let locking: Promise<LockResult<T>>;
       try {
-        result = await this.#options.lock(capacity);
+        locking = this.#options.lock(capacity);
+      } catch (error) {
+        locking = Promise.reject(error);
+      }
+      this.#locking = locking.catch(() => {});
+      try {
+        result = await locking;
+        this.#locking = undefined;
         failures = 0;
       } catch (error) {
+        this.#locking = undefined;
         this.#options.onError(error);
         await this.#sleep(ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)]);
         continue;
       }
-      for (const item of result.items) {
-        void this.#queue.add(() => this.#options.handle(item)).catch((error: unknown) => this.#options.onError(error));
-      }
+      for (const item of result.items) this.#dispatch(item);
       if (result.items.length === 0 && !this.#signalled) await this.#sleep(result.nextVisibleInMs);
     }
   }

@@ -15,6 +15,12 @@
  *   effects become visible together, or none does.
  * - History is append-only except for an explicit `history.replace`
  *   (continue-as-new, rewind).
+ * - Deliveries (the poison-work count) charge only the item whose worker
+ *   died: an item is *redelivered* when it was handed out before and that
+ *   lease ended without a commit, completion or refunding give-back. A lock
+ *   call returns either fresh items or exactly one redelivered item (those
+ *   first, so they never starve), and eager dispatch never hands one out, so
+ *   a runtime can run a redelivered item alone (see `Redelivery`).
  * - Payloads are opaque strings; the store never parses them.
  */
 import type { HistoryEvent } from '../history.js';
@@ -79,7 +85,11 @@ export interface NewActivity {
 export interface ActivityWorkItem extends NewActivity {
   id: string;
   lockToken: string;
-  /** How many times this item has been handed out, this delivery included. */
+  /**
+   * How many times this item has been handed out, this delivery included;
+   * refunded give-backs (`abandonActivity` on shutdown) do not count. Above
+   * 1, this is a redelivery: an earlier holder died with it.
+   */
   deliveries: number;
 }
 
@@ -88,12 +98,40 @@ export interface LockedInstance {
   lockToken: string;
   /** Visible messages in enqueue order. */
   messages: StoredMessage[];
-  /** How many times the instance was locked since its last commit, this one included. */
+  /**
+   * How many times the instance was locked since its last commit, this one
+   * included; refunded give-backs (`releaseInstance` on shutdown) do not
+   * count. Above 1, this is a redelivery: an earlier holder died with it.
+   */
   deliveries: number;
 }
 
+/**
+ * How a holder gives a lease back without committing (`releaseInstance`,
+ * `abandonActivity`).
+ */
+export interface GiveBackOptions {
+  /**
+   * Whether this handout still counts as a delivery.
+   * - `false`: a graceful give-back (shutdown): the item is as if this
+   *   handout never happened (deliveries go back by one), so rolling
+   *   deploys never turn healthy work into poison.
+   * - `true`: the work failed here and is retried at once (the runtime's
+   *   error path); the handout counts, so a step that keeps failing reaches
+   *   `maxDeliveries` instead of looping hot, and its retries are
+   *   redeliveries (handed out alone).
+   * @default false
+   */
+  countDelivery?: boolean;
+}
+
+/**
+ * What a lock call hands out: up to `max` fresh items (never handed out
+ * since their last commit, or only in refunded give-backs), or exactly one
+ * redelivered item. Redelivered items come first.
+ */
 export interface LockOptions {
-  /** Most items to hand out in one call. */
+  /** Most fresh items to hand out in one call (a redelivered item always comes alone). */
   max: number;
   leaseMs: number;
 }
@@ -134,6 +172,7 @@ export interface OrchestrationCommit {
    * operation, and return them, saving the committer a lock round trip.
    * They are leased exactly as `lockActivities` would lease them
    * (deliveries 1, fenced by their token). The rest stay queued.
+   * The runtime asks for none while it runs a redelivered item alone.
    */
   lockActivities?: { max: number; leaseMs: number };
 }
@@ -152,7 +191,9 @@ export interface ActivityCompletion {
    * Eager dispatch (optional for adapters): when the target instance has no
    * live lease, lease it to the completer in the same atomic operation and
    * return it exactly as `lockInstances` would (all visible messages,
-   * deliveries incremented).
+   * deliveries incremented). A redelivered instance (handed out before
+   * since its last commit) is never leased here: it waits for a lock call,
+   * which hands it out alone.
    */
   lockInstance?: { leaseMs: number };
 }
@@ -228,18 +269,25 @@ export interface Storage {
   getLogs(hub: string, instanceId: string): Promise<LogEntry[]>;
   queryInstances(hub: string, query: InstanceQuery): Promise<InstancePage>;
 
-  /** Lock instances that have visible messages and no live lease. */
+  /** Lock instances that have visible messages and no live lease: fresh ones, or one redelivered alone (see LockOptions). */
   lockInstances(hub: string, options: LockOptions): Promise<LockResult<LockedInstance>>;
   /** Atomically apply one episode's outcome and release the lock. Throws LeaseLostError when the lock is not held. */
   commitOrchestration(hub: string, commit: OrchestrationCommit): Promise<CommitResult | void>;
-  /** Give an instance lock back without committing (shutdown). Messages stay. */
-  releaseInstance(hub: string, instanceId: string, lockToken: string): Promise<void>;
+  /**
+   * Give an instance lock back without committing. Messages stay. By default
+   * the handout is refunded (shutdown); see GiveBackOptions.
+   */
+  releaseInstance(hub: string, instanceId: string, lockToken: string, options?: GiveBackOptions): Promise<void>;
 
+  /** Lock work items without a live lease: fresh ones, or one redelivered alone (see LockOptions). */
   lockActivities(hub: string, options: LockOptions): Promise<LockResult<ActivityWorkItem>>;
   /** Atomically delete the work item and deliver its result. Throws LeaseLostError when the lock is not held. */
   completeActivity(hub: string, completion: ActivityCompletion): Promise<CompletionResult | void>;
-  /** Make a locked work item available again at once (shutdown). */
-  abandonActivity(hub: string, workItemId: string, lockToken: string): Promise<void>;
+  /**
+   * Make a locked work item available again at once. By default the handout
+   * is refunded (shutdown); see GiveBackOptions.
+   */
+  abandonActivity(hub: string, workItemId: string, lockToken: string, options?: GiveBackOptions): Promise<void>;
 
   /**
    * Extend leases still held. Returns the tokens whose lease was lost (these

@@ -2,17 +2,23 @@
 
 /**
  * ARGV: max, leaseMs, token base → { items, nextVisibleInMs | -1 }, each item
- * { item JSON, token, deliveries }. Ready items first, in enqueue order,
- * then items whose lease expired (their holder died).
+ * { item JSON, token, deliveries }. One redelivered item alone when there is
+ * one (given back with its handout counted, or its lease expired: its
+ * holder died), else up to max fresh items in enqueue order.
  */
 export const LOCK_ACTIVITIES = `
 local max, lease_ms, base = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local items = {}
 
-local function take(wid)
+-- fresh: 'dl' must be 0 (a queued id handed out before is redelivered work and moves to 'aredo').
+local function take(wid, fresh)
   local key = P .. 'a:' .. wid
-  local f = redis.call('HMGET', key, 'item', 'lt', 'le')
+  local f = redis.call('HMGET', key, 'item', 'lt', 'le', 'dl')
   if not f[1] or (f[2] and num(f[3]) > NOW) then return end
+  if fresh and num(f[4]) > 0 then
+    redis.call('RPUSH', P .. 'aredo', wid)
+    return
+  end
   local token = base .. '.' .. (#items + 1)
   local expires = NOW + lease_ms
   redis.call('HSET', key, 'lt', token, 'le', expires)
@@ -21,14 +27,29 @@ local function take(wid)
   items[#items + 1] = { f[1], token, dl }
 end
 
-while #items < max do
-  local wid = redis.call('LPOP', P .. 'aq')
-  if not wid then break end
-  take(wid)
+local function take_redelivered()
+  while #items == 0 do
+    local wid = redis.call('LPOP', P .. 'aredo')
+    if not wid then break end
+    take(wid, false)
+  end
+  if #items > 0 then return end
+  local expired = redis.call('ZRANGEBYSCORE', P .. 'alease', '-inf', NOW, 'LIMIT', 0, CHUNK)
+  for _, wid in ipairs(expired) do
+    -- A stale entry (the item is gone) must not come up again.
+    if redis.call('EXISTS', P .. 'a:' .. wid) == 0 then redis.call('ZREM', P .. 'alease', wid) else take(wid, false) end
+    if #items > 0 then return end
+  end
 end
-if #items < max then
-  local expired = redis.call('ZRANGEBYSCORE', P .. 'alease', '-inf', NOW, 'LIMIT', 0, max - #items)
-  for _, wid in ipairs(expired) do take(wid) end
+
+take_redelivered()
+if #items == 0 then
+  while #items < max do
+    local wid = redis.call('LPOP', P .. 'aq')
+    if not wid then break end
+    take(wid, true)
+  end
+  take_redelivered()
 end
 
 local next_visible = -1
@@ -61,8 +82,9 @@ enqueue(id, ARGV[4], visible_at, ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], A
 
 if ARGV[12] ~= '' then
   local ikey = P .. 'i:' .. id
-  local r = redis.call('HMGET', ikey, 'row', 'lt', 'le')
-  if r[1] and not (r[2] and num(r[3]) > NOW) then
+  local r = redis.call('HMGET', ikey, 'row', 'lt', 'le', 'dl')
+  -- Never a redelivered instance (dl > 0): a lock call hands that out alone.
+  if r[1] and not (r[2] and num(r[3]) > NOW) and num(r[4]) == 0 then
     promote_due(id)
     local locked = lease_instance(id, r[1], tonumber(ARGV[12]), ARGV[13])
     if locked then
@@ -78,14 +100,23 @@ publish(nil, nil)
 return { 1 }
 `;
 
-/** ARGV: workItemId, token → 1 abandoned, 0 not held (nothing changes). */
+/**
+ * ARGV: workItemId, token, refund ('1': the handout does not count) → 1
+ * abandoned, 0 not held (nothing changes). An item still handed out before
+ * goes to 'aredo', a fresh one back to the head of 'aq'.
+ */
 export const ABANDON_ACTIVITY = `
 local wid = ARGV[1]
 local key = P .. 'a:' .. wid
 if redis.call('HGET', key, 'lt') ~= ARGV[2] then return 0 end
 redis.call('HDEL', key, 'lt', 'le')
 redis.call('ZREM', P .. 'alease', wid)
-redis.call('LPUSH', P .. 'aq', wid)
+local dl = num(redis.call('HGET', key, 'dl'))
+if ARGV[3] == '1' and dl > 0 then
+  dl = dl - 1
+  redis.call('HSET', key, 'dl', dl)
+end
+if dl > 0 then redis.call('RPUSH', P .. 'aredo', wid) else redis.call('LPUSH', P .. 'aq', wid) end
 WORK_A = true
 publish(nil, nil)
 return 1

@@ -30,7 +30,9 @@ return 1
  * ARGV: max, leaseMs, token base → { items, nextVisibleInMs | -1 }, each item
  * { instanceId, token, deliveries, row, { messageId, event, ... } }.
  * First makes due timers visible and takes back expired leases (bounded per
- * call), then pops ready instances.
+ * call: their instances are redelivered, in 'redo'), then hands out one
+ * redelivered instance alone, or else pops up to max fresh ones from 'ready'
+ * (one handed out before, found there, moves to 'redo').
  */
 export const LOCK_INSTANCES = `
 local max, lease_ms, base = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
@@ -52,27 +54,53 @@ for _, id in ipairs(expired) do
   redis.call('ZREM', P .. 'ilease', id)
   if not instance_leased(id) then
     redis.call('HDEL', P .. 'i:' .. id, 'lt', 'le')
-    if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then mark_ready(id); revived = true end
+    -- Its holder died: redelivered work.
+    if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then redis.call('ZADD', P .. 'redo', 'NX', NOW, id); revived = true end
   end
 end
 
 local items = {}
-local n = 0
-while #items < max do
-  local popped = redis.call('ZPOPMIN', P .. 'ready', max - #items)
-  if #popped == 0 then break end
-  for i = 1, #popped, 2 do
-    local id = popped[i]
-    local key = P .. 'i:' .. id
-    local f = redis.call('HMGET', key, 'row', 'lt', 'le')
-    if f[1] and not (f[2] and num(f[3]) > NOW) then
-      local item = lease_instance(id, f[1], lease_ms, base .. '.' .. (n + 1))
+
+-- The row of id when nobody holds a live lease on it, and its deliveries.
+local function free_row(id)
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'row', 'lt', 'le', 'dl')
+  if f[1] and not (f[2] and num(f[3]) > NOW) then return f[1], num(f[4]) end
+  return nil, 0
+end
+
+local function take_redelivered()
+  while #items == 0 do
+    local popped = redis.call('ZPOPMIN', P .. 'redo')
+    if #popped == 0 then break end
+    local id = popped[1]
+    local row = free_row(id)
+    if row then
+      local item = lease_instance(id, row, lease_ms, base .. '.1')
       if item then
-        n = n + 1
-        items[#items + 1] = item
+        redis.call('ZREM', P .. 'ready', id)
+        items[1] = item
       end
     end
   end
+end
+
+take_redelivered()
+if #items == 0 then
+  while #items < max do
+    local popped = redis.call('ZPOPMIN', P .. 'ready', max - #items)
+    if #popped == 0 then break end
+    for i = 1, #popped, 2 do
+      local id = popped[i]
+      local row, dl = free_row(id)
+      if row and dl > 0 then
+        redis.call('ZADD', P .. 'redo', 'NX', NOW, id)
+      elseif row then
+        local item = lease_instance(id, row, lease_ms, base .. '.' .. (#items + 1))
+        if item then items[#items + 1] = item end
+      end
+    end
+  end
+  take_redelivered()
 end
 
 local next_visible = -1
@@ -85,7 +113,7 @@ if #items == 0 then
   if best then next_visible = math.max(0, math.ceil(best - NOW)) end
 end
 -- Work this call made visible and left for others: wake the other workers.
-if revived and redis.call('ZCARD', P .. 'ready') > 0 then
+if revived and redis.call('ZCARD', P .. 'ready') + redis.call('ZCARD', P .. 'redo') > 0 then
   publish(nil, nil)
 end
 return { items, next_visible }
@@ -158,14 +186,25 @@ publish(ARGV[4], id)
 return { 1, leased }
 `;
 
-/** ARGV: id, token → 1 released, 0 not held (nothing changes). */
+/**
+ * ARGV: id, token, refund ('1': the handout does not count) → 1 released,
+ * 0 not held (nothing changes). An instance still handed out before goes to
+ * 'redo', a fresh one to 'ready'.
+ */
 export const RELEASE_INSTANCE = `
 local id = ARGV[1]
 local key = P .. 'i:' .. id
 if redis.call('HGET', key, 'lt') ~= ARGV[2] then return 0 end
 redis.call('HDEL', key, 'lt', 'le')
 redis.call('ZREM', P .. 'ilease', id)
-if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then mark_ready(id) end
+local dl = num(redis.call('HGET', key, 'dl'))
+if ARGV[3] == '1' and dl > 0 then
+  dl = dl - 1
+  if dl > 0 then redis.call('HSET', key, 'dl', dl) else redis.call('HDEL', key, 'dl') end
+end
+if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then
+  if dl > 0 then redis.call('ZADD', P .. 'redo', 'NX', NOW, id) else mark_ready(id) end
+end
 WORK_O = true
 publish(nil, nil)
 return 1

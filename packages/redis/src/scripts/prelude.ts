@@ -11,13 +11,16 @@
  *   P..'seq'          string  message sequence (message ids)
  *   P..'idx'          zset    instanceId by createdAt (queries, purge)
  *   P..'ready'        zset    instances with visible messages and no live lease, by ready time
+ *   P..'redo'         zset    redelivered instances (handed out since their last commit, lease ended), by ready time
  *   P..'ilease'       zset    leased instances by lease expiry
  *   P..'timers'       zset    '<messageId>|<instanceId>' of invisible messages, by visibleAt
- *   P..'aq'           list    activity work item ids ready to hand out
+ *   P..'aq'           list    fresh activity work item ids ready to hand out
+ *   P..'aredo'        list    redelivered work item ids given back (expired ones are found in 'alease')
  *   P..'alease'       zset    leased work item ids by lease expiry
  *   P..'notices'      channel pub/sub notices
  * Per instance:
- *   P..'i:'..id       hash    row (JSON), st, k, n, ca, ua; lease: lt, le, dl
+ *   P..'i:'..id       hash    row (JSON), st, k, n, ca, ua; lease: lt, le, dl (deliveries since
+ *                             the last commit, minus refunded give-backs; > 0 = handed out before)
  *   P..'h:'..id       list    history events (JSON)
  *   P..'lg:'..id      list    log entries (JSON)
  *   P..'m:'..id       hash    messageId -> event JSON, every pending message

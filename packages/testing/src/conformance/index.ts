@@ -35,7 +35,9 @@ import { describeNotices } from './notices.js';
 import { describePayloads } from './payloads.js';
 import { describePurge } from './purge.js';
 import { describeQueries } from './queries.js';
+import { describeRedelivery } from './redelivery.js';
 import { describeRuntimeEntities } from './runtime-entities.js';
+import { describeRuntimeRedelivery } from './runtime-redelivery.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 
 export type { ConformanceOptions } from './context.js';
@@ -70,6 +72,7 @@ export function describeStorageConformance(
     describeLeases(ctx);
     describeCommits(ctx);
     describeActivities(ctx);
+    describeRedelivery(ctx);
     describeEagerDispatch(ctx);
     describeQueries(ctx);
     describePurge(ctx);
@@ -79,6 +82,7 @@ export function describeStorageConformance(
     describePayloads(ctx);
     describeLifecycle(ctx);
     describeRuntimeWorkers(ctx);
+    describeRuntimeRedelivery(ctx);
     describeRuntimeEntities(ctx);
   });
 }
