@@ -20,7 +20,7 @@ import { hubKeys } from './keys.js';
 import type { ResolvedOptions } from './options.js';
 import { defineScripts } from './scripts/index.js';
 import type { ScriptName, ScriptRunner } from './scripts/index.js';
-import { ConnectionLostError, InFlight } from './in-flight.js';
+import { ConnectionLostError, LostReplies } from './lost-replies.js';
 import { REQUEST_TTL_MS } from './scripts/prelude.js';
 import { checkServer } from './server-check.js';
 import { Subscriber } from './subscriber.js';
@@ -31,8 +31,8 @@ const RETRY_WINDOW_MS = Math.min(60_000, REQUEST_TTL_MS / 4);
 interface Connection {
   client: Redis | Cluster;
   run: ScriptRunner;
-  /** Tracks calls on a client that does not re-send (else ioredis settles them itself). */
-  inFlight?: InFlight;
+  /** On a client that does not re-send: settles commands whose reply was lost (else ioredis re-sends them). */
+  lost?: LostReplies;
   opened: Promise<void>;
   /** Set once `opened` has resolved: calls then skip awaiting it. */
   ready: boolean;
@@ -74,6 +74,7 @@ export class Connections {
     if (!conn) return;
     await conn.opened.catch(() => undefined);
     await conn.subscriber?.close();
+    conn.lost?.dispose();
     if (this.#options.client) return;
     // QUIT lets queued replies arrive; a connection that is not up has nothing to flush.
     if (conn.client.status === 'ready') await conn.client.quit().catch(() => conn.client.disconnect());
@@ -90,7 +91,7 @@ export class Connections {
     try {
       const anchor = hubKeys(hub).anchor;
       const conn = this.#connect();
-      const send = () => this.#send(conn, () => conn.run(name, anchor, args) as Promise<T>);
+      const send = () => conn.run(name, anchor, args) as Promise<T>;
       // The hot path: open, no subscription pending, so go straight to the command.
       if (conn.ready && conn.subscriber?.settled() === undefined) return send().catch((error) => this.#recover(conn, send, idempotent, error));
       return this.#scriptSlow(conn, send, idempotent);
@@ -117,21 +118,17 @@ export class Connections {
     } catch (error) {
       return wrap(error);
     }
-    const send = () => this.#send(conn, () => operation(conn.client));
+    const send = () => operation(conn.client);
     return send().catch((error) => this.#recover(conn, send, true, error));
-  }
-
-  #send<T>(conn: Connection, command: () => Promise<T>): Promise<T> {
-    return conn.inFlight ? conn.inFlight.track(command) : command();
   }
 
   /** After a failed call: send an idempotent one again once the connection is back, else fail. */
   async #recover<T>(conn: Connection, send: () => Promise<T>, idempotent: boolean, error: unknown): Promise<T> {
     const deadline = Date.now() + RETRY_WINDOW_MS;
     for (;;) {
-      if (!idempotent || !(error instanceof ConnectionLostError) || !conn.inFlight) return wrap(error);
+      if (!idempotent || !(error instanceof ConnectionLostError) || !conn.lost) return wrap(error);
       // Sent only on a ready connection, so it runs now and not from an offline queue much later.
-      if (this.#current !== conn || !(await conn.inFlight.whenReady(deadline))) return wrap(error);
+      if (this.#current !== conn || !(await conn.lost.whenReady(deadline))) return wrap(error);
       try {
         return await send();
       } catch (next) {
@@ -187,7 +184,7 @@ export class Connections {
         this.#lastError = '';
       });
     }
-    const inFlight = resends(client) ? undefined : new InFlight(client as Redis);
+    const lost = resends(client) ? undefined : new LostReplies(client as Redis);
     if (options.client && !this.#warnedResend && !isCluster(client) && resends(client)) {
       this.#warnedResend = true;
       options.warn(
@@ -196,14 +193,14 @@ export class Connections {
           'Create the client with { autoResendUnfulfilledCommands: false }.',
       );
     }
-    const check = () => checkServer(client, options.onUnsafeServer, options.warn);
-    const conn: Connection = { client, run: defineScripts(client), inFlight, opened: inFlight ? inFlight.track(check) : check(), ready: false };
+    const conn: Connection = { client, run: defineScripts(client), lost, opened: checkServer(client, options.onUnsafeServer, options.warn), ready: false };
     conn.opened.then(() => {
       conn.ready = true;
     }, () => {
       // A refused server (or a failed check): forget this connection so a later open() starts afresh.
       if (this.#current === conn) this.#current = undefined;
       void conn.subscriber?.close();
+      conn.lost?.dispose();
       if (!options.client) client.disconnect();
     });
     return (this.#current = conn);

@@ -7,7 +7,8 @@
  *   id applies once;
  * - the adapter, behind a proxy that forwards a command and drops its reply
  *   (the server applied it, the client never heard): create and send succeed
- *   exactly once, other writes fail with StorageError instead of hanging;
+ *   exactly once, reads are read again, other writes fail with StorageError
+ *   instead of hanging, and later calls go through;
  * - a caller's client that re-sends is warned about at open().
  */
 import { randomUUID } from 'node:crypto';
@@ -108,7 +109,11 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
     });
   });
 
-  describe('adapter: a reply lost on the wire', () => {
+  // Auto-pipelining too: ioredis kept a pipeline whose reply was lost pending, and every later command waited behind it.
+  describe.each([
+    { label: 'plain commands', redisOptions: {} },
+    { label: 'auto-pipelining', redisOptions: { enableAutoPipelining: true } },
+  ])('adapter: a reply lost on the wire ($label)', ({ redisOptions }) => {
     let proxy: CutProxy;
     beforeAll(async () => {
       proxy = await startCutProxy(server!.port);
@@ -118,7 +123,7 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
     });
 
     const runtimeOn = (hub: string) => {
-      const storage = redisStorage({ url: proxy.url, onUnsafeServer: 'ignore' });
+      const storage = redisStorage({ url: proxy.url, onUnsafeServer: 'ignore', redisOptions });
       const runtime = createRuntime({ storage, taskHub: hub, orchestrators: { O: function* () {} } });
       return { storage, runtime };
     };
