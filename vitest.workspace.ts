@@ -1,3 +1,4 @@
 // One vitest project per package; each resolves sibling packages from source
 // (the "source" export condition), so tests never need a build first.
-export default ['packages/*', 'examples/*'];
+// docs-tests runs the READMEs' TypeScript snippets as scripts.
+export default ['packages/*', 'examples/*', 'docs-tests'];

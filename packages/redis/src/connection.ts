@@ -3,6 +3,13 @@
  * caller's), its scripts, the server check at open(), and the subscriber
  * connection made on first subscribe. Every failure that is not already a
  * Reprise error surfaces as a StorageError.
+ *
+ * No command is ever applied twice by this layer: the connection made from
+ * `url` never re-sends a command whose reply was lost
+ * (`autoResendUnfulfilledCommands: false`). Such a call fails, unless it is
+ * idempotent (reads, and writes carrying a request id the script checks):
+ * those are sent again, the same bytes, once the connection is back, for at
+ * most RETRY_WINDOW_MS.
  */
 import { Redis } from 'ioredis';
 import type { Cluster } from 'ioredis';
@@ -13,12 +20,19 @@ import { hubKeys } from './keys.js';
 import type { ResolvedOptions } from './options.js';
 import { defineScripts } from './scripts/index.js';
 import type { ScriptName, ScriptRunner } from './scripts/index.js';
+import { ConnectionLostError, LostReplies } from './lost-replies.js';
+import { REQUEST_TTL_MS } from './scripts/prelude.js';
 import { checkServer } from './server-check.js';
 import { Subscriber } from './subscriber.js';
+
+/** How long an idempotent call is retried after its connection dropped; well inside REQUEST_TTL_MS. */
+const RETRY_WINDOW_MS = Math.min(60_000, REQUEST_TTL_MS / 4);
 
 interface Connection {
   client: Redis | Cluster;
   run: ScriptRunner;
+  /** On a client that does not re-send: settles commands whose reply was lost (else ioredis re-sends them). */
+  lost?: LostReplies;
   opened: Promise<void>;
   /** Set once `opened` has resolved: calls then skip awaiting it. */
   ready: boolean;
@@ -35,6 +49,7 @@ export class Connections {
   #current: Connection | undefined;
   /** Connection errors come in bursts while a server restarts: say each once. */
   #lastError = '';
+  #warnedResend = false;
 
   /** Whether durable writes must be followed by `replicated()` (callers skip the call otherwise). */
   readonly waitsForReplicas: boolean;
@@ -59,42 +74,66 @@ export class Connections {
     if (!conn) return;
     await conn.opened.catch(() => undefined);
     await conn.subscriber?.close();
+    conn.lost?.dispose();
     if (this.#options.client) return;
     // QUIT lets queued replies arrive; a connection that is not up has nothing to flush.
     if (conn.client.status === 'ready') await conn.client.quit().catch(() => conn.client.disconnect());
     else conn.client.disconnect();
   }
 
-  /** Runs one script on a hub, after any subscription still being set up. */
-  script<T>(name: ScriptName, hub: string, args: Arg[]): Promise<T> {
+  /**
+   * Runs one script on a hub, after any subscription still being set up.
+   * `idempotent`: running the same arguments twice applies them once (a
+   * read-only script, or one that checks a request id in `args`), so a call
+   * whose connection dropped is sent again once it is back.
+   */
+  script<T>(name: ScriptName, hub: string, args: Arg[], idempotent = false): Promise<T> {
     try {
       const anchor = hubKeys(hub).anchor;
       const conn = this.#connect();
+      const send = () => conn.run(name, anchor, args) as Promise<T>;
       // The hot path: open, no subscription pending, so go straight to the command.
-      if (conn.ready && conn.subscriber?.settled() === undefined) return (conn.run(name, anchor, args) as Promise<T>).catch(wrap);
-      return this.#scriptSlow(conn, name, anchor, args);
+      if (conn.ready && conn.subscriber?.settled() === undefined) return send().catch((error) => this.#recover(conn, send, idempotent, error));
+      return this.#scriptSlow(conn, send, idempotent);
     } catch (error) {
       return Promise.reject(error).catch(wrap);
     }
   }
 
-  async #scriptSlow<T>(conn: Connection, name: ScriptName, anchor: string, args: Arg[]): Promise<T> {
+  async #scriptSlow<T>(conn: Connection, send: () => Promise<T>, idempotent: boolean): Promise<T> {
     try {
       await conn.opened;
       await conn.subscriber?.settled();
-      return (await conn.run(name, anchor, args)) as T;
     } catch (error) {
       return wrap(error);
     }
+    return send().catch((error) => this.#recover(conn, send, idempotent, error));
   }
 
+  /** Reads are idempotent: one whose connection dropped is sent again once it is back. */
   async read<T>(operation: (client: Redis | Cluster) => Promise<T>): Promise<T> {
     const conn = this.#connect();
     try {
       await conn.opened;
-      return await operation(conn.client);
     } catch (error) {
       return wrap(error);
+    }
+    const send = () => operation(conn.client);
+    return send().catch((error) => this.#recover(conn, send, true, error));
+  }
+
+  /** After a failed call: send an idempotent one again once the connection is back, else fail. */
+  async #recover<T>(conn: Connection, send: () => Promise<T>, idempotent: boolean, error: unknown): Promise<T> {
+    const deadline = Date.now() + RETRY_WINDOW_MS;
+    for (;;) {
+      if (!idempotent || !(error instanceof ConnectionLostError) || !conn.lost) return wrap(error);
+      // Sent only on a ready connection, so it runs now and not from an offline queue much later.
+      if (this.#current !== conn || !(await conn.lost.whenReady(deadline))) return wrap(error);
+      try {
+        return await send();
+      } catch (next) {
+        error = next;
+      }
     }
   }
 
@@ -133,21 +172,44 @@ export class Connections {
       // No auto-pipelining: ioredis keeps one auto-pipeline per slot in flight and builds a
       // Pipeline per batch; plain commands stream without waiting and measured faster here
       // in both latency and throughput (benchmarks W1, W3, W5).
-      client = new Redis(options.url, { enableAutoPipelining: false, lazyConnect: true, ...options.redisOptions });
+      // Never re-send a command whose reply was lost: it may have been applied (see the header).
+      client = new Redis(options.url, {
+        enableAutoPipelining: false,
+        lazyConnect: true,
+        ...options.redisOptions,
+        autoResendUnfulfilledCommands: false,
+      });
       client.on('error', (error) => this.#onError(error));
       client.on('ready', () => {
         this.#lastError = '';
       });
     }
-    const conn: Connection = { client, run: defineScripts(client), opened: checkServer(client, options.onUnsafeServer, options.warn), ready: false };
+    const lost = resends(client) ? undefined : new LostReplies(client as Redis);
+    if (options.client && !this.#warnedResend && !isCluster(client) && resends(client)) {
+      this.#warnedResend = true;
+      options.warn(
+        '@reprise/redis: the client re-sends commands whose reply was lost after a reconnect (ioredis autoResendUnfulfilledCommands, on by default). ' +
+          'Creates, sends and purges are safe (request ids) and commits are fenced, but a re-sent lock leases work nobody runs until its lease expires. ' +
+          'Create the client with { autoResendUnfulfilledCommands: false }.',
+      );
+    }
+    const conn: Connection = { client, run: defineScripts(client), lost, opened: checkServer(client, options.onUnsafeServer, options.warn), ready: false };
     conn.opened.then(() => {
       conn.ready = true;
     }, () => {
       // A refused server (or a failed check): forget this connection so a later open() starts afresh.
       if (this.#current === conn) this.#current = undefined;
       void conn.subscriber?.close();
+      conn.lost?.dispose();
       if (!options.client) client.disconnect();
     });
     return (this.#current = conn);
   }
+}
+
+const isCluster = (client: Redis | Cluster): client is Cluster => 'isCluster' in client && client.isCluster;
+
+/** Whether ioredis re-sends this client's unanswered commands after a reconnect (a Cluster also retries them on another node). */
+function resends(client: Redis | Cluster): boolean {
+  return isCluster(client) || client.options.autoResendUnfulfilledCommands !== false;
 }

@@ -38,7 +38,7 @@ export async function scanIndex(
     opt(query.name),
   ];
   for (;;) {
-    const [exhausted, last, matches] = await connections.script<[number, string, string[]]>('queryScan', hub, [min, max, SCAN_LIMIT, what, ...filter]);
+    const [exhausted, last, matches] = await connections.script<[number, string, string[]]>('queryScan', hub, [min, max, SCAN_LIMIT, what, ...filter], true);
     if ((await step(matches)) || exhausted === 1 || last === '') return;
     min = `(${last}`;
   }

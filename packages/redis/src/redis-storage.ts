@@ -3,6 +3,19 @@
  * machines. Every mutation that must be atomic is one Lua script (see
  * ./scripts) that reads the server's clock with TIME, checks the lease's
  * fencing token and publishes its notices; reads are plain commands.
+ *
+ * No operation is ever applied twice, even when a reply is lost and the
+ * same script runs again (a retry here, or a client that re-sends):
+ * - create, send and purge carry a request id made once per call; the
+ *   script returns the first run's result for a repeat (see prelude.ts);
+ * - commit, completeActivity, release and abandon are fenced by the lease
+ *   token, which the first run consumes: a repeat finds it gone and changes
+ *   nothing (a commit or completion then reports LeaseLostError, and any
+ *   work it leased eagerly is redelivered when that lease runs out);
+ * - renew sets the same expiry again; a repeated lock leases more work to a
+ *   reply nobody reads, redelivered after its lease. The connections the
+ *   storage makes never re-send (./connection.ts), so only a caller's own
+ *   re-sending client can repeat those.
  */
 import { nanoid } from 'nanoid';
 import { InvalidArgumentError, LeaseLostError } from '@reprise/core';
@@ -25,8 +38,8 @@ export function redisStorage(options: RedisStorageOptions): Storage {
     close: () => redis.close(),
 
     async createInstance(hub, record, message): Promise<CreateInstanceResult> {
-      const args: Arg[] = [record.instanceId, ...rowArgs(record), JSON.stringify(message.event), message.visibleAt ?? ''];
-      const reply = await redis.script<[number, string?]>('createInstance', hub, args);
+      const args: Arg[] = [record.instanceId, ...rowArgs(record), JSON.stringify(message.event), message.visibleAt ?? '', nanoid()];
+      const reply = await redis.script<[number, string?]>('createInstance', hub, args, true);
       if (reply[0] !== 1) return { created: false, existing: JSON.parse(reply[1]!) as InstanceRecord };
       if (redis.waitsForReplicas) await redis.replicated();
       return { created: true };
@@ -34,9 +47,9 @@ export function redisStorage(options: RedisStorageOptions): Storage {
 
     async sendMessages(hub, messages) {
       if (messages.length === 0) return;
-      const args: Arg[] = [];
+      const args: Arg[] = [nanoid()];
       messagesArgs(messages, args);
-      await redis.script('sendMessages', hub, args);
+      await redis.script('sendMessages', hub, args, true);
       if (redis.waitsForReplicas) await redis.replicated();
     },
 
@@ -124,7 +137,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       let instancesDeleted = 0;
       const purge = async (ids: string[]) => {
         for (let i = 0; i < ids.length; i += PURGE_BATCH) {
-          instancesDeleted += await redis.script<number>('purgeInstances', hub, ids.slice(i, i + PURGE_BATCH));
+          instancesDeleted += await redis.script<number>('purgeInstances', hub, [nanoid(), ...ids.slice(i, i + PURGE_BATCH)], true);
         }
       };
       if ('instanceIds' in target) {

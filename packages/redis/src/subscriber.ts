@@ -38,7 +38,8 @@ export class Subscriber {
     this.#onError = onError;
     const options = source.options as { keyPrefix?: string; redisOptions?: { keyPrefix?: string } };
     this.#keyPrefix = options.keyPrefix ?? options.redisOptions?.keyPrefix ?? '';
-    this.#connection = source.duplicate();
+    // SUBSCRIBE is safe to re-send, and a lost one must not stay pending (settled() waits for it).
+    this.#connection = 'isCluster' in source && source.isCluster ? source.duplicate() : (source as Redis).duplicate({ autoResendUnfulfilledCommands: true });
     this.#connection.on('error', onError);
     this.#connection.on('message', (channel: string, message: string) => this.#dispatch(channel, parseNotice(message)));
     // Notices published while the connection was down are lost: after a

@@ -28,6 +28,13 @@ export interface Runtime {
   start(): Promise<void>;
   /** Stop taking work, let in-flight work finish, release leases so another runtime resumes at once. */
   stop(): Promise<void>;
+  /**
+   * stop(), then close the storage this runtime was given, so its connections
+   * end and the process can exit by itself. A storage closes only what it
+   * opened (a caller's own client stays open). See "Lifecycle and ownership"
+   * in the core README. Idempotent.
+   */
+  close(): Promise<void>;
   /** Drop every cached orchestrator generator; the next step of each instance replays from storage. */
   clearReplayCache(): void;
   readonly isRunning: boolean;
@@ -192,7 +199,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let running = false;
   let stopping: Promise<void> | undefined;
 
-  return {
+  const runtime: Runtime = {
     client,
     taskHub: hub,
     get isRunning() {
@@ -238,7 +245,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       })();
       return stopping;
     },
+    async close() {
+      await runtime.stop();
+      // The client alone (never started) may have opened and subscribed too.
+      await opened?.catch(() => undefined);
+      unsubscribe?.();
+      unsubscribe = undefined;
+      opened = undefined;
+      await storage.close();
+    },
   };
+  return runtime;
 }
 
 function resolveOptions(options: RuntimeOptions): ResolvedOptions {

@@ -5,9 +5,14 @@
  * n, ca, ua columns.
  */
 
-/** ARGV: id, row, st, k, n, ca, ua, event, visibleAt → {1} or {0, existingRow}. */
+/**
+ * ARGV: id, row, st, k, n, ca, ua, event, visibleAt, requestId → {1} or
+ * {0, existingRow}. Only a create that applied is remembered: a refusal
+ * changed nothing, so its repeat may judge afresh.
+ */
 export const CREATE_INSTANCE = `
-local id = ARGV[1]
+local id, rid = ARGV[1], ARGV[10]
+if first_result(rid) then return { 1 } end
 local cur = redis.call('HMGET', P .. 'i:' .. id, 'row', 'st')
 if cur[1] then
   if not TERMINAL[cur[2]] then return { 0, cur[1] } end
@@ -15,13 +20,16 @@ if cur[1] then
 end
 put_row(id, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], nil)
 enqueue(id, ARGV[8], ARGV[9], '', '', '', '', '', '')
+remember_result(rid, '1')
 publish(ARGV[3], id)
 return { 1 }
 `;
 
-/** ARGV: n, messages... → 1 */
+/** ARGV: requestId, n, messages... → 1 */
 export const SEND_MESSAGES = `
-enqueue_argv(1)
+if first_result(ARGV[1]) then return 1 end
+enqueue_argv(2)
+remember_result(ARGV[1], '1')
 publish(nil, nil)
 return 1
 `;

@@ -27,16 +27,24 @@ for _ = 1, n do renew('a:', 'alease', ARGV[i + 1], ARGV[i + 2], lost_a); i = i +
 return { lost_i, lost_a }
 `;
 
-/** ARGV: instanceIds... → number of terminal instances deleted. */
+/**
+ * ARGV: requestId, instanceIds... → number of terminal instances deleted.
+ * Idempotent by request id: a repeat returns the first count and deletes
+ * nothing, so it cannot purge an instance recreated (and finished) since.
+ */
 export const PURGE_INSTANCES = `
+local seen = first_result(ARGV[1])
+if seen then return tonumber(seen) end
 local deleted = 0
-for _, id in ipairs(ARGV) do
+for i = 2, #ARGV do
+  local id = ARGV[i]
   local st = redis.call('HGET', P .. 'i:' .. id, 'st')
   if st and TERMINAL[st] then
     remove_instance(id)
     deleted = deleted + 1
   end
 end
+remember_result(ARGV[1], deleted)
 return deleted
 `;
 

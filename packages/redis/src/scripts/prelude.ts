@@ -18,6 +18,7 @@
  *   P..'aredo'        list    redelivered work item ids given back (expired ones are found in 'alease')
  *   P..'alease'       zset    leased work item ids by lease expiry
  *   P..'notices'      channel pub/sub notices
+ *   P..'rq:'..rid     string  the first result of an idempotent write (create, send, purge), for REQUEST_TTL_MS
  * Per instance:
  *   P..'i:'..id       hash    row (JSON), st, k, n, ca, ua; lease: lt, le, dl (deliveries since
  *                             the last commit, minus refunded give-backs; > 0 = handed out before)
@@ -29,6 +30,13 @@
  * Per activity work item:
  *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl
  */
+/**
+ * How long a request id of an idempotent write is remembered. The adapter
+ * retries a call whose connection dropped for at most RETRY_WINDOW_MS (see
+ * ../connection.ts), well inside it.
+ */
+export const REQUEST_TTL_MS = 10 * 60_000;
+
 export const PRELUDE = `
 -- Effects replication (TIME before writes): the only mode from Redis 7 on (REDIS_VERSION_NUM is new in 7).
 if not redis.REDIS_VERSION_NUM and redis.replicate_commands then pcall(redis.replicate_commands) end
@@ -167,6 +175,19 @@ local function remove_instance(id)
   redis.call('ZREM', P .. 'idx', id)
   redis.call('ZREM', P .. 'ready', id)
   redis.call('ZREM', P .. 'ilease', id)
+end
+
+-- Idempotent writes (create, send, purge) carry a request id made once per
+-- storage call: the first run stores its result under it, and a repeat of
+-- the same call (a retry after a lost reply, or a client's re-send) returns
+-- that result without applying anything again. '' = no id.
+local function first_result(rid)
+  if rid == '' then return false end
+  return redis.call('GET', P .. 'rq:' .. rid)
+end
+
+local function remember_result(rid, result)
+  if rid ~= '' then redis.call('SET', P .. 'rq:' .. rid, result, 'PX', ${REQUEST_TTL_MS}) end
 end
 
 -- One message per script: '<flags>' or '<flags>\\n<status>\\n<instanceId>',
