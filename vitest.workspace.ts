@@ -1,3 +1,3 @@
 // One vitest project per package; each resolves sibling packages from source
-// (the "source" export condition), so tests never need a build first.
+// (the "@reprise/source" export condition), so tests never need a build first.
 export default ['packages/*', 'examples/*'];
