@@ -1,8 +1,8 @@
 /**
- * Instance and entity views as the documents show them. Absent values are
- * `null` (the documents: "This field is null if ..."); times are ISO-8601 UTC.
- * The history array is `historyEvents` in the Durable Functions API (001) and
- * `history` in the /api/orchestration facade (000).
+ * Instance and entity views as the API documentation shows them. Absent values are
+ * `null` (the documentation: "This field is null if ..."); times are ISO-8601 UTC.
+ * The history array is `historyEvents` in the Durable Functions HTTP API and
+ * `history` in the orchestration REST facade (/api/orchestration).
  */
 import type { EntityMetadata, OrchestrationStatus, RuntimeStatus } from '@reprise/core';
 
