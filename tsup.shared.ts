@@ -13,7 +13,8 @@ export function libraryConfig(entry: Options['entry'] = ['src/index.ts']): Optio
     entry,
     target: 'node20',
     sourcemap: true,
-    dts: true,
+    // `@internal` members (Task.complete/fail, ...) are for sibling modules only: keep them out of the declarations.
+    dts: { compilerOptions: { stripInternal: true } },
     clean: false,
     treeshake: true,
   };

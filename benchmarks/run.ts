@@ -1,5 +1,5 @@
 /**
- * `pnpm bench`: the workloads of BENCHMARKS (W1–W6) on every available
+ * `pnpm bench`: the workloads of benchmarks/README.md (W1–W6) on every available
  * adapter, 3 runs after a warm-up, medians printed and written to
  * benchmarks/results/<date>.json and benchmarks/RESULTS.md. It measures the
  * built packages (dist/), as users run them; `pnpm bench` builds first.

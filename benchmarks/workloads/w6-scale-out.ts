@@ -41,7 +41,7 @@ async function once(adapter: SharedAdapter, workers: number): Promise<Metrics> {
   try {
     for (let w = 0; w < workers; w++) {
       const child = fork(join(here, '..', 'worker.ts'), [], {
-        // The same module resolution as this process (built packages, or sources with --conditions=source).
+        // The same module resolution as this process (built packages, or sources with --conditions=@reprise/source).
         execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
         env: { ...process.env, ...workerEnv, REPRISE_TASK_HUB: taskHub },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -40,7 +40,7 @@ function runScript(path: string, cwd: string, env: Record<string, string>): Prom
   return new Promise((resolve) => {
     const child = execFile(
       TSX,
-      ['--conditions=source', path],
+      ['--conditions=@reprise/source', path],
       { cwd, env: { ...process.env, ...env }, timeout: TIME_LIMIT_MS, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
       (_error, stdout, stderr) => resolve({ code: child.exitCode, timedOut: child.signalCode === 'SIGKILL', output: `${stdout}${stderr}` }),
     );

@@ -2,7 +2,7 @@
  * An existing Express app that mounts the durable-orchestration management
  * API beside its own routes.
  *
- *   REPRISE_KEY=secret node --conditions=source --import tsx src/main.ts
+ *   REPRISE_KEY=secret node --conditions=@reprise/source --import tsx src/main.ts
  *
  * Own routes: GET /, GET /health, POST /orders (starts an order workflow).
  * Mounted: /runtime/webhooks/durabletask/... (and the 1.x prefix) and /api/orchestration/...

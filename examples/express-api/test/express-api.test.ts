@@ -107,9 +107,9 @@ describe('the express-api example', () => {
     expect(await (await fetch(`${base}/own`)).text()).toBe('own route');
   });
 
-  it('runs as `node --conditions=source --import tsx src/main.ts` on port 0', async () => {
+  it('runs as `node --conditions=@reprise/source --import tsx src/main.ts` on port 0', async () => {
     const root = fileURLToPath(new URL('..', import.meta.url));
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--conditions=@reprise/source', '--import', 'tsx', 'src/main.ts'], {
       cwd: root,
       env: { ...process.env, PORT: '0', REPRISE_KEY: KEY },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,29 @@
 // The whole public surface of @reprise/core.
 
 // Storage contract (for adapter authors)
-export type * from './storage/types.js';
+export type {
+  Storage,
+  StorageNotice,
+  InstanceKind,
+  InstanceRecord,
+  NewMessage,
+  StoredMessage,
+  NewActivity,
+  ActivityWorkItem,
+  LockedInstance,
+  GiveBackOptions,
+  LockOptions,
+  LockResult,
+  LogEntry,
+  OrchestrationCommit,
+  CommitResult,
+  ActivityCompletion,
+  CompletionResult,
+  InstanceQuery,
+  InstancePage,
+  PurgeFilter,
+  CreateInstanceResult,
+} from './storage/types.js';
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
@@ -15,7 +37,34 @@ export {
 export type { PageCursor } from './storage/query.js';
 
 // History, statuses, clock
-export type * from './history.js';
+export type {
+  HistoryEvent,
+  HistoryEventOf,
+  EventType,
+  Payload,
+  ParentInstance,
+  ExecutionStartedEvent,
+  ExecutionCompletedEvent,
+  ExecutionFailedEvent,
+  ExecutionTerminatedEvent,
+  ExecutionSuspendedEvent,
+  ExecutionResumedEvent,
+  ExecutionRewoundEvent,
+  ContinueAsNewEvent,
+  TaskScheduledEvent,
+  TaskCompletedEvent,
+  TaskFailedEvent,
+  SubOrchestrationInstanceCreatedEvent,
+  SubOrchestrationInstanceCompletedEvent,
+  SubOrchestrationInstanceFailedEvent,
+  TimerCreatedEvent,
+  TimerFiredEvent,
+  EventRaisedEvent,
+  EntityOperationEvent,
+  EntityLockEvent,
+  EntityRequestSentEvent,
+  EntityResponseEvent,
+} from './history.js';
 export { RUNTIME_STATUSES, isRuntimeStatus, isTerminal } from './status.js';
 export type { RuntimeStatus } from './status.js';
 export { systemClock } from './clock.js';
@@ -50,7 +99,10 @@ export type { RepriseErrorCode, RepriseErrorOptions, RepriseErrorsByCode, NonDet
 export { createRuntime } from './runtime/runtime.js';
 export type { Runtime } from './runtime/runtime.js';
 export type { RuntimeOptions } from './runtime/options.js';
-export { OrchestrationClient } from './client/client.js';
+// A type only: the runtime builds the client (`runtime.client`); its constructor takes internal
+// dependencies. An alias, so the bundled declarations cannot re-export the class as a value.
+import type { OrchestrationClient as Client } from './client/client.js';
+export type OrchestrationClient = Client;
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
 export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';

@@ -1,7 +1,7 @@
 /**
  * Load measurement for the HTTP handler (run by hand; not a test):
  *
- *   node --conditions=source --import tsx packages/http/bench/load.ts [--storage sqlite|memory]
+ *   node --conditions=@reprise/source --import tsx packages/http/bench/load.ts [--storage sqlite|memory]
  *        [--requests 20000] [--concurrency 50] [--seconds 20]
  *
  * Starts a runtime and a node:http server with createHttpHandler on

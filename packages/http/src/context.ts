@@ -9,7 +9,7 @@ export interface OperationContext {
   query: Query;
   /** Percent-decoded path parameters. */
   params: ReadonlyMap<string, string>;
-  /** The task hub the request picked (`taskHub`, or seed 000's `taskHubName`), else the first. */
+  /** The task hub the request picked (`taskHub`, or the orchestration REST facade's `taskHubName`), else the first. */
   runtime: Runtime;
   client: OrchestrationClient;
   /** Finds a mounted hub by name; an unknown hub is a 404. */
@@ -19,7 +19,7 @@ export interface OperationContext {
   options: ResolvedHttpOptions;
   /** Absolute URL of the mount this request came in on, e.g. `http://host/runtime/webhooks/durabletask`. */
   mountRoot: string;
-  /** Absolute URL of the Durable Functions API mount (seed 000's managementWebhookUrls point there). */
+  /** Absolute URL of the Durable Functions API mount (the orchestration REST facade's managementWebhookUrls point there). */
   durableFunctionsRoot: string;
   /** This request's own URL, rebuilt on the public base (the Location of a 202 status). */
   selfUrl: string;

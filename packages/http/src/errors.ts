@@ -25,17 +25,17 @@ export const badRequest = (message: string, code = 'INVALID_ARGUMENT') => new Ht
 
 /**
  * What an operation is, where one core code means different things:
- * INVALID_STATE is 410 Gone for rewind (the documents' "completed or
+ * INVALID_STATE is 410 Gone for rewind (the Durable Functions documentation's "completed or
  * terminated") and 409 Conflict elsewhere (purging an instance that is still running).
  */
 export type ErrorContext = 'rewind' | 'default';
 
 const STATUS_BY_CODE: Record<RepriseErrorCode, number> = {
   INVALID_ARGUMENT: 400,
-  // 001: "HTTP 400 (Bad request): The specified orchestrator function doesn't exist"; 000 follows it.
+  // Durable Functions HTTP API: "HTTP 400 (Bad request): The specified orchestrator function doesn't exist"; the facade follows it.
   UNKNOWN_ORCHESTRATOR: 400,
   UNKNOWN_ACTIVITY: 400,
-  // 001 signal entity: "HTTP 404 (Not Found): The specified entityName was not found."
+  // Durable Functions HTTP API, signal entity: "HTTP 404 (Not Found): The specified entityName was not found."
   UNKNOWN_ENTITY: 404,
   INSTANCE_NOT_FOUND: 404,
   INSTANCE_EXISTS: 409,

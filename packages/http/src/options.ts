@@ -21,12 +21,12 @@ export interface HttpHandlerOptions {
   /** Serve without a key. Must be said explicitly: a handler with neither a key nor this throws. */
   allowAnonymous?: boolean;
   /**
-   * Where the Durable Functions HTTP API (seed 001) is served; `[]` turns it off.
+   * Where the Durable Functions HTTP API (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-http-api) is served; `[]` turns it off.
    * @default ['/runtime/webhooks/durabletask', '/admin/extensions/DurableTaskExtension']
    */
   durableFunctionsPrefixes?: readonly string[];
   /**
-   * Where the `/api/orchestration` facade (seed 000) is served; `[]` turns it off.
+   * Where the orchestration REST facade (`/api/orchestration`) is served; `[]` turns it off.
    * @default ['/api/orchestration']
    */
   orchestrationApiPrefixes?: readonly string[];

@@ -1,6 +1,6 @@
 /**
  * Reading the query string and path parameters. Parameter names are
- * case-insensitive (seed 000 says so; the Durable Functions host reads them
+ * case-insensitive (the orchestration REST facade says so; the Durable Functions host reads them
  * case-insensitively too). Values are checked strictly: a bad date, number,
  * boolean, status or id is a 400, never a silent default.
  */

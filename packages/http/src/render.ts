@@ -1,9 +1,9 @@
 /**
- * Instance and entity views as the documents show them. Absent values are
- * `null` (the documents: "This field is null if ..."); times are ISO-8601 UTC.
- * The history array is `historyEvents` in the Durable Functions API (001),
- * `null` without `showHistory` as 001 says, and `history` in the
- * /api/orchestration facade (000), left out without it.
+ * Instance and entity views as the API documentation shows them. Absent values are
+ * `null` (the documentation: "This field is null if ..."); times are ISO-8601 UTC.
+ * The history array is `historyEvents` in the Durable Functions HTTP API,
+ * `null` without `showHistory` as its documentation says, and `history` in the
+ * orchestration REST facade (/api/orchestration), left out without it.
  *
  * Invariants:
  * - a read never fails because of a stored value: a payload nested deeper

@@ -26,7 +26,7 @@ export function json(status: number, value: unknown, headers: Record<string, str
   return new Response(toJson(value), { status, headers: { ...headers, 'content-type': JSON_TYPE } });
 }
 
-/** 202 with no content, as the documents answer raise event, terminate, suspend, resume, rewind and signal. */
+/** 202 with no content, as both APIs' documentation answers raise event, terminate, suspend, resume, rewind and signal. */
 export function accepted(): Response {
   return new Response(null, { status: 202 });
 }

@@ -1,7 +1,7 @@
 /**
  * Route tables: method + path pattern → operation, matched segment by
  * segment. Literal segments and mount prefixes compare case-insensitively
- * (the documents spell `durabletask` and `durableTask`); parameters are kept
+ * (the Durable Functions documentation spells `durabletask` and `durableTask`); parameters are kept
  * raw here and percent-decoded by the dispatcher, where a bad escape is a 400.
  * A path that matches a pattern under another method is a 405, not a miss.
  *

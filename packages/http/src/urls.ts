@@ -3,7 +3,7 @@
  * Built on the configured public base URL, or on the request's scheme, host
  * and mount path; they carry the request's `taskHub`, `connection` and `code`
  * so a poller needs nothing else. Every id and value is percent-encoded; the
- * `{eventName}` and `{text}` placeholders stay literal, as in the documents.
+ * `{eventName}` and `{text}` placeholders stay literal, as in the API documentation.
  * A key sent in the `x-functions-key` header is never copied into a URL.
  */
 
@@ -24,7 +24,7 @@ export interface UrlParams {
   code?: string | undefined;
 }
 
-/** `taskHub=..&connection=..&code=..` for the parameters present, in the order the documents show. */
+/** `taskHub=..&connection=..&code=..` for the parameters present, in the order the API documentation shows. */
 export function commonQuery(params: UrlParams): string {
   const parts: string[] = [];
   if (params.taskHub !== undefined) parts.push(`taskHub=${encodeURIComponent(params.taskHub)}`);

@@ -1,4 +1,4 @@
-// Seed 001, the Durable Functions HTTP management API, over a real listener.
+// The Durable Functions HTTP API, over a real listener.
 import { describe, expect, it } from 'vitest';
 import { API, DF, DF1, KEY, eventually, flaky, serveApi, statusOf } from './helpers.js';
 
@@ -264,7 +264,7 @@ describe('purge', () => {
     expect(await completed.json()).toEqual({ instancesDeleted: 3 });
     const none = await fetch(`${base}${DF}/instances?${k}&createdTimeFrom=${from}&runtimeStatus=Completed`, { method: 'DELETE' });
     expect(none.status).toBe(404);
-    // createdTimeFrom is optional in 001
+    // createdTimeFrom is optional in the Durable Functions HTTP API
     const rest = await fetch(`${base}${DF}/instances?${k}`, { method: 'DELETE' });
     expect(rest.status).toBe(200);
     expect(await rest.json()).toEqual({ instancesDeleted: 1 });

@@ -31,7 +31,7 @@ describe('several task hubs', () => {
     expect((await fetch(`${base}${API}/instances/in-alpha?taskHubName=beta&${k}`)).status).toBe(404);
   });
 
-  it('lists across the hubs named in taskHubNames (000), page by page', async () => {
+  it('lists across the hubs named in taskHubNames (the facade), page by page', async () => {
     const alpha = await makeRuntime({ taskHub: 'alpha' });
     const beta = await makeRuntime({ taskHub: 'beta' });
     const { base } = await serveHandler(createFetchBridge(createFetchHandler([alpha, beta], { systemKey: KEY })));
@@ -133,7 +133,7 @@ describe('prefixes', () => {
     expect(() => createHttpHandler(runtime, { systemKey: KEY, durableFunctionsPrefixes: ['no-slash'] })).toThrow();
   });
 
-  it('point managementWebhookUrls (000) at the first Durable Functions prefix', async () => {
+  it('point managementWebhookUrls (the facade) at the first Durable Functions prefix', async () => {
     const runtime = await makeRuntime({ start: false });
     const { base } = await serveHandler(createHttpHandler(runtime, { systemKey: KEY, durableFunctionsPrefixes: ['/df'], orchestrationApiPrefixes: ['/orch'] }));
     await fetch(`${base}/orch/instances/startNew?orchestratorFunctionName=Echo&instanceId=u1&${k}`, { method: 'POST' });

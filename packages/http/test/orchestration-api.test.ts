@@ -1,4 +1,4 @@
-// Seed 000, the /api/orchestration facade, over a real listener.
+// The orchestration REST facade (/api/orchestration), over a real listener.
 import { describe, expect, it } from 'vitest';
 import { API, DF, KEY, eventually, flaky, serveApi, statusOf } from './helpers.js';
 

@@ -17,7 +17,7 @@ function run(mode: string, url: string): Promise<{ code: number | null; killed: 
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', FIXTURE, mode],
+      ['--conditions=@reprise/source', '--import', 'tsx', FIXTURE, mode],
       { env: { ...process.env, REDIS_URL: url }, timeout: 20_000, killSignal: 'SIGKILL' },
       (_error, stdout, stderr) => resolve({ code: child.exitCode, killed: child.signalCode !== null, stdout, stderr }),
     );

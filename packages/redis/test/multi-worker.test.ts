@@ -76,7 +76,7 @@ describe.skipIf(!binary)('redis: several worker processes, one killed', () => {
   function startWorker(id: string, hub: string, logFile: string): Promise<ChildProcess> {
     const child = fork(WORKER, [], {
       cwd: PACKAGE_DIR,
-      execArgv: ['--conditions=source', '--import', 'tsx'],
+      execArgv: ['--conditions=@reprise/source', '--import', 'tsx'],
       env: {
         ...process.env,
         REDIS_URL: server!.url,

@@ -7,7 +7,7 @@ import type { InstanceRecord, NewMessage } from '@reprise/core';
 export function forkFixture(name: string, args: string[]): ChildProcess {
   return fork(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), args, {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
-    execArgv: ['--conditions=source', '--import', 'tsx'],
+    execArgv: ['--conditions=@reprise/source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }

@@ -1,7 +1,7 @@
 /**
- * Seed 001, the Durable Functions HTTP management API, served under
+ * The Durable Functions HTTP API (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-http-api), served under
  * `/runtime/webhooks/durabletask` (2.x) and `/admin/extensions/DurableTaskExtension` (1.x).
- * Status codes follow the Durable Functions extension where the document
+ * Status codes follow the Durable Functions extension where the documentation
  * contradicts itself; each choice is listed in the package README.
  */
 import { param } from '../context.js';
@@ -30,7 +30,7 @@ const getInstanceStatus: Operation = async (context) => {
   const instanceId = instanceIdParam(context);
   const options = statusOptions(context.query);
   const returnInternalServerErrorOnFailure = context.query.boolean('returnInternalServerErrorOnFailure') ?? false;
-  // The document lists the list filters for this request too; the extension ignores them for one
+  // The documentation lists the list filters for this request too; the extension ignores them for one
   // instance, and so do we, after checking them (a bad value is still a 400).
   context.query.date('createdTimeFrom');
   context.query.date('createdTimeTo');
@@ -117,7 +117,7 @@ const signalEntity: Operation = async (context) => {
   const entity = entityIdParams(context);
   const input = await context.body();
   const op = context.query.get('op');
-  // `op` is optional in the document (an unnamed operation); core refuses an empty operation name.
+  // `op` is optional in the documentation (an unnamed operation); core refuses an empty operation name.
   if (op === undefined) throw badRequest("the query parameter 'op' is required: name the entity operation to run");
   await context.client.signalEntity(entity, checkName(op, 'op', { allowDots: true }), input);
   return accepted();

@@ -1,5 +1,5 @@
 /**
- * The continuation token of a list over several task hubs (seed 000's
+ * The continuation token of a list over several task hubs (the orchestration REST facade's
  * `taskHubNames`): which hub of the list is next, and that hub's own token.
  */
 import { badRequest } from '../errors.js';

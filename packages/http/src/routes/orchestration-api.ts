@@ -1,8 +1,8 @@
 /**
- * Seed 000, the `/api/orchestration` facade. Query parameter names are
+ * The orchestration REST facade, under `/api/orchestration`. Query parameter names are
  * case-insensitive; `orchestratorFunctionName`, `eventName`, `reason`
  * (terminate, rewind) and `createdTimeFrom` (purge by filter) are required.
- * Unlike 001, a status query answers 200 whatever the runtime status, a list
+ * Unlike the Durable Functions HTTP API, a status query answers 200 whatever the runtime status, a list
  * answers `{ durableOrchestrationState, continuationToken }`, and purge answers
  * `{ instancesDeleted }` even when nothing was deleted.
  */
@@ -19,7 +19,7 @@ import { decodeHubToken, encodeHubToken } from './hub-token.js';
 
 type Operation = (context: OperationContext) => Promise<Response>;
 
-/** The document's only valid statuses for purge by filter. */
+/** The facade's only valid statuses for purge by filter (as its documentation says). */
 const PURGEABLE: readonly RuntimeStatus[] = ['Completed', 'Terminated', 'Failed'];
 
 const startNew: Operation = async (context) => {
@@ -38,7 +38,7 @@ const getInstance: Operation = async (context) => {
 };
 
 /**
- * The document's showInput reads "If set to true, will include the inputs",
+ * The facade's documentation of showInput reads "If set to true, will include the inputs",
  * so inputs are left out of lists unless asked for. `taskHubNames` lists
  * several hubs one after another; the continuation token then also says which hub is next.
  */
@@ -48,7 +48,7 @@ const listInstances: Operation = async (context) => {
   const names = context.query.list('taskHubNames');
   const hubs: readonly Runtime[] = names ? names.map((n) => context.hub(n)) : [context.runtime];
   const raw = context.query.get('continuationToken');
-  const token = raw === undefined || raw === 'bnVsbA==' || raw === 'null' ? undefined : raw; // the document's example end token is base64 "null"
+  const token = raw === undefined || raw === 'bnVsbA==' || raw === 'null' ? undefined : raw; // the facade's documented example end token is base64 "null"
   const position = hubs.length > 1 ? (token === undefined ? { hub: 0 } : decodeHubToken(token, hubs.length)) : token === undefined ? { hub: 0 } : { hub: 0, token };
   const hub = hubs[position.hub]!;
   const page = await listPage(hub.client, { ...filter, ...(position.token !== undefined && { continuationToken: position.token }) }, { showHistory, showHistoryOutput });
@@ -106,7 +106,7 @@ const purgeInstances: Operation = async (context) => {
   return json(200, { instancesDeleted: result.instancesDeleted });
 };
 
-/** The reason from the query (or a JSON body); the document marks it required. */
+/** The reason from the query (or a JSON body); the facade's documentation marks it required. */
 async function requiredReason(context: OperationContext): Promise<unknown> {
   const body = await context.body();
   const reason = context.query.get('reason') ?? body;

@@ -1,5 +1,5 @@
 // The kit under node:test, with no vitest anywhere (not part of the vitest run):
-//   node --conditions=source --import tsx --test test/node-test/kit.node-test.ts
+//   node --conditions=@reprise/source --import tsx --test test/node-test/kit.node-test.ts
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { OrchestrationContext } from '@reprise/core';
