@@ -94,6 +94,7 @@ export {
   TaskFailedError,
 } from './errors.js';
 export type { RepriseErrorCode, RepriseErrorOptions, RepriseErrorsByCode, NonDeterminismDetails, FailureDetails } from './errors.js';
+export type { ErrorHandler } from './error-handler.js';
 
 // Runtime, client, programming model
 export { createRuntime } from './runtime/runtime.js';

@@ -9,7 +9,7 @@ export { OrchestrationExecutor } from './engine/executor.js';
 export type { ExecutionOutcome, ExecutorOptions } from './engine/executor.js';
 export { scheduledEvent, describeAction, describeScheduledEvent, sameAction } from './engine/actions.js';
 export type { Action, ActionKind } from './engine/actions.js';
-export { renderHistory } from './client/render.js';
+export { jsonSafeValue, renderHistory } from './client/render.js';
 export { toRegistryMap } from './definitions.js';
 export { toFailureDetails } from './errors.js';
 export { executeEntityOperation } from './entities/entity-operation.js';

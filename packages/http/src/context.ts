@@ -14,8 +14,6 @@ export interface OperationContext {
   client: OrchestrationClient;
   /** Finds a mounted hub by name; an unknown hub is a 404. */
   hub(name: string): Runtime;
-  /** Every mounted runtime, the default first. */
-  runtimes: readonly Runtime[];
   options: ResolvedHttpOptions;
   /** Absolute URL of the mount this request came in on, e.g. `http://host/runtime/webhooks/durabletask`. */
   mountRoot: string;

@@ -11,7 +11,7 @@
  * hands in `req.url`'s raw path, because `new URL` / `new Request` resolve
  * dot segments and would route `/instances/%2e` as `/instances/`.
  */
-import type { Runtime } from '@reprise/core';
+import type { ErrorHandler, Runtime } from '@reprise/core';
 import { createKeyCheck } from './auth.js';
 import { readJson } from './body.js';
 import type { OperationContext } from './context.js';
@@ -45,7 +45,7 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
   const resolved = resolveOptions(options);
   const hubs = resolveRuntimes(runtimes);
   const checkKey = createKeyCheck(resolved.keys);
-  const onError = options?.onError ?? ((error: unknown) => console.error('[reprise/http]', error));
+  const onError: ErrorHandler = options?.onError ?? ((error) => console.error('[reprise/http]', error));
   const mounts: Mount<OperationContext>[] = [
     ...resolved.durableFunctionsPrefixes.map((prefix) => ({ prefix, document: 'durable-functions' as const, routes: durableFunctionsRoutes })),
     ...resolved.orchestrationApiPrefixes.map((prefix) => ({ prefix, document: 'orchestration-api' as const, routes: orchestrationApiRoutes })),
@@ -97,7 +97,6 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
           runtime,
           client: runtime.client,
           hub: findHub,
-          runtimes: hubs,
           options: resolved,
           mountRoot: `${base}${match.mount.prefix}`,
           durableFunctionsRoot: `${base}${durableFunctionsPrefix}`,

@@ -74,8 +74,3 @@ export function toErrorReply(error: unknown, context: ErrorContext = 'default'):
 function statusOf(code: string): number {
   return Object.hasOwn(STATUS_BY_CODE, code) ? STATUS_BY_CODE[code as RepriseErrorCode] : 500;
 }
-
-/** Only server-side faults are worth a log line; a client's mistake is answered, not logged. */
-export function isServerFault(status: number): boolean {
-  return status >= 500;
-}

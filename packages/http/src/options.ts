@@ -5,7 +5,7 @@
  * - every task hub is mounted once; the first runtime is the default hub.
  */
 import { InvalidArgumentError } from '@reprise/core';
-import type { Runtime } from '@reprise/core';
+import type { ErrorHandler, Runtime } from '@reprise/core';
 
 export const DURABLE_FUNCTIONS_PREFIXES = ['/runtime/webhooks/durabletask', '/admin/extensions/DurableTaskExtension'] as const;
 export const ORCHESTRATION_API_PREFIXES = ['/api/orchestration'] as const;
@@ -57,7 +57,7 @@ export interface HttpHandlerOptions {
    */
   exposeErrorDetails?: boolean;
   /** Receives errors of the server's own making (answered 500/503), never a client's mistakes. @default console.error */
-  onError?: (error: unknown) => void;
+  onError?: ErrorHandler;
 }
 
 export interface ResolvedHttpOptions {

@@ -28,10 +28,6 @@ export class Query {
     return undefined;
   }
 
-  has(name: string): boolean {
-    return this.get(name) !== undefined;
-  }
-
   required(name: string): string {
     const value = this.get(name);
     if (value === undefined) throw badRequest(`the query parameter '${name}' is required`);

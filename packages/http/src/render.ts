@@ -6,13 +6,14 @@
  * orchestration REST facade (/api/orchestration), left out without it.
  *
  * Invariants:
- * - a read never fails because of a stored value: a payload nested deeper
- *   than MAX_PAYLOAD_DEPTH (only a store written by other means can hold
- *   one) or referring to itself is shown as a note, not answered 500;
+ * - a read never fails because of a stored value: core shows a payload it
+ *   cannot decode as a `[not shown: …]` note, and payloadView (core's
+ *   jsonSafeValue) does the same for one nested deeper than MAX_PAYLOAD_DEPTH
+ *   or referring to itself, which JSON.stringify could not write;
  * - failure details carry no `stack` (server file paths) unless the handler
  *   was created with `exposeErrorDetails: true`; the core status keeps it.
  */
-import { MAX_PAYLOAD_DEPTH } from '@reprise/core';
+import { jsonSafeValue } from '@reprise/core/internal';
 import type { EntityMetadata, HistoryEventView, OrchestrationStatus, RuntimeStatus } from '@reprise/core';
 
 export type HistoryField = 'historyEvents' | 'history';
@@ -68,46 +69,9 @@ function failureView(value: unknown, options: ViewOptions): unknown {
   return rest;
 }
 
-/**
- * A payload as it can be written into a JSON answer: `null` for none, and a
- * note in place of a value JSON.stringify could not write (nested too deep for
- * its recursion, or circular).
- */
+/** A payload as it can be written into a JSON answer: `null` for none, else core's JSON-safe view. */
 export function payloadView(value: unknown): unknown {
-  if (value === undefined) return null;
-  const problem = unrenderable(value);
-  return problem === undefined ? value : `[not shown: the stored value ${problem}]`;
-}
-
-/** Why `value` cannot be rendered, or undefined. Iterative: the value may be arbitrarily deep. */
-function unrenderable(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  const ancestors = new Set<object>();
-  const stack: Array<{ value: object; depth: number } | { leave: object }> = [{ value, depth: 1 }];
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    if ('leave' in top) {
-      ancestors.delete(top.leave);
-      continue;
-    }
-    const { value: obj, depth } = top;
-    if (depth > MAX_PAYLOAD_DEPTH) return `is nested more than ${MAX_PAYLOAD_DEPTH} levels deep`;
-    if (ancestors.has(obj)) return 'refers to itself';
-    ancestors.add(obj);
-    stack.push({ leave: obj });
-    for (const child of childrenOf(obj)) {
-      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
-    }
-  }
-  return undefined;
-}
-
-function childrenOf(obj: object): Iterable<unknown> {
-  if (Array.isArray(obj)) return obj;
-  if (obj instanceof Map) return [...obj.keys(), ...obj.values()];
-  if (obj instanceof Set) return obj;
-  if (obj instanceof Date || ArrayBuffer.isView(obj)) return [];
-  return Object.values(obj);
+  return value === undefined ? null : jsonSafeValue(value);
 }
 
 const IN_PROGRESS: ReadonlySet<RuntimeStatus> = new Set(['Pending', 'Running', 'ContinuedAsNew', 'Suspended']);

@@ -12,9 +12,8 @@ import { accepted, json } from '../reply.js';
 import { entityView, payloadView, statusCodeFor, statusView } from '../render.js';
 import type { Route } from '../router.js';
 import { managementPayload } from '../urls.js';
-import { CONTINUATION_HEADER, getStatusOrThrow, instanceIdParam, listFilter, listPage, reasonOf, statusOptions } from './shared.js';
-
-type Operation = (context: OperationContext) => Promise<Response>;
+import { CONTINUATION_HEADER, getStatusOrThrow, instanceCommand, instanceIdParam, listFilter, listPage, reasonOf, statusOptions } from './shared.js';
+import type { Operation } from './shared.js';
 
 const startOrchestration: Operation = async (context) => {
   const name = checkName(param(context, 'functionName'), 'functionName');
@@ -83,30 +82,6 @@ const raiseEvent: Operation = async (context) => {
   return accepted();
 };
 
-const terminate: Operation = async (context) => {
-  const instanceId = instanceIdParam(context);
-  await context.client.terminate(instanceId, await reasonOf(context));
-  return accepted();
-};
-
-const suspend: Operation = async (context) => {
-  const instanceId = instanceIdParam(context);
-  await context.client.suspend(instanceId, await reasonOf(context));
-  return accepted();
-};
-
-const resume: Operation = async (context) => {
-  const instanceId = instanceIdParam(context);
-  await context.client.resume(instanceId, await reasonOf(context));
-  return accepted();
-};
-
-const rewind: Operation = async (context) => {
-  const instanceId = instanceIdParam(context);
-  await context.client.rewind(instanceId, await reasonOf(context));
-  return accepted();
-};
-
 function entityIdParams(context: OperationContext): { name: string; key: string } {
   const name = checkName(param(context, 'entityName'), 'entityName', { allowAt: false });
   const key = checkName(param(context, 'entityKey'), 'entityKey');
@@ -158,10 +133,10 @@ export const durableFunctionsRoutes: readonly Route<OperationContext>[] = [
   { method: 'GET', path: '/instances/:instanceId', operation: getInstanceStatus },
   { method: 'DELETE', path: '/instances/:instanceId', operation: purgeInstance },
   { method: 'POST', path: '/instances/:instanceId/raiseEvent/:eventName', operation: raiseEvent },
-  { method: 'POST', path: '/instances/:instanceId/terminate', operation: terminate },
-  { method: 'POST', path: '/instances/:instanceId/suspend', operation: suspend },
-  { method: 'POST', path: '/instances/:instanceId/resume', operation: resume },
-  { method: 'POST', path: '/instances/:instanceId/rewind', operation: rewind, errors: 'rewind' },
+  { method: 'POST', path: '/instances/:instanceId/terminate', operation: instanceCommand('terminate', reasonOf) },
+  { method: 'POST', path: '/instances/:instanceId/suspend', operation: instanceCommand('suspend', reasonOf) },
+  { method: 'POST', path: '/instances/:instanceId/resume', operation: instanceCommand('resume', reasonOf) },
+  { method: 'POST', path: '/instances/:instanceId/rewind', operation: instanceCommand('rewind', reasonOf), errors: 'rewind' },
   { method: 'GET', path: '/entities', operation: listEntities },
   { method: 'GET', path: '/entities/:entityName', operation: listEntities },
   { method: 'GET', path: '/entities/:entityName/:entityKey', operation: getEntity },

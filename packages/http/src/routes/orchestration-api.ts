@@ -14,10 +14,9 @@ import { accepted, json } from '../reply.js';
 import { statusView } from '../render.js';
 import type { Route } from '../router.js';
 import { managementPayload } from '../urls.js';
-import { getStatusOrThrow, instanceIdParam, listFilter, listPage, statusOptions } from './shared.js';
+import { getStatusOrThrow, instanceCommand, instanceIdParam, listFilter, listPage, requiredReasonOf, statusOptions } from './shared.js';
+import type { Operation } from './shared.js';
 import { decodeHubToken, encodeHubToken } from './hub-token.js';
-
-type Operation = (context: OperationContext) => Promise<Response>;
 
 /** The facade's only valid statuses for purge by filter (as its documentation says). */
 const PURGEABLE: readonly RuntimeStatus[] = ['Completed', 'Terminated', 'Failed'];
@@ -59,12 +58,6 @@ const listInstances: Operation = async (context) => {
   return json(200, { durableOrchestrationState: page.instances.map((s) => statusView(s, 'history', context.options)), continuationToken: next });
 };
 
-const terminate: Operation = async (context) => {
-  const instanceId = instanceIdParam(context);
-  await context.client.terminate(instanceId, await requiredReason(context));
-  return accepted();
-};
-
 const raiseEvent: Operation = async (context) => {
   const instanceId = instanceIdParam(context);
   const eventName = checkName(context.query.required('eventName'), 'eventName');
@@ -77,12 +70,6 @@ const managementWebhookUrls: Operation = async (context) => {
   const instanceId = instanceIdParam(context);
   await getStatusOrThrow(context, instanceId, { showHistory: false, showHistoryOutput: false, showInput: false });
   return json(200, managementPayload(context.durableFunctionsRoot, instanceId, context.urlParams));
-};
-
-const rewind: Operation = async (context) => {
-  const instanceId = instanceIdParam(context);
-  await context.client.rewind(instanceId, await requiredReason(context));
-  return accepted();
 };
 
 const purgeInstance: Operation = async (context) => {
@@ -106,22 +93,14 @@ const purgeInstances: Operation = async (context) => {
   return json(200, { instancesDeleted: result.instancesDeleted });
 };
 
-/** The reason from the query (or a JSON body); the facade's documentation marks it required. */
-async function requiredReason(context: OperationContext): Promise<unknown> {
-  const body = await context.body();
-  const reason = context.query.get('reason') ?? body;
-  if (reason === undefined) throw badRequest("the query parameter 'reason' is required");
-  return reason;
-}
-
 export const orchestrationApiRoutes: readonly Route<OperationContext>[] = [
   { method: 'POST', path: '/instances/startNew', operation: startNew },
   { method: 'POST', path: '/instances/purgeInstanceHistory', operation: purgeInstances },
   { method: 'GET', path: '/instances', operation: listInstances },
   { method: 'GET', path: '/instances/:instanceId', operation: getInstance },
-  { method: 'POST', path: '/instances/:instanceId/terminate', operation: terminate },
+  { method: 'POST', path: '/instances/:instanceId/terminate', operation: instanceCommand('terminate', requiredReasonOf) },
   { method: 'POST', path: '/instances/:instanceId/raiseEvent', operation: raiseEvent },
   { method: 'GET', path: '/instances/:instanceId/managementWebhookUrls', operation: managementWebhookUrls },
-  { method: 'POST', path: '/instances/:instanceId/rewind', operation: rewind, errors: 'rewind' },
+  { method: 'POST', path: '/instances/:instanceId/rewind', operation: instanceCommand('rewind', requiredReasonOf), errors: 'rewind' },
   { method: 'POST', path: '/instances/:instanceId/purgeInstanceHistory', operation: purgeInstance },
 ];

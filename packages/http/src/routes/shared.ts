@@ -1,13 +1,18 @@
 /**
  * Steps both documents share: reading an instance id, the status options,
- * the list filter, and the management operations that answer 202.
+ * the list filter, and the instance commands (terminate, suspend, resume,
+ * rewind) that answer 202.
  */
 import type { ListInstancesFilter, OrchestrationClient, OrchestrationStatus } from '@reprise/core';
 import { param } from '../context.js';
 import type { OperationContext } from '../context.js';
-import { HttpError } from '../errors.js';
+import { HttpError, badRequest } from '../errors.js';
 import { checkInstanceId } from '../query.js';
 import type { Query } from '../query.js';
+import { accepted } from '../reply.js';
+
+/** One operation of a route table. */
+export type Operation = (context: OperationContext) => Promise<Response>;
 
 export const CONTINUATION_HEADER = 'x-ms-continuation-token';
 
@@ -83,4 +88,23 @@ export async function listPage(
 export async function reasonOf(context: OperationContext): Promise<unknown> {
   const body = await context.body();
   return context.query.get('reason') ?? body;
+}
+
+/** The reason as the /api/orchestration facade reads it: required. */
+export async function requiredReasonOf(context: OperationContext): Promise<unknown> {
+  const reason = await reasonOf(context);
+  if (reason === undefined) throw badRequest("the query parameter 'reason' is required");
+  return reason;
+}
+
+/** The client methods that act on one instance with a reason and answer nothing. */
+export type InstanceCommand = 'terminate' | 'suspend' | 'resume' | 'rewind';
+
+/** The operation of an instance command: the path's instance id, the reason, then the client call; 202. */
+export function instanceCommand(command: InstanceCommand, readReason: (context: OperationContext) => Promise<unknown>): Operation {
+  return async (context) => {
+    const instanceId = instanceIdParam(context);
+    await context.client[command](instanceId, await readReason(context));
+    return accepted();
+  };
 }
