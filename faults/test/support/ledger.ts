@@ -1,9 +1,9 @@
 /**
  * The activity ledger: one JSON line per activity execution phase, appended
  * by the workers (fixtures/worker.ts). From it a test counts re-executions and
- * checks each is attributable: every execution of an item but its last must
- * have run on a worker that was then killed, paused or stopped (it held the
- * item when that happened). A re-execution after a clean run is a defect.
+ * checks each is attributable: an item runs at most once on workers that
+ * were never killed, paused or stopped; every further run was on a faulted
+ * worker that held the item (cut short, or a zombie running it late).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { LedgerRecord } from '../fixtures/workloads.js';
@@ -47,9 +47,9 @@ export function countExecutions(entries: LedgerEntry[], faulted: ReadonlySet<num
   const unattributed: string[] = [];
   for (const [key, runs] of byItem) {
     executions += runs.length;
-    const ordered = [...runs].sort((a, b) => a.at - b.at);
-    // Every run before the last must have been cut short by a fault on its worker.
-    if (ordered.slice(0, -1).some((run) => !faulted.has(run.pid))) unattributed.push(key);
+    // At most one run on a healthy worker: every other run was cut short by a fault on its worker,
+    // or ran late on a paused one that had held the item (a zombie).
+    if (runs.filter((run) => !faulted.has(run.pid)).length > 1) unattributed.push(key);
   }
   return { executions, items: byItem.size, reExecutions: executions - byItem.size, unattributed };
 }
