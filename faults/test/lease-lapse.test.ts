@@ -38,7 +38,7 @@ describe('leases that lapse while the holder is alive', () => {
       const runtime = clientRuntime(store, HUB);
       const starts = Array.from({ length: 6 }, (_, i) => ({ instanceId: `queued-${i}`, input: { seed: i, steps: 1, ms: 1500 } satisfies StepsInput }));
       await Promise.all(starts.map((s) => runtime.client.startNew('Steps', s)));
-      const unfinished = await settle(runtime.client, starts.map((s) => s.instanceId), 20_000);
+      const unfinished = await settle(runtime.client, starts.map((s) => s.instanceId), 12_000);
       let wrong = 0;
       for (const s of starts) if ((await runtime.client.getStatus(s.instanceId))?.output !== stepsOutput(s.input)) wrong++;
       const stats = await stopWorker(worker);
