@@ -12,7 +12,7 @@ import { countExecutions, readLedger } from './support/ledger.js';
 import { clientRuntime, useStores } from './support/lifecycle.js';
 import { killWorker, startWorker, stopWorker } from './support/processes.js';
 import { STORES, unavailable } from './support/stores.js';
-import { settle, sleep } from './support/wait.js';
+import { settle, sleep, until } from './support/wait.js';
 
 const INSTANCES = 12;
 const TIMERS = 3;
@@ -34,7 +34,7 @@ describe('durable timers across a kill-all restart', () => {
       await Promise.all(ids.map((instanceId, i) => runtime.client.startNew('Timers', { instanceId, input: { delaysMs: [800 + 60 * i, 1200, 900 + 40 * i].slice(0, TIMERS) } })));
 
       // Some first timers have fired; kill every worker, stay down while more come due, restart.
-      await sleep(1500);
+      await until(() => readLedger(ledger).length >= 3, 20_000, 'some timers to fire');
       const firedBeforeKill = readLedger(ledger).length;
       for (const w of workers) killed.add(w.pid);
       await Promise.all(workers.map(killWorker));
