@@ -10,7 +10,7 @@ import { stepsOutput } from './fixtures/workloads.js';
 import type { StepsInput } from './fixtures/workloads.js';
 import { figure } from './support/figure.js';
 import { normalize, referenceHistories } from './support/histories.js';
-import { countExecutions, inFlight, readLedger } from './support/ledger.js';
+import { countExecutions, inFlight, itemKey, readLedger } from './support/ledger.js';
 import { clientRuntime, useStores } from './support/lifecycle.js';
 import { startWorker, stopWorker } from './support/processes.js';
 import { STORES, unavailable } from './support/stores.js';
@@ -55,7 +55,13 @@ describe('SIGSTOP zombie worker', () => {
       const runtime = clientRuntime(store, HUB);
       await Promise.all(starts.map((s) => runtime.client.startNew(s.name, { instanceId: s.instanceId, input: s.input })));
 
-      await until(() => inFlight(readLedger(ledger), zombie.pid).length > 0, 30_000, 'the zombie to run an activity');
+      // Pause it just after it started an activity, so that activity is surely still running.
+      const justStarted = () => {
+        const entries = readLedger(ledger);
+        const running = new Set(inFlight(entries, zombie.pid));
+        return entries.some((e) => e.pid === zombie.pid && e.phase === 'start' && running.has(itemKey(e)) && Date.now() - e.at < ACTIVITY_MS / 3);
+      };
+      await until(justStarted, 30_000, 'the zombie to start an activity');
       const runningAtPause = inFlight(readLedger(ledger), zombie.pid).length;
       zombie.kill('SIGSTOP');
       const pausedAt = Date.now();
@@ -87,6 +93,7 @@ describe('SIGSTOP zombie worker', () => {
         leaseMs: LEASE_MS,
         refusedCommits: zombieStats.refusedCommits,
         lostLeases: zombieStats.lostLeases,
+        zombieErrors: Object.entries(zombieStats.errors).map(([k, v]) => `${k}x${v}`).join(',') || 'none',
         duplicateEvents: duplicates,
         historyMismatches,
         lost,
