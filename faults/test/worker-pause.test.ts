@@ -25,7 +25,7 @@ const PAUSE_MS = 3500;
 const HUB = 'zombie';
 
 /** Events recorded more than once for the same task (scheduled or answered twice). */
-export function duplicateEvents(history: HistoryEvent[]): number {
+function duplicateEvents(history: HistoryEvent[]): number {
   const seen = new Set<string>();
   let duplicates = 0;
   for (const event of history) {
