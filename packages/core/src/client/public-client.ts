@@ -7,5 +7,4 @@
 import type { OrchestrationClient as ClientClass } from './client.js';
 
 /** Starts, queries, signals and manages instances; built by the runtime (`runtime.client`). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the class's members are the interface
 export interface OrchestrationClient extends ClientClass {}
