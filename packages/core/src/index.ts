@@ -100,10 +100,8 @@ export type { ErrorHandler } from './error-handler.js';
 export { createRuntime } from './runtime/runtime.js';
 export type { Runtime } from './runtime/runtime.js';
 export type { RuntimeOptions } from './runtime/options.js';
-// A type only: the runtime builds the client (`runtime.client`); its constructor takes internal
-// dependencies. An alias, so the bundled declarations cannot re-export the class as a value.
-import type { OrchestrationClient as Client } from './client/client.js';
-export type OrchestrationClient = Client;
+// A type only: the runtime builds the client (`runtime.client`); its constructor takes internal dependencies.
+export type { OrchestrationClient } from './client/public-client.js';
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
 export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';

@@ -34,7 +34,7 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
   const opts = resolveOptions(options);
   // In-process notices are shared by every storage on the same file; ':memory:' is private.
   const key = isMemoryPath(opts.path) ? `:memory:#${nanoid()}` : resolvedPath(opts.path);
-  const notifier = new Notifier(key, opts.minPollIntervalMs, opts.pollIntervalMs);
+  const notifier = new Notifier(key, opts.minPollIntervalMs, opts.pollIntervalMs, opts.onError);
   let connection: Connection | undefined;
   let opening: Promise<Connection> | undefined;
   let closing: Promise<void> | undefined;
