@@ -3,6 +3,7 @@
 // Storage contract (for adapter authors)
 export type {
   Storage,
+  StorageCapabilities,
   StorageNotice,
   InstanceKind,
   InstanceRecord,
@@ -28,13 +29,17 @@ export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   compareInstances,
+  cursorOf,
   decodeContinuationToken,
   encodeContinuationToken,
   isAfterCursor,
+  matchesPage,
   matchesQuery,
+  pageOf,
   pageSizeOf,
 } from './storage/query.js';
 export type { PageCursor } from './storage/query.js';
+export { leaseLost } from './storage/lease-lost.js';
 
 // History, statuses, clock
 export type {

@@ -152,9 +152,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     leases.holdActivity(item.lockToken, item.id);
     inFlightActivities.set(item.lockToken, item);
     try {
-      const woken = await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item, orchestrationLoop.freeSlots > 0);
-      if (woken === 'unsupported') orchestrationLoop.notify();
-      else if (woken) orchestrationLoop.push(woken);
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item, orchestrationLoop.freeSlots > 0);
+      if (result.eagerInstance) orchestrationLoop.push(result.eagerInstance);
+      if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
       inFlightActivities.delete(item.lockToken);
       leases.drop(item.lockToken);
