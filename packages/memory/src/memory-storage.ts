@@ -15,6 +15,8 @@ import { nanoid } from 'nanoid';
 import { compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matchesQuery, pageOf, pageSizeOf, systemClock } from '@reprise/core';
 import type {
   ActivityCompletion,
+  ActivityProgress,
+  ActivityState,
   ActivityWorkItem,
   Clock,
   CreateInstanceResult,
@@ -57,7 +59,8 @@ interface Lease {
 interface ActivityEntry {
   item: NewActivity & { id: string };
   deliveries: number;
-  lease?: Lease;
+  lease?: Lease & { startedAt: number };
+  progress?: ActivityProgress;
 }
 
 class Hub {
@@ -147,7 +150,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   /** Lease an activity entry; a queued id of a leased entry is skipped when it comes up. */
   function leaseActivity(hub: Hub, entry: ActivityEntry, now: number, leaseMs: number): ActivityWorkItem {
     entry.deliveries += 1;
-    entry.lease = { token: newToken(), expiresAt: now + leaseMs };
+    entry.lease = { token: newToken(), expiresAt: now + leaseMs, startedAt: now };
+    delete entry.progress;
     hub.activityLeases.add(entry.item.id);
     return { ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries };
   }
@@ -375,6 +379,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       }
       hub.activities.delete(completion.workItemId);
       hub.activityLeases.delete(completion.workItemId);
+      if (completion.logs?.length) {
+        const { instanceId } = entry.item;
+        hub.logs.set(instanceId, [...(hub.logs.get(instanceId) ?? []), ...completion.logs.map(copyLog)]);
+      }
       enqueue(hub, [completion.message], now);
       // Eager dispatch never hands out a redelivered instance: a lock call hands it out alone.
       const woken = completion.message.instanceId;
@@ -382,6 +390,32 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       if (instance) return { instance };
       emit(hub, { type: 'orchestration-work' });
       return {};
+    },
+
+    async reportProgress(hubName, workItemId, lockToken, progress: ActivityProgress) {
+      const entry = hubOf(hubName).activities.get(workItemId);
+      if (!entry || !leaseHeld(entry.lease, lockToken, clock.now())) throw leaseLost('activity', workItemId);
+      entry.progress = { ...progress };
+    },
+
+    async getActivityStates(hubName, instanceId): Promise<ActivityState[]> {
+      const now = clock.now();
+      const states: ActivityState[] = [];
+      for (const entry of hubOf(hubName).activities.values()) {
+        const { item, lease, progress } = entry;
+        if (item.instanceId !== instanceId) continue;
+        const running = lease !== undefined && lease.expiresAt > now;
+        states.push({
+          workItemId: item.id,
+          executionId: item.executionId,
+          taskScheduledId: item.taskScheduledId,
+          name: item.name,
+          running,
+          ...(running && { startedAt: lease.startedAt }),
+          ...(progress && { progress: { ...progress } }),
+        });
+      }
+      return states;
     },
 
     async abandonActivity(hubName, workItemId, lockToken, options?: GiveBackOptions) {

@@ -1,5 +1,5 @@
 /** Turns contract values into script arguments and script replies back. */
-import type { ActivityWorkItem, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
+import type { ActivityProgress, ActivityState, ActivityWorkItem, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
 
 export type Arg = string | number;
 
@@ -47,4 +47,18 @@ export type { ActivityReply, LockedInstanceReply };
 
 export function nextVisible(ms: number): { nextVisibleInMs?: number } {
   return ms >= 0 ? { nextVisibleInMs: ms } : {};
+}
+
+/** A row of the activityStates script: item JSON, running (0/1), startedAt ('' when not running), progress JSON (''). */
+export function decodeActivityState([item, running, startedAt, progress]: [string, number, string, string]): ActivityState {
+  const { id, executionId, taskScheduledId, name } = JSON.parse(item) as NewActivity & { id: string };
+  return {
+    workItemId: id,
+    executionId,
+    taskScheduledId,
+    name,
+    running: Number(running) === 1,
+    ...(startedAt !== '' && { startedAt: Number(startedAt) }),
+    ...(progress !== '' && { progress: JSON.parse(progress) as ActivityProgress }),
+  };
 }

@@ -105,7 +105,7 @@ export const commitOrchestration =
       const seq = parseId(id);
       if (seq !== undefined) s.deleteMessage.run(seq, hub, instanceId);
     }
-    for (const log of commit.logs) s.insertLog.run(hub, instanceId, log.time, log.level, log.message);
+    for (const log of commit.logs) s.insertLog.run(hub, instanceId, log.time, log.level, log.message, log.sequence ?? null);
     const work = enqueueMessages(ctx, hub, commit.messages);
     const created = insertActivities(ctx, hub, commit.activities);
     // Eager dispatch: the committer takes its new work items without another lock call.

@@ -15,7 +15,7 @@ import {
   UnknownOrchestratorError,
 } from '../errors.js';
 import { executionStartedEvent, pendingOrchestrationRecord } from '../events.js';
-import type { HistoryEvent } from '../history.js';
+import type { HistoryEvent, Payload } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
 import type { InstanceRecord, LogEntry, Storage } from '../storage/types.js';
@@ -29,6 +29,8 @@ import { readSchedulerState } from '../entities/entity-state.js';
 import { deserialize } from '../serializer.js';
 import type { Clock } from '../clock.js';
 import { renderStatus } from './render.js';
+import { projectSteps } from './steps.js';
+import type { Step } from './steps.js';
 import { validateDate, validateInstanceId, validateName, validateStatuses } from './validate.js';
 
 export interface ClientDeps {
@@ -93,9 +95,46 @@ export class OrchestrationClient {
     validateTags(options.tags);
     const input = serialize(options.input, `input of orchestrator '${name}'`, this.#deps.maxPayloadBytes);
     await this.#deps.ready();
+    return this.#create({ name, instanceId, input, tags: options.tags && { ...options.tags }, startAt });
+  }
+
+  /**
+   * Run a terminal instance again: a new instance of the same orchestrator
+   * with the same input and tags (id `newInstanceId`, or a new one).
+   * Resolves with the new instance's id. A running instance is an
+   * InvalidStateError, an unknown one InstanceNotFoundError.
+   */
+  async restart(instanceId: string, options: { newInstanceId?: string } = {}): Promise<string> {
+    const newInstanceId = options.newInstanceId === undefined ? nanoid() : validateInstanceId(options.newInstanceId);
+    const record = await this.#get(instanceId);
+    if (!isTerminal(record.status)) throw new InvalidStateError(`cannot restart instance '${instanceId}': it is ${record.status}; only a finished instance can be restarted`);
+    if (!this.#deps.hasOrchestrator(record.name)) throw new UnknownOrchestratorError(`no orchestrator named '${record.name}' is registered`);
+    return this.#create({ name: record.name, instanceId: newInstanceId, input: record.input, tags: record.tags && { ...record.tags }, startAt: undefined });
+  }
+
+  /**
+   * The run as steps: every activity, timer, sub-orchestration and entity
+   * request it scheduled, in sequence order, with status, attempt, progress,
+   * dependencies (`previous`), input and output. Undefined when there is no
+   * such instance.
+   */
+  async getSteps(instanceId: string): Promise<Step[] | undefined> {
+    validateName(instanceId, 'instanceId');
+    await this.#deps.ready();
+    const { storage, taskHub } = this.#deps;
+    const record = await storage.getInstance(taskHub, instanceId);
+    if (!record || record.kind !== 'orchestration') return undefined;
+    // Work items before history: a completion that lands in between is then seen in history, which wins.
+    const work = await storage.getActivityStates(taskHub, instanceId);
+    const history = await storage.getHistory(taskHub, instanceId);
+    return projectSteps(record, history, work);
+  }
+
+  async #create(start: { name: string; instanceId: string; input: Payload; tags: Record<string, string> | undefined; startAt: number | undefined }): Promise<string> {
+    const { name, instanceId, input, startAt } = start;
     const now = this.#deps.clock.now();
     const executionId = nanoid();
-    const record = pendingOrchestrationRecord({ instanceId, name, executionId, input, now, tags: options.tags && { ...options.tags } });
+    const record = pendingOrchestrationRecord({ instanceId, name, executionId, input, now, tags: start.tags });
     const result = await this.#deps.storage.createInstance(this.#deps.taskHub, record, {
       instanceId,
       ...(startAt !== undefined && { visibleAt: startAt }),

@@ -28,7 +28,8 @@
  *   P..'ib:'..id      zset    visible message ids by sequence
  *   P..'ia:'..id      set     the instance's activity work item ids
  * Per activity work item:
- *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl
+ *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl; ls (when the holder took it),
+ *                             pg ('<token>|<progress JSON>': the holder's last progress)
  */
 import { RUNTIME_STATUSES, isTerminal } from '@reprise/core';
 

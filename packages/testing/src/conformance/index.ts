@@ -38,6 +38,7 @@ import { describeLifecycle } from './lifecycle.js';
 import { describeMessages } from './messages.js';
 import { describeNotices } from './notices.js';
 import { describePayloads } from './payloads.js';
+import { describeProgress } from './progress.js';
 import { describePurge } from './purge.js';
 import { describeQueries } from './queries.js';
 import { describeRedelivery } from './redelivery.js';
@@ -99,6 +100,7 @@ export function describeStorageConformance(
     describeLeases(ctx);
     describeCommits(ctx);
     describeActivities(ctx);
+    describeProgress(ctx);
     describeRedelivery(ctx);
     describeEagerDispatch(ctx);
     describeQueries(ctx);
