@@ -24,6 +24,7 @@ import { timers } from './workloads/w4-timers.js';
 import { events } from './workloads/w5-events.js';
 import { scaleOut } from './workloads/w6-scale-out.js';
 import { entityWorkloads } from './workloads/e-entities.js';
+import { chainWithProgress, getStepsOf } from './workloads/s-steps.js';
 import { renderMarkdown, renderTable } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,6 +58,8 @@ const workloads: Array<{ id: string; workload: Workload }> = [
   { id: 'W4', workload: timers },
   { id: 'W5', workload: events },
   ...entityWorkloads.map((workload) => ({ id: 'E', workload })),
+  { id: 'S', workload: chainWithProgress(1000) },
+  { id: 'S', workload: getStepsOf(1000) },
 ];
 
 const adapters = await availableAdapters(only);
