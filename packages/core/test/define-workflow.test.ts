@@ -130,7 +130,7 @@ describe.each(cacheModes)('defineWorkflow ($label)', ({ cacheSize }) => {
     const id = await runtime.client.startNew(wf);
     const status = await runtime.client.waitForCompletion(id, { timeoutMs: 10_000 });
     expect(status.runtimeStatus).toBe('Failed');
-    expect((status.output as { message: string }).message).toMatch(/tasks (A \(A broke\), C \(C broke\)|C \(C broke\), A \(A broke\))/);
+    expect((status.output as unknown as { message: string }).message).toMatch(/tasks (A \(A broke\), C \(C broke\)|C \(C broke\), A \(A broke\))/);
     expect(started.sort()).toEqual(['A', 'B', 'C', 'D']);
   });
 });

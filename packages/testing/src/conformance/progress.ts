@@ -24,7 +24,7 @@ export function describeProgress(ctx: ConformanceContext): void {
     return acts;
   }
 
-  const byTask = (states: Array<{ taskScheduledId: number }>) => [...states].sort((a, b) => a.taskScheduledId - b.taskScheduledId);
+  const byTask = <S extends { taskScheduledId: number }>(states: S[]): S[] => [...states].sort((a, b) => a.taskScheduledId - b.taskScheduledId);
 
   describe('progress and work item states', () => {
     it('getActivityStates shows queued items as not running, leased ones as running since the lease', async () => {
