@@ -1,6 +1,6 @@
 /** Conversions between stored rows and the contract's records. */
 import { InvalidArgumentError, isRuntimeStatus } from '@reprise/core';
-import type { ActivityWorkItem, HistoryEvent, InstanceRecord, RuntimeStatus } from '@reprise/core';
+import type { ActivityWorkItem, ConcurrencyGroup, HistoryEvent, InstanceRecord, RuntimeStatus } from '@reprise/core';
 
 export interface InstanceRow {
   hub: string;
@@ -23,6 +23,10 @@ export interface InstanceRow {
   deliveries: number;
   next_visible_at: number | null;
   change_seq: number;
+  /** '' for the default namespace (and for rows written before namespaces). */
+  namespace: string;
+  /** JSON of the ConcurrencyGroup the instance started in. */
+  concurrency: string | null;
 }
 
 export interface ActivityRow {
@@ -36,6 +40,7 @@ export interface ActivityRow {
   lock_token: string | null;
   lock_expires: number;
   deliveries: number;
+  canceled: number;
 }
 
 export function toRecord(row: InstanceRow): InstanceRecord {
@@ -55,6 +60,8 @@ export function toRecord(row: InstanceRow): InstanceRecord {
   if (row.parent_instance_id !== null) record.parentInstanceId = row.parent_instance_id;
   if (row.tags !== null) record.tags = JSON.parse(row.tags) as Record<string, string>;
   if (row.entity_state !== null) record.entityState = row.entity_state;
+  if (row.namespace) record.namespace = row.namespace;
+  if (row.concurrency !== null) record.concurrency = JSON.parse(row.concurrency) as ConcurrencyGroup;
   return record;
 }
 
@@ -79,6 +86,8 @@ export function recordParams(hub: string, instanceId: string, record: InstanceRe
     parent_instance_id: record.parentInstanceId ?? null,
     tags: record.tags === undefined ? null : JSON.stringify(record.tags),
     entity_state: record.entityState ?? null,
+    namespace: record.namespace ?? '',
+    concurrency: record.concurrency === undefined ? null : JSON.stringify(record.concurrency),
   };
 }
 
@@ -93,6 +102,7 @@ export function toWorkItem(row: ActivityRow): ActivityWorkItem {
     deliveries: row.deliveries,
   };
   if (row.input !== null) item.input = row.input;
+  if (row.canceled) item.canceled = true;
   return item;
 }
 
