@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError } from '@reprise/core';
 import type { Admission, NewMessage, QueuePosition, QueuedCancellation } from '@reprise/core';
-import { enqueueMessages, requireString } from './op-context.js';
+import { enqueueMessages } from './op-context.js';
 import type { Op, OpContext } from './op-context.js';
 import { decodeEvent, encodeEvent } from './rows.js';
 
@@ -27,9 +27,9 @@ interface MemberRow {
 
 export type Decision = 'admit' | 'queue' | 'limit' | 'queueFull';
 
+/** Arguments are trusted by contract, but a bad limit would corrupt a group's accounting for good: checked here. */
 function checkAdmission(admission: Admission): void {
-  if (admission === null || typeof admission !== 'object') throw new InvalidArgumentError('admission must be an object');
-  requireString('admission group', admission.group);
+  if (typeof admission.group !== 'string' || admission.group === '') throw new InvalidArgumentError('admission group must be a non-empty string');
   if (!Number.isInteger(admission.limit) || admission.limit < 1) throw new InvalidArgumentError(`admission limit must be a positive integer, got ${String(admission.limit)}`);
   if (admission.maxQueued !== undefined && (!Number.isInteger(admission.maxQueued) || admission.maxQueued < 0)) {
     throw new InvalidArgumentError(`admission maxQueued must be a non-negative integer, got ${String(admission.maxQueued)}`);
@@ -100,7 +100,6 @@ export const cancelQueued =
   (hub: string, instanceId: string, cancel: QueuedCancellation): Op<boolean> =>
   (ctx) => {
     const { s } = ctx;
-    if (cancel === null || typeof cancel !== 'object' || !Array.isArray(cancel.history)) throw new InvalidArgumentError('cancel must be { updatedAt, history, messages, output? }');
     const member = s.getMember.get(hub, instanceId) as MemberRow | undefined;
     if (!member || member.state !== 'queued') return false;
     leave(ctx, hub, instanceId);

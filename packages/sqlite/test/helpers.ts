@@ -17,6 +17,7 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** A Pending orchestration row and its start message (the SQLite-only tests and fixtures build their data with it). */
 export function pending(instanceId: string, now = Date.now()): { record: InstanceRecord; message: NewMessage } {
   return {
     record: { instanceId, kind: 'orchestration', name: 'Test', executionId: 'e1', status: 'Pending', createdAt: now, updatedAt: now, historyLength: 0 },

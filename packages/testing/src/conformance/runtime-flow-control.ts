@@ -192,7 +192,7 @@ export function describeRuntimeFlowControl(ctx: ConformanceContext): void {
       expect(done.runtimeStatus).toBe('Completed');
       expect(done.output).toBe('undone booking');
       expect(compensated).toEqual(['booking']);
-      await eventually(async () => aborted, 5_000);
+      await eventually(async () => aborted, { timeoutMs: 5_000 });
       const history = (await client.getStatus(id, { showHistory: true }))!.history!;
       const requests = history.filter((e) => e.EventType === 'ExecutionCancelRequested');
       expect(requests).toHaveLength(1);
