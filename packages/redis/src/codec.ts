@@ -3,16 +3,16 @@ import type { ActivityWorkItem, InstanceRecord, LockedInstance, NewActivity, New
 
 export type Arg = string | number;
 
-/** The indexed columns of a row, after its JSON: st, k, n, ca, ua. */
+/** The indexed columns of a row, after its JSON: st, k, n, ca, ua, ns. */
 export function rowArgs(record: InstanceRecord): Arg[] {
-  return [JSON.stringify(record), record.status, record.kind, record.name, record.createdAt, record.updatedAt];
+  return [JSON.stringify(record), record.status, record.kind, record.name, record.createdAt, record.updatedAt, record.namespace ?? ''];
 }
 
-/** A message as the 9 fields the scripts read. */
+/** A message as the 10 fields the scripts read. */
 export function messageArgs(message: NewMessage, out: Arg[]): void {
   out.push(message.instanceId, JSON.stringify(message.event), message.visibleAt ?? '');
   if (message.createIfMissing) out.push(...rowArgs(message.createIfMissing));
-  else out.push('', '', '', '', '', '');
+  else out.push('', '', '', '', '', '', '');
 }
 
 export function messagesArgs(messages: NewMessage[], out: Arg[]): void {

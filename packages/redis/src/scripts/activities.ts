@@ -61,7 +61,7 @@ return { items, next_visible }
 `;
 
 /**
- * ARGV: workItemId, token, message (9 fields), eagerLeaseMs ('' = none),
+ * ARGV: workItemId, token, message (10 fields), eagerLeaseMs ('' = none),
  * eagerToken → { 1 } or { 1, locked instance }, or 0 when the lease is not
  * held. Eager dispatch: with eagerLeaseMs, when the message's instance
  * exists, has no live lease and has visible messages (its due timers made
@@ -78,15 +78,15 @@ redis.call('DEL', key)
 redis.call('ZREM', P .. 'alease', wid)
 redis.call('SREM', P .. 'ia:' .. f[3], wid)
 local id, visible_at = ARGV[3], ARGV[5]
-enqueue(id, ARGV[4], visible_at, ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+enqueue(id, ARGV[4], visible_at, ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12])
 
-if ARGV[12] ~= '' then
+if ARGV[13] ~= '' then
   local ikey = P .. 'i:' .. id
   local r = redis.call('HMGET', ikey, 'row', 'lt', 'le', 'dl')
   -- Never a redelivered instance (dl > 0): a lock call hands that out alone.
   if r[1] and not (r[2] and num(r[3]) > NOW) and num(r[4]) == 0 then
     promote_due(id)
-    local locked = lease_instance(id, r[1], tonumber(ARGV[12]), ARGV[13])
+    local locked = lease_instance(id, r[1], tonumber(ARGV[13]), ARGV[14])
     if locked then
       redis.call('ZREM', P .. 'ready', id)
       -- The caller has the message; a delayed one still tells sleepers its due time.

@@ -6,7 +6,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ABANDON_ACTIVITY, COMPLETE_ACTIVITY, LOCK_ACTIVITIES } from './activities.js';
 import { COMMIT_ORCHESTRATION, CREATE_INSTANCE, LOCK_INSTANCES, RELEASE_INSTANCE, SEND_MESSAGES } from './instances.js';
-import { PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
+import { COUNT_INDEXED, MIGRATE_INDEXES, PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
+import { GROUP_HELPERS } from './groups.js';
 import { PRELUDE } from './prelude.js';
 
 const BODIES = {
@@ -21,6 +22,8 @@ const BODIES = {
   renewLeases: RENEW_LEASES,
   purgeInstances: PURGE_INSTANCES,
   queryScan: QUERY_SCAN,
+  countIndexed: COUNT_INDEXED,
+  migrateIndexes: MIGRATE_INDEXES,
 } as const;
 
 export type ScriptName = keyof typeof BODIES;
@@ -32,7 +35,7 @@ const COMMAND_PREFIX = 'reprise_';
 
 export function defineScripts(client: Redis | Cluster): ScriptRunner {
   for (const [name, body] of Object.entries(BODIES)) {
-    client.defineCommand(COMMAND_PREFIX + name, { numberOfKeys: 1, lua: PRELUDE + body });
+    client.defineCommand(COMMAND_PREFIX + name, { numberOfKeys: 1, lua: PRELUDE + GROUP_HELPERS + body });
   }
   const commands = client as unknown as Record<string, (key: string, ...args: Array<string | number>) => Promise<unknown>>;
   return (name, anchor, args) => commands[COMMAND_PREFIX + name]!.call(client, anchor, ...args);
