@@ -51,6 +51,16 @@ export interface ExecutionTerminatedEvent extends EventBase {
   Reason?: Payload;
 }
 
+/**
+ * A cooperative cancellation request (`client.requestCancel`, or a parent
+ * being canceled). Pending tasks reject with CancellationRequestedError; an
+ * uncaught one ends the instance Canceled with `Reason` as output.
+ */
+export interface ExecutionCancelRequestedEvent extends EventBase {
+  EventType: 'ExecutionCancelRequested';
+  Reason?: Payload;
+}
+
 export interface ExecutionSuspendedEvent extends EventBase {
   EventType: 'ExecutionSuspended';
   Reason?: Payload;
@@ -181,6 +191,7 @@ export type HistoryEvent =
   | ExecutionCompletedEvent
   | ExecutionFailedEvent
   | ExecutionTerminatedEvent
+  | ExecutionCancelRequestedEvent
   | ExecutionSuspendedEvent
   | ExecutionResumedEvent
   | ExecutionRewoundEvent

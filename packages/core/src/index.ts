@@ -23,6 +23,11 @@ export type {
   InstancePage,
   PurgeFilter,
   CreateInstanceResult,
+  ConcurrencyGroup,
+  Admission,
+  QueuePosition,
+  CountQuery,
+  QueuedCancellation,
 } from './storage/types.js';
 export {
   DEFAULT_PAGE_SIZE,
@@ -47,6 +52,7 @@ export type {
   ExecutionCompletedEvent,
   ExecutionFailedEvent,
   ExecutionTerminatedEvent,
+  ExecutionCancelRequestedEvent,
   ExecutionSuspendedEvent,
   ExecutionResumedEvent,
   ExecutionRewoundEvent,

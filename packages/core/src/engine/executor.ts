@@ -155,6 +155,7 @@ export class OrchestrationExecutor implements ContextHost {
     ExecutionCompleted: () => {},
     ExecutionFailed: () => {},
     ExecutionTerminated: () => {},
+    ExecutionCancelRequested: () => {},
     ExecutionRewound: () => {},
     ContinueAsNew: () => {},
     ExecutionSuspended: () => {

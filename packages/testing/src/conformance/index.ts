@@ -26,6 +26,7 @@ import { createContext } from './context.js';
 import type { ConformanceOptions } from './context.js';
 import { describeEagerDispatch } from './eager.js';
 import { describeEntities } from './entities.js';
+import { describeFlowControl } from './flow-control.js';
 import { describeHubs } from './hubs.js';
 import { describeInstances } from './instances.js';
 import { describeLeases } from './leases.js';
@@ -81,6 +82,7 @@ export function describeStorageConformance(
     describeNotices(ctx);
     describePayloads(ctx);
     describeLifecycle(ctx);
+    describeFlowControl(ctx);
     describeRuntimeWorkers(ctx);
     describeRuntimeRedelivery(ctx);
     describeRuntimeEntities(ctx);
