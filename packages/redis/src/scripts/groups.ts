@@ -1,7 +1,8 @@
 /**
- * Lua helpers for concurrency groups, appended to the prelude: admission
- * (in the create script), slot release and FIFO promotion (in the commit
- * that makes an instance terminal, and when an instance is removed).
+ * Concurrency groups: the Lua helpers the prelude includes (admission in the
+ * create script and in createIfMissing messages, slot release and FIFO
+ * promotion in the commit that makes an instance terminal and wherever an
+ * instance is removed) and the group scripts (queue position, cancelQueued).
  *
  * Per group g of a hub (P = `reprise:{<hub>}:`):
  *   P..'g:'..g    hash  limit, mq (maxQueued, absent = unbounded): the settings of
@@ -21,7 +22,8 @@ end
 
 -- Decides admission for a new instance into group g (nothing written):
 -- 'admitted', 'queued', 'limit' or 'queueFull', and the settings in force.
-local function judge_admission(g, limit, max_queued, on_full)
+-- force (sub-orchestrations, whose parent already runs): queue, never refuse.
+local function judge_admission(g, limit, max_queued, on_full, force)
   local gs, gr, gq = group_keys(g)
   local running, queued = redis.call('SCARD', gr), redis.call('ZCARD', gq)
   local fresh = running + queued == 0
@@ -30,6 +32,7 @@ local function judge_admission(g, limit, max_queued, on_full)
     limit, max_queued = num(s[1]), s[2] or ''
   end
   if running < limit and queued == 0 then return 'admitted', fresh, limit, max_queued end
+  if force then return 'queued', fresh, limit, max_queued end
   if on_full == 'reject' then return 'limit', fresh, limit, max_queued end
   if max_queued ~= '' and queued >= tonumber(max_queued) then return 'queueFull', fresh, limit, max_queued end
   return 'queued', fresh, limit, max_queued
@@ -55,6 +58,14 @@ local function join_group(id, g, verdict, fresh, limit, max_queued, event, visib
   redis.call('HSET', P .. 'm:' .. id, mid, event)
   redis.call('HSET', key, 'hm', mid, 'hv', visible_at)
   redis.call('ZADD', gq, seq, id)
+end
+
+-- A queued instance's place in its group's queue (1 = next), 0 when not queued.
+local function queue_rank(id)
+  local g = redis.call('HGET', P .. 'i:' .. id, 'cg')
+  if not g then return 0 end
+  local rank = redis.call('ZRANK', P .. 'gq:' .. g, id)
+  return rank and rank + 1 or 0
 end
 
 -- Makes a promoted instance's held start message visible (or a timer).
@@ -97,4 +108,40 @@ local function leave_group(id)
   end
   if redis.call('SCARD', gr) == 0 and redis.call('ZCARD', gq) == 0 then redis.call('DEL', gs) end
 end
+`;
+
+/** ARGV: id → { group, position } for a queued instance, else {}. */
+export const QUEUE_POSITION = `
+local rank = queue_rank(ARGV[1])
+if rank == 0 then return {} end
+return { redis.call('HGET', P .. 'i:' .. ARGV[1], 'cg'), rank }
+`;
+
+/**
+ * ARGV: id, the row as read (JSON), the new row and its 7 columns, nHistory,
+ * events..., messages (11 fields each) → 1 canceled, 0 not queued (nothing
+ * changes), -1 the row changed since it was read (read it again). Drops
+ * the queue place, the held start and every pending message, ends any
+ * lease (its holder's commit is then refused), writes the row, appends the
+ * history and enqueues the messages (the parent's answer), atomically.
+ */
+export const CANCEL_QUEUED = `
+local id = ARGV[1]
+local key = P .. 'i:' .. id
+local f = redis.call('HMGET', key, 'row', 'cg')
+if not f[1] or not f[2] or not redis.call('ZSCORE', P .. 'gq:' .. f[2], id) then return 0 end
+if f[1] ~= ARGV[2] then return -1 end
+leave_group(id)
+for _, mid in ipairs(redis.call('HKEYS', P .. 'm:' .. id)) do redis.call('ZREM', P .. 'timers', mid .. '|' .. id) end
+redis.call('DEL', P .. 'm:' .. id, P .. 'ib:' .. id)
+redis.call('HDEL', key, 'lt', 'le', 'dl')
+redis.call('ZREM', P .. 'ready', id)
+redis.call('ZREM', P .. 'redo', id)
+redis.call('ZREM', P .. 'ilease', id)
+put_row(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
+local n = tonumber(ARGV[10])
+call_many('RPUSH', P .. 'h:' .. id, ARGV, 11, 10 + n)
+enqueue_argv(11 + n)
+publish(ARGV[4], id)
+return 1
 `;

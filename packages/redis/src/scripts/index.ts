@@ -5,9 +5,9 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { ABANDON_ACTIVITY, COMPLETE_ACTIVITY, LOCK_ACTIVITIES } from './activities.js';
+import { CANCEL_QUEUED, QUEUE_POSITION } from './groups.js';
 import { COMMIT_ORCHESTRATION, CREATE_INSTANCE, LOCK_INSTANCES, RELEASE_INSTANCE, SEND_MESSAGES } from './instances.js';
 import { COUNT_INDEXED, MIGRATE_INDEXES, PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
-import { GROUP_HELPERS } from './groups.js';
 import { PRELUDE } from './prelude.js';
 
 const BODIES = {
@@ -22,6 +22,8 @@ const BODIES = {
   renewLeases: RENEW_LEASES,
   purgeInstances: PURGE_INSTANCES,
   queryScan: QUERY_SCAN,
+  queuePosition: QUEUE_POSITION,
+  cancelQueued: CANCEL_QUEUED,
   countIndexed: COUNT_INDEXED,
   migrateIndexes: MIGRATE_INDEXES,
 } as const;
@@ -35,7 +37,7 @@ const COMMAND_PREFIX = 'reprise_';
 
 export function defineScripts(client: Redis | Cluster): ScriptRunner {
   for (const [name, body] of Object.entries(BODIES)) {
-    client.defineCommand(COMMAND_PREFIX + name, { numberOfKeys: 1, lua: PRELUDE + GROUP_HELPERS + body });
+    client.defineCommand(COMMAND_PREFIX + name, { numberOfKeys: 1, lua: PRELUDE + body });
   }
   const commands = client as unknown as Record<string, (key: string, ...args: Array<string | number>) => Promise<unknown>>;
   return (name, anchor, args) => commands[COMMAND_PREFIX + name]!.call(client, anchor, ...args);

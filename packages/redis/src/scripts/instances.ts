@@ -1,22 +1,24 @@
 /**
  * Scripts for the orchestration side: create, send, lock, commit, release.
- * Message fields in ARGV are always 10: instanceId, event JSON, visibleAt
+ * Message fields in ARGV are always 11: instanceId, event JSON, visibleAt
  * ('' = now), then the row to create if missing ('' = none) and its st, k,
- * n, ca, ua, ns columns.
+ * n, ca, ua, ns columns, and its admission ('' = none, else
+ * '<limit>:<maxQueued>:<group>').
  */
 
 /**
  * ARGV: id, row, st, k, n, ca, ua, ns, event, visibleAt, requestId, then
  * the admission: group ('' = none), limit, maxQueued ('' = unbounded),
- * onFull ('queue' | 'reject') → {1, 'admitted' | 'queued'}, {0, existingRow}
- * or {2, 'limit' | 'queueFull'} (refused: nothing stored). Only a create
+ * onFull ('queue' | 'reject') → {1, 'admitted' | 'queued', queue position
+ * (0: not queued)}, {0, existingRow} or {2, 'limit' | 'queueFull'} (refused:
+ * nothing stored). Only a create
  * that applied is remembered: a refusal changed nothing, so its repeat may
  * judge afresh.
  */
 export const CREATE_INSTANCE = `
 local id, rid, g = ARGV[1], ARGV[11], ARGV[12]
 local seen = first_result(rid)
-if seen then return { 1, seen } end
+if seen then return { 1, seen, queue_rank(id) } end
 local cur = redis.call('HMGET', P .. 'i:' .. id, 'row', 'st')
 if cur[1] and not TERMINAL[cur[2]] then return { 0, cur[1] } end
 local verdict, fresh, limit, max_queued = 'admitted', false, 0, ''
@@ -24,13 +26,16 @@ if g ~= '' then
   verdict, fresh, limit, max_queued = judge_admission(g, tonumber(ARGV[13]), ARGV[14], ARGV[15])
   if verdict ~= 'admitted' and verdict ~= 'queued' then return { 2, verdict } end
 end
-if cur[1] then remove_instance(id) end
+if cur[1] then
+  leave_group(id)
+  remove_instance(id)
+end
 put_row(id, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
 if g ~= '' then join_group(id, g, verdict, fresh, limit, max_queued, ARGV[9], ARGV[10]) end
-if verdict == 'admitted' then enqueue(id, ARGV[9], ARGV[10], '', '', '', '', '', '', '') end
+if verdict == 'admitted' then enqueue(id, ARGV[9], ARGV[10], '', '', '', '', '', '', '', '') end
 remember_result(rid, verdict)
 publish(ARGV[3], id)
-return { 1, verdict }
+return { 1, verdict, queue_rank(id) }
 `;
 
 /** ARGV: requestId, n, messages... → 1 */

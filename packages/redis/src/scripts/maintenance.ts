@@ -3,7 +3,7 @@
 /**
  * ARGV: leaseMs, nInstances, (instanceId, token)..., nActivities,
  * (workItemId, token)... → { lost instance tokens, lost activity tokens,
- * renewed work item ids marked canceled ('cx', set by a commit with cancelActivities) }.
+ * tokens of renewed work items marked canceled ('cx', set by a commit with cancelActivities) }.
  */
 export const RENEW_LEASES = `
 local lease_ms = tonumber(ARGV[1])
@@ -15,7 +15,7 @@ local function renew(kind, zset, id, token, lost)
   if f[1] == token and num(f[2]) > NOW then
     redis.call('HSET', key, 'le', expires)
     redis.call('ZADD', P .. zset, expires, id)
-    if f[3] then canceled[#canceled + 1] = id end
+    if f[3] then canceled[#canceled + 1] = token end
   else
     lost[#lost + 1] = token
   end
@@ -42,6 +42,7 @@ for i = 2, #ARGV do
   local id = ARGV[i]
   local st = redis.call('HGET', P .. 'i:' .. id, 'st')
   if st and TERMINAL[st] then
+    leave_group(id)
     remove_instance(id)
     deleted = deleted + 1
   end

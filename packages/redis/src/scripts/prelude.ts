@@ -28,8 +28,17 @@
  *   P..'ib:'..id      zset    visible message ids by sequence
  *   P..'ia:'..id      set     the instance's activity work item ids
  * Per activity work item:
- *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl
+ *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl; cx ('1': marked canceled)
+ * Namespaces and groups (per hub):
+ *   P..'schema'       string  '2' once the status indexes below cover rows written before them
+ *   P..'xs:'..k..':'..st          zset  instance ids of kind k in status st, by createdAt
+ *   P..'xn:'..k..':'..st..':'..ns zset  the same within namespace ns ('' = default)
+ *   P..'g:' / 'gr:' / 'gq:'..group       concurrency groups (see groups.ts)
+ * The instance hash also holds ns (namespace; absent = ''), and for group
+ * members cg, hm, hv (groups.ts).
  */
+import { GROUP_HELPERS } from './groups.js';
+
 /**
  * How long a request id of an idempotent write is remembered. The adapter
  * retries a call whose connection dropped for at most RETRY_WINDOW_MS (see
@@ -156,14 +165,25 @@ local function mark_ready(id)
   redis.call('ZADD', P .. 'ready', 'NX', NOW, id)
   WORK_O = true
 end
-
+${GROUP_HELPERS}
 -- Deliver one message. A message to a missing instance is dropped unless a
--- row to create comes with it. Invisible messages wait in 'timers'.
-local function enqueue(id, event, visible_at, row, st, k, n, ca, ua, ns)
+-- row to create comes with it, admitted into a group when adm is
+-- '<limit>:<maxQueued>:<group>' (queued: the message is held). Invisible
+-- messages wait in 'timers'.
+local function enqueue(id, event, visible_at, row, st, k, n, ca, ua, ns, adm)
   local exists, leased = instance_state(id)
   if not exists then
     if row == '' then return end
     put_row(id, row, st, k, n, ca, ua, ns)
+    if adm and adm ~= '' then
+      local limit, mq, g = string.match(adm, '^(%d+):(%d*):(.*)$')
+      local verdict, fresh, lim, max_queued = judge_admission(g, tonumber(limit), mq, 'queue', true)
+      join_group(id, g, verdict, fresh, lim, max_queued, event, visible_at)
+      if verdict == 'queued' then
+        WORK_O = true
+        return
+      end
+    end
   end
   local seq = redis.call('INCR', KEYS[1])
   local mid = string.format('%d', seq)
@@ -178,13 +198,13 @@ local function enqueue(id, event, visible_at, row, st, k, n, ca, ua, ns)
   WORK_O = true
 end
 
--- ARGV[i..] holds n messages of 10 fields each; returns the index after them.
+-- ARGV[i..] holds n messages of 11 fields each; returns the index after them.
 local function enqueue_argv(i)
   local n = tonumber(ARGV[i])
   i = i + 1
   for _ = 1, n do
-    enqueue(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9])
-    i = i + 10
+    enqueue(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10])
+    i = i + 11
   end
   return i
 end
