@@ -8,6 +8,7 @@
  *          --cpu-prof  (re-runs under `node --cpu-prof`; profiles in benchmarks/profiles/)
  *          --workers 1,2,4  (W6 process counts)
  * E: entity signals (10,000 to one entity, and to 1,000 entities), operations per second.
+ * Q2: countInstances and a filtered first page in one namespace of 10 over 100,000 instances, ms per call.
  */
 import { spawnSync, execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { timers } from './workloads/w4-timers.js';
 import { events } from './workloads/w5-events.js';
 import { scaleOut } from './workloads/w6-scale-out.js';
 import { entityWorkloads } from './workloads/e-entities.js';
+import { namespaceQueries } from './workloads/q2-namespaces.js';
 import { renderMarkdown, renderTable } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,6 +72,12 @@ try {
       const result = await measure(adapter, workload, runs);
       results.push(result);
       console.log(Object.entries(result.median).map(([k, v]) => `${k}=${v.toFixed(k.endsWith('Ms') ? 1 : 2)}`).join('  '));
+    }
+    if (!selected || selected.includes('Q2')) {
+      process.stdout.write(`${adapter.name.padEnd(7)} ${'Q2 namespace count/page'.padEnd(26)} `);
+      const result = await namespaceQueries(adapter, runs);
+      results.push(result);
+      console.log(Object.entries(result.median).map(([k, v]) => `${k}=${v.toFixed(2)}`).join('  '));
     }
     if (!selected || selected.includes('W6')) {
       const workers = (option('workers') ?? '1,2,4').split(',').map(Number);

@@ -53,11 +53,10 @@ return deleted
 
 /**
  * One bounded step of a query over one or more index sorted sets (createdAt
- * scores; 'idx', or status indexes 'xs:'/'xn:' merged): scans up to
- * \`limit\` entries of each with createdAt in [min, max] (Redis score syntax,
- * '(' = exclusive), cut at the lowest last score of the sets that had more,
- * always finishing that createdAt group so a page boundary never splits one,
- * and filters them.
+ * scores; 'idx', or status indexes 'xs:'/'xn:' merged): takes the lowest
+ * \`limit\` entries of their union with createdAt in [min, max] (Redis score
+ * syntax, '(' = exclusive), always finishing the last createdAt group so a
+ * page boundary never splits one, and filters them.
  * ARGV: min, max, limit, what ('row' | 'id'), kind, statuses (',' list),
  * updatedFrom, updatedTo, idPrefix, name, index key suffixes...; an
  * optional filter is '' when absent, else '=' followed by its value.
@@ -75,14 +74,23 @@ for j = 11, #ARGV do
     if cut == nil or s < cut then cut, cut_s = s, entries[#entries] end
   end
 end
-local ids, top, last_s = {}, nil, ''
+local below = {}
 for _, entries in ipairs(got) do
   for i = 1, #entries, 2 do
     local s = tonumber(entries[i + 1])
-    if cut == nil or s < cut then
-      ids[#ids + 1] = entries[i]
-      if top == nil or s > top then top, last_s = s, entries[i + 1] end
-    end
+    if cut == nil or s < cut then below[#below + 1] = { s, entries[i], entries[i + 1] } end
+  end
+end
+-- Several sets may bring more than limit below the cut: keep the lowest limit (cut there).
+if #below > limit then
+  table.sort(below, function(a, b) return a[1] < b[1] end)
+  cut, cut_s = below[limit][1], below[limit][3]
+end
+local ids, top, last_s = {}, nil, ''
+for _, e in ipairs(below) do
+  if cut == nil or e[1] < cut then
+    ids[#ids + 1] = e[2]
+    if top == nil or e[1] > top then top, last_s = e[1], e[3] end
   end
 end
 if cut ~= nil then
