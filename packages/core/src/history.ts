@@ -33,9 +33,10 @@ export interface ParentInstance {
   TaskScheduledId: number;
 }
 
+/** The end of an execution: Completed with its output, or Canceled (an uncaught cancellation) with the request's reason. */
 export interface ExecutionCompletedEvent extends EventBase {
   EventType: 'ExecutionCompleted';
-  OrchestrationStatus: 'Completed';
+  OrchestrationStatus: 'Completed' | 'Canceled';
   Result?: Payload;
 }
 

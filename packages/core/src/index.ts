@@ -97,6 +97,9 @@ export {
   TimeoutError,
   LockingRulesError,
   StorageError,
+  ConcurrencyLimitError,
+  QueueFullError,
+  CancellationRequestedError,
   TaskFailedError,
 } from './errors.js';
 export type { RepriseErrorCode, RepriseErrorOptions, RepriseErrorsByCode, NonDeterminismDetails, FailureDetails } from './errors.js';
@@ -111,7 +114,7 @@ export type { RuntimeOptions } from './runtime/options.js';
 import type { OrchestrationClient as Client } from './client/client.js';
 export type OrchestrationClient = Client;
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
-export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
+export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
 export type {
   ActivityContext,
@@ -123,6 +126,9 @@ export type {
   ActivityRegistration,
   OrchestratorRegistration,
   Registry,
+  ConcurrencyOptions,
+  ConcurrencyResolver,
+  OrchestratorOptions,
 } from './definitions.js';
 export type { OrchestrationContext, ReplaySafeLogger, TaskFactories, EntityLock } from './engine/context.js';
 export { Task, TimerTask } from './engine/task.js';

@@ -38,6 +38,7 @@ import { describePurge } from './purge.js';
 import { describeQueries } from './queries.js';
 import { describeRedelivery } from './redelivery.js';
 import { describeRuntimeEntities } from './runtime-entities.js';
+import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 
@@ -86,5 +87,6 @@ export function describeStorageConformance(
     describeRuntimeWorkers(ctx);
     describeRuntimeRedelivery(ctx);
     describeRuntimeEntities(ctx);
+    describeRuntimeFlowControl(ctx);
   });
 }
