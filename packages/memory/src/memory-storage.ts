@@ -15,17 +15,7 @@
 import EventEmitter from 'eventemitter3';
 import { DueHeap } from './due-heap.js';
 import { nanoid } from 'nanoid';
-import {
-  LeaseLostError,
-  compareInstances,
-  decodeContinuationToken,
-  encodeContinuationToken,
-  isAfterCursor,
-  isTerminal,
-  matchesQuery,
-  pageSizeOf,
-  systemClock,
-} from '@reprise/core';
+import { compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matchesQuery, pageOf, pageSizeOf, systemClock } from '@reprise/core';
 import type {
   Admission,
   ActivityCompletion,
@@ -285,6 +275,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   }
 
   const storage: Storage = {
+    capabilities: { eagerDispatch: true },
     async open() {},
     async close() {},
 
@@ -326,17 +317,13 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
 
     async queryInstances(hubName, query: InstanceQuery): Promise<InstancePage> {
       const size = pageSizeOf(query);
-      const cursor = query.continuationToken === undefined ? undefined : decodeContinuationToken(query.continuationToken);
+      const cursor = cursorOf(query);
       const matches: InstanceRecord[] = [];
       for (const record of hubOf(hubName).instances.values()) {
-        if (matchesQuery(record, query) && (!cursor || isAfterCursor(record, cursor))) matches.push(record);
+        if (matchesPage(record, query, cursor)) matches.push(record);
       }
       matches.sort(compareInstances);
-      const page = matches.slice(0, size).map(copyRecord);
-      const last = page[page.length - 1];
-      return matches.length > size && last
-        ? { instances: page, continuationToken: encodeContinuationToken(last) }
-        : { instances: page };
+      return pageOf(matches.slice(0, size + 1).map(copyRecord), size);
     },
 
     async countInstances(hubName, query) {
@@ -424,7 +411,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const now = clock.now();
       const { instanceId } = commit;
       if (!leaseHeld(hub.leases.get(instanceId), commit.lockToken, now) || !hub.instances.has(instanceId)) {
-        throw new LeaseLostError(`the lease on instance '${instanceId}' is no longer held; the commit was refused`);
+        throw leaseLost('instance', instanceId);
       }
       if ('replace' in commit.history) {
         hub.history.set(instanceId, commit.history.replace.map(copyEvent));
@@ -509,7 +496,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const now = clock.now();
       const entry = hub.activities.get(completion.workItemId);
       if (!entry || !leaseHeld(entry.lease, completion.lockToken, now)) {
-        throw new LeaseLostError(`the lease on activity work item '${completion.workItemId}' is no longer held; the result was refused`);
+        throw leaseLost('activity', completion.workItemId);
       }
       hub.activities.delete(completion.workItemId);
       hub.activityLeases.delete(completion.workItemId);

@@ -7,15 +7,7 @@
  * so ordering by (createdAt, instanceId) and the shared continuation token
  * work across steps. A count is ZCOUNTs over them, never a scan.
  */
-import {
-  compareInstances,
-  decodeContinuationToken,
-  encodeContinuationToken,
-  isAfterCursor,
-  matchesQuery,
-  pageSizeOf,
-} from '@reprise/core';
-import { RUNTIME_STATUSES } from '@reprise/core';
+import { RUNTIME_STATUSES, compareInstances, cursorOf, matchesPage, pageOf, pageSizeOf } from '@reprise/core';
 import type { InstanceKind, InstancePage, InstanceQuery, InstanceRecord } from '@reprise/core';
 import type { Connections } from './connection.js';
 
@@ -112,18 +104,16 @@ export async function scanIndex(
 
 export async function queryInstances(connections: Connections, hub: string, query: InstanceQuery): Promise<InstancePage> {
   const size = pageSizeOf(query);
-  const cursor = query.continuationToken === undefined ? undefined : decodeContinuationToken(query.continuationToken);
+  const cursor = cursorOf(query);
   const from = Math.max(query.createdFrom ?? -Infinity, cursor?.createdAt ?? -Infinity);
   const found: InstanceRecord[] = [];
   await scanIndex(connections, hub, query, 'row', from === -Infinity ? '-inf' : String(from), (rows) => {
     const step = rows
       .map((row) => JSON.parse(row) as InstanceRecord)
-      .filter((record) => matchesQuery(record, query) && (!cursor || isAfterCursor(record, cursor)))
+      .filter((record) => matchesPage(record, query, cursor))
       .sort(compareInstances);
     found.push(...step);
     return found.length > size;
   }, size + 1);
-  const page = found.slice(0, size);
-  const last = page[page.length - 1];
-  return found.length > size && last ? { instances: page, continuationToken: encodeContinuationToken(last) } : { instances: page };
+  return pageOf(found, size);
 }

@@ -18,7 +18,7 @@
  *   re-sending client can repeat those.
  */
 import { nanoid } from 'nanoid';
-import { InvalidArgumentError, LeaseLostError, StorageError } from '@reprise/core';
+import { StorageError, leaseLost } from '@reprise/core';
 import type { CreateInstanceResult, HistoryEvent, InstanceQuery, InstanceRecord, LogEntry, QueuePosition, Storage } from '@reprise/core';
 import { activityArgs, checkAdmission, decodeActivity, decodeLockedInstance, messageArgs, messagesArgs, nextVisible, rowArgs } from './codec.js';
 import type { ActivityReply, Arg, LockReply, LockedInstanceReply } from './codec.js';
@@ -37,6 +37,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
   const indexed = indexMigration(redis);
 
   const storage: Storage = {
+    capabilities: { eagerDispatch: true },
     open: () => redis.open(),
     close: () => redis.close(),
 
@@ -132,7 +133,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       args.push(commit.cancelActivities ? '1' : '0');
       const reply = await redis.script<0 | [1, ActivityReply[]]>('commitOrchestration', hub, args);
       if (!Array.isArray(reply)) {
-        throw new LeaseLostError(`the lease on instance '${commit.instanceId}' is no longer held; the commit was refused`);
+        throw leaseLost('instance', commit.instanceId);
       }
       if (redis.waitsForReplicas) await redis.replicated();
       return eager ? { activities: reply[1].map(decodeActivity) } : {};
@@ -155,7 +156,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       args.push(eager ? eager.leaseMs : '', eager ? nanoid() : '');
       const reply = await redis.script<0 | [1, LockedInstanceReply?]>('completeActivity', hub, args);
       if (!Array.isArray(reply)) {
-        throw new LeaseLostError(`the lease on activity work item '${completion.workItemId}' is no longer held; the result was refused`);
+        throw leaseLost('activity', completion.workItemId);
       }
       if (redis.waitsForReplicas) await redis.replicated();
       return reply[1] ? { instance: decodeLockedInstance(reply[1]) } : {};
@@ -185,7 +186,6 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       if ('instanceIds' in target) {
         await purge(target.instanceIds);
       } else {
-        if (!Number.isFinite(target.createdFrom)) throw new InvalidArgumentError('purge needs a numeric createdFrom (epoch ms)');
         const { createdFrom, createdTo, runtimeStatus, namespace } = target;
         const query: InstanceQuery = { kind: 'orchestration', createdFrom, createdTo, runtimeStatus, namespace };
         await indexed(hub);
