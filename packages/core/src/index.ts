@@ -26,6 +26,11 @@ export type {
   InstancePage,
   PurgeFilter,
   CreateInstanceResult,
+  ConcurrencyGroup,
+  Admission,
+  QueuePosition,
+  CountQuery,
+  QueuedCancellation,
 } from './storage/types.js';
 export {
   DEFAULT_PAGE_SIZE,
@@ -54,6 +59,7 @@ export type {
   ExecutionCompletedEvent,
   ExecutionFailedEvent,
   ExecutionTerminatedEvent,
+  ExecutionCancelRequestedEvent,
   ExecutionSuspendedEvent,
   ExecutionResumedEvent,
   ExecutionRewoundEvent,
@@ -99,6 +105,9 @@ export {
   TimeoutError,
   LockingRulesError,
   StorageError,
+  ConcurrencyLimitError,
+  QueueFullError,
+  CancellationRequestedError,
   TaskFailedError,
 } from './errors.js';
 export type { RepriseErrorCode, RepriseErrorOptions, RepriseErrorsByCode, NonDeterminismDetails, FailureDetails } from './errors.js';
@@ -113,7 +122,7 @@ export type { OrchestrationClient } from './client/public-client.js';
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
 export type { Step, StepKind, StepStatus, StepProgress } from './client/steps.js';
 export type { ActivityLogger } from './runtime/activity-reporter.js';
-export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
+export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
 export { defineWorkflow } from './workflows/define-workflow.js';
 export type { WorkflowDefinition, WorkflowTask, WorkflowTaskInput, WorkflowOutput } from './workflows/define-workflow.js';
@@ -127,6 +136,9 @@ export type {
   ActivityRegistration,
   OrchestratorRegistration,
   Registry,
+  ConcurrencyOptions,
+  ConcurrencyResolver,
+  OrchestratorOptions,
 } from './definitions.js';
 export type { OrchestrationContext, ReplaySafeLogger, TaskFactories, EntityLock } from './engine/context.js';
 export { Task, TimerTask } from './engine/task.js';

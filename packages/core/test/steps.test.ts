@@ -144,6 +144,35 @@ describe.each(cacheModes)('steps ($label)', ({ cacheSize }) => {
   });
 });
 
+describe('cancellation', () => {
+  it('steps whose waits a cancel request abandoned are Canceled, and stay so when their results arrive', async () => {
+    const g = gate();
+    const slow = defineActivity('SlowStep', async () => {
+      await g.wait;
+      return 'late';
+    });
+    const undo = defineActivity('Undo', async () => 'undone');
+    const orch = defineOrchestrator('Cancellable', function* (ctx) {
+      try {
+        return yield* ctx.callActivity(slow);
+      } catch {
+        return yield* ctx.callActivity(undo);
+      }
+    });
+    const runtime = await startRuntime({ orchestrators: [orch], activities: [slow, undo] });
+    const id = await runtime.client.startNew(orch);
+    await eventually(async () => (await runtime.client.getSteps(id))?.[0]?.status === 'Executing', { what: 'the slow step to run' });
+    await runtime.client.requestCancel(id);
+    await eventually(async () => (await runtime.client.getSteps(id))?.length === 2, { what: 'the compensation step' });
+    g.open();
+    await runtime.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    expect(pick(await runtime.client.getSteps(id))).toEqual([
+      { sequence: 0, kind: 'activity', name: 'SlowStep', status: 'Canceled', previous: [], attempt: 1 },
+      { sequence: 1, kind: 'activity', name: 'Undo', status: 'Succeeded', previous: [0], attempt: 1 },
+    ]);
+  });
+});
+
 describe('progress', () => {
   it('refuses a percent outside 0..100 or a non-string message with InvalidArgumentError', async () => {
     const errors: unknown[] = [];
@@ -195,7 +224,7 @@ describe('progress', () => {
   it('a lost lease fences progress: the activity gets LeaseLostError, nothing is written', async () => {
     const inner = memoryStorage();
     // Renewals never reach the store, so a slow activity's lease runs out.
-    const storage: Storage = { ...inner, capabilities: inner.capabilities, renewLeases: async () => ({ lostInstances: [], lostActivities: [] }) };
+    const storage: Storage = { ...inner, capabilities: inner.capabilities, renewLeases: async () => ({ lostInstances: [], lostActivities: [], canceledActivities: [] }) };
     const outcomes: unknown[] = [];
     let deliveries = 0;
     const runtime = await startRuntime({

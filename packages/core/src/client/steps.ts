@@ -12,8 +12,8 @@
  * - `previous` and `attempt` are read from the scheduling event (recorded
  *   at scheduling time); histories written before they existed read as `[]`
  *   and 1.
- * - Steps still open when the execution ended are Canceled: nothing will
- *   wait for them any more.
+ * - Steps still open when a cancel request arrived (their waits reject) or
+ *   when the execution ended are Canceled: nothing waits for them any more.
  * - Payloads are decoded as everywhere in the client: a value that cannot be
  *   decoded shows as a note, never a failed read.
  */
@@ -73,7 +73,8 @@ export function projectSteps(record: InstanceRecord, history: readonly HistoryEv
     return step;
   };
   const settle = (step: Step | undefined, event: HistoryEvent, outcome: { output: Payload } | { details: Payload; reason: string }) => {
-    if (!step) return;
+    // A wait abandoned by a cancel request stays Canceled, whatever arrives for it later.
+    if (!step || step.status === 'Canceled') return;
     step.completedAt = new Date(event.Timestamp);
     step.startedAt ??= step.scheduledAt;
     if ('output' in outcome) {
@@ -132,6 +133,13 @@ export function projectSteps(record: InstanceRecord, history: readonly HistoryEv
         else settle(step, event, { output: step?.name === 'lock' ? undefined : event.Result });
         break;
       }
+      case 'ExecutionCancelRequested':
+        for (const step of steps.values()) {
+          if (step.status !== 'Requested' && step.status !== 'Executing') continue;
+          step.status = 'Canceled';
+          step.completedAt = new Date(event.Timestamp);
+        }
+        break;
       case 'ExecutionCompleted':
       case 'ExecutionFailed':
       case 'ExecutionTerminated':

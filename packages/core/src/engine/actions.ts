@@ -4,6 +4,7 @@
  * event against the action with the same number.
  */
 import type { HistoryEvent, Payload } from '../history.js';
+import type { ConcurrencyGroup } from '../storage/types.js';
 
 /** What the step view needs of an action; recorded in its scheduling event, never compared on replay. */
 export interface StepMeta {
@@ -17,7 +18,7 @@ export type Action = StepMeta &
   (
     | { kind: 'activity'; id: number; name: string; input: Payload }
     | { kind: 'timer'; id: number; fireAt: number }
-    | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: Payload }
+    | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: Payload; /** The group the child starts in, from its definition. */ concurrency?: ConcurrencyGroup }
     | { kind: 'entityRequest'; id: number; request: 'call' | 'signal' | 'lock' | 'unlock'; entityId: string; operation?: string; input: Payload; requestId: string; lockSet?: string[]; /** Set when sent inside a critical section that holds the target. */ lockOwner?: string }
   );
 
