@@ -294,14 +294,14 @@ describe('restart', () => {
     return yield* ctx.waitForExternalEvent('go');
   });
 
-  it('starts a finished instance again: same orchestrator, input and tags, a new instance id', async () => {
+  it('starts a finished instance again: same orchestrator, input, namespace and tags, a new instance id', async () => {
     const runtime = await startRuntime({ orchestrators: [echo, waits] });
-    const id = await runtime.client.startNew(echo, { input: { n: 1, at: new Date(5) }, tags: { team: 'a' } });
+    const id = await runtime.client.startNew(echo, { input: { n: 1, at: new Date(5) }, tags: { team: 'a' }, namespace: 'proj-1' });
     await runtime.client.waitForCompletion(id, { timeoutMs: 10_000 });
     const again = await runtime.client.restart(id);
     expect(again).not.toBe(id);
     const status = await runtime.client.waitForCompletion(again, { timeoutMs: 10_000 });
-    expect(status).toMatchObject({ name: 'Echo', runtimeStatus: 'Completed', output: { n: 1, at: new Date(5) }, tags: { team: 'a' } });
+    expect(status).toMatchObject({ name: 'Echo', runtimeStatus: 'Completed', output: { n: 1, at: new Date(5) }, tags: { team: 'a' }, namespace: 'proj-1' });
     expect(await runtime.client.restart(again, { newInstanceId: 'chosen' })).toBe('chosen');
     expect((await runtime.client.waitForCompletion('chosen', { timeoutMs: 10_000 })).output).toEqual({ n: 1, at: new Date(5) });
   });
