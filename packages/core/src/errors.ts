@@ -217,6 +217,26 @@ export class StorageError extends RepriseError<'STORAGE'> {
   }
 }
 
+/** A schedule with that id already exists. */
+export class ScheduleExistsError extends RepriseError<'SCHEDULE_EXISTS'> {
+  static {
+    named(this, 'ScheduleExistsError');
+  }
+  constructor(message: string, options?: RepriseErrorOptions) {
+    super('SCHEDULE_EXISTS', message, options);
+  }
+}
+
+/** No schedule has that id. */
+export class ScheduleNotFoundError extends RepriseError<'SCHEDULE_NOT_FOUND'> {
+  static {
+    named(this, 'ScheduleNotFoundError');
+  }
+  constructor(message: string, options?: RepriseErrorOptions) {
+    super('SCHEDULE_NOT_FOUND', message, options);
+  }
+}
+
 /** Each core error class by its code. */
 export interface RepriseErrorsByCode {
   INVALID_ARGUMENT: InvalidArgumentError;
@@ -236,6 +256,8 @@ export interface RepriseErrorsByCode {
   TIMEOUT: TimeoutError;
   LOCKING_RULES: LockingRulesError;
   STORAGE: StorageError;
+  SCHEDULE_EXISTS: ScheduleExistsError;
+  SCHEDULE_NOT_FOUND: ScheduleNotFoundError;
 }
 
 /** The codes of @reprise/core's errors. Other packages may add their own (a RepriseError's code is any string). */

@@ -91,6 +91,8 @@ export {
   TimeoutError,
   LockingRulesError,
   StorageError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
   TaskFailedError,
 } from './errors.js';
 export type { RepriseErrorCode, RepriseErrorOptions, RepriseErrorsByCode, NonDeterminismDetails, FailureDetails } from './errors.js';
@@ -126,3 +128,19 @@ export type { EntityId } from './entities/entity-id.js';
 export type { EntityContext, EntityFunction, EntityOperations, EntityRegistration } from './entities/entity-context.js';
 export { serialize, deserialize, MAX_PAYLOAD_DEPTH } from './serializer.js';
 export { validateInstanceId } from './client/validate.js';
+
+// Schedules
+import type { ScheduleClient as Schedules } from './schedules/schedules-client.js';
+export type ScheduleClient = Schedules;
+export type {
+  CreateScheduleOptions,
+  UpdateScheduleOptions,
+  ListSchedulesFilter,
+  ScheduleCalendar,
+  ScheduleDescription,
+  ScheduleSpecDescription,
+  ScheduleRun,
+  SkippedScheduleRun,
+  ScheduleOverlap,
+  ScheduleCatchUp,
+} from './schedules/types.js';

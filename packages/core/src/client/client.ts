@@ -29,6 +29,9 @@ import { deserialize } from '../serializer.js';
 import type { Clock } from '../clock.js';
 import { renderStatus } from './render.js';
 import { validateDate, validateInstanceId, validateName, validateStatuses } from './validate.js';
+import { isSystemInstanceId, runPrefix, SCHEDULE_TAG, validateScheduleId } from '../schedules/ids.js';
+import { withScheduleId } from '../schedules/run-status.js';
+import { ScheduleClient } from '../schedules/schedules-client.js';
 
 export interface ClientDeps {
   storage: Storage;
@@ -70,8 +73,11 @@ export type StartNewArgs<I> = undefined extends I ? [options?: StartOptions<I>] 
 
 export class OrchestrationClient {
   readonly #deps: ClientDeps;
+  /** Durable one-shot, interval and cron schedules that start orchestrations (see the core README). */
+  readonly schedules: ScheduleClient;
   constructor(deps: ClientDeps) {
     this.#deps = deps;
+    this.schedules = new ScheduleClient(this, deps);
   }
 
   get taskHub(): string {
@@ -122,7 +128,7 @@ export class OrchestrationClient {
     const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
     if (!record || record.kind !== 'orchestration') return undefined;
     const history = options.showHistory ? await this.#deps.storage.getHistory(this.#deps.taskHub, instanceId) : undefined;
-    return renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true }) as OrchestrationStatus<O, I>;
+    return withScheduleId(renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true })) as OrchestrationStatus<O, I>;
   }
 
   /** The replay-safe log lines the orchestration wrote with `ctx.log`, in order. */
@@ -186,17 +192,23 @@ export class OrchestrationClient {
     const runtimeStatus = validateStatuses(filter.runtimeStatus);
     const createdFrom = validateDate(filter.createdTimeFrom, 'createdTimeFrom');
     const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
+    const scheduleId = filter.scheduleId === undefined ? undefined : validateScheduleId(filter.scheduleId);
+    if (scheduleId !== undefined && filter.instanceIdPrefix !== undefined) throw new InvalidArgumentError('scheduleId and instanceIdPrefix cannot be combined');
+    const instanceIdPrefix = scheduleId !== undefined ? runPrefix(scheduleId) : filter.instanceIdPrefix;
     await this.#deps.ready();
     const page = await this.#deps.storage.queryInstances(this.#deps.taskHub, {
       kind: 'orchestration',
       ...(runtimeStatus && { runtimeStatus }),
       ...(createdFrom !== undefined && { createdFrom }),
       ...(createdTo !== undefined && { createdTo }),
-      ...(filter.instanceIdPrefix !== undefined && { instanceIdPrefix: String(filter.instanceIdPrefix) }),
+      ...(instanceIdPrefix !== undefined && { instanceIdPrefix: String(instanceIdPrefix) }),
       ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
       ...(filter.continuationToken !== undefined && { continuationToken: filter.continuationToken }),
     });
-    const instances = page.instances.map((r) => renderStatus(r, undefined, { showInput: filter.showInput !== false, showHistoryOutput: false }));
+    // System instances and look-alike ids are dropped after the store paged: a page may come back short.
+    const instances = page.instances
+      .filter((r) => (filter.includeSystem === true || !isSystemInstanceId(r.instanceId)) && (scheduleId === undefined || r.tags?.[SCHEDULE_TAG] === scheduleId))
+      .map((r) => withScheduleId(renderStatus(r, undefined, { showInput: filter.showInput !== false, showHistoryOutput: false })));
     return page.continuationToken === undefined ? { instances } : { instances, continuationToken: page.continuationToken };
   }
 

@@ -1,0 +1,61 @@
+/**
+ * The schedule's activities and their registration with a runtime. They
+ * run in the activity loop, where I/O is allowed: reading the previous run,
+ * starting the new one, waiting for a run to end.
+ */
+import type { ActivityContext, ActivityFunction, OrchestratorFunction } from '../definitions.js';
+import { isRepriseError } from '../errors.js';
+import { isTerminal } from '../status.js';
+import type { OrchestrationClient } from '../client/client.js';
+import { AWAIT_RUN_ACTIVITY, FIRE_ACTIVITY, SCHEDULE_ORCHESTRATOR, SCHEDULE_TAG } from './ids.js';
+import { scheduleOrchestrator } from './orchestrator.js';
+import type { FireInput, FireResult } from './orchestrator.js';
+import { watchDepsOf } from './schedules-client.js';
+import { waitForInstance } from './wait-for-instance.js';
+
+/** Errors that retrying cannot fix: the firing is recorded as skipped with the reason. */
+const PERMANENT = ['UNKNOWN_ORCHESTRATOR', 'INVALID_ARGUMENT', 'NOT_SERIALIZABLE', 'PAYLOAD_TOO_LARGE'];
+
+async function fire(client: OrchestrationClient, request: FireInput): Promise<FireResult> {
+  const deps = watchDepsOf(client.schedules);
+  const existing = await deps.storage.getInstance(deps.taskHub, request.runId);
+  // Started before (this activity is a retry, or another worker raced it): exactly one run per id.
+  if (existing) return { outcome: 'started', startedAt: existing.createdAt };
+  if (request.previousRunId !== undefined) {
+    const previous = await deps.storage.getInstance(deps.taskHub, request.previousRunId);
+    if (previous && !isTerminal(previous.status)) return { outcome: 'busy' };
+  }
+  const startedAt = deps.clock.now();
+  try {
+    await client.startNew(request.orchestrator, {
+      instanceId: request.runId,
+      input: request.input,
+      tags: { ...request.tags, [SCHEDULE_TAG]: request.scheduleId },
+      // NAMESPACE: pass `namespace: request.namespace || undefined` here once StartOptions has it.
+    });
+  } catch (error) {
+    if (isRepriseError(error, 'INSTANCE_EXISTS')) {
+      const raced = await deps.storage.getInstance(deps.taskHub, request.runId);
+      return { outcome: 'started', startedAt: raced?.createdAt ?? startedAt };
+    }
+    if (PERMANENT.some((code) => isRepriseError(error, code))) return { outcome: 'failed', message: (error as Error).message };
+    throw error;
+  }
+  return { outcome: 'started', startedAt };
+}
+
+/** bufferOne: resolves true once the run has ended (or is gone), false when the wait timed out. */
+async function awaitRun(client: OrchestrationClient, request: { instanceId: string; timeoutMs: number }, ctx: ActivityContext): Promise<boolean> {
+  const answer = await waitForInstance(watchDepsOf(client.schedules), request.instanceId, (record) => (!record || isTerminal(record.status) ? true : undefined), {
+    timeoutMs: request.timeoutMs,
+    signal: ctx.signal,
+  });
+  return answer === true;
+}
+
+/** Adds the built-in schedule orchestrator and activities to a runtime's registries. */
+export function registerSchedules(orchestrators: Map<string, OrchestratorFunction>, activities: Map<string, ActivityFunction>, client: () => OrchestrationClient): void {
+  orchestrators.set(SCHEDULE_ORCHESTRATOR, scheduleOrchestrator);
+  activities.set(FIRE_ACTIVITY, (request: FireInput) => fire(client(), request));
+  activities.set(AWAIT_RUN_ACTIVITY, (request: { instanceId: string; timeoutMs: number }, ctx: ActivityContext) => awaitRun(client(), request, ctx));
+}
