@@ -38,6 +38,7 @@ import { describeQueries } from './queries.js';
 import { describeRedelivery } from './redelivery.js';
 import { describeRuntimeEntities } from './runtime-entities.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
+import { describeRuntimeSchedules } from './runtime-schedules.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 
 export type { ConformanceOptions } from './context.js';
@@ -82,6 +83,7 @@ export function describeStorageConformance(
     describePayloads(ctx);
     describeLifecycle(ctx);
     describeRuntimeWorkers(ctx);
+    describeRuntimeSchedules(ctx);
     describeRuntimeRedelivery(ctx);
     describeRuntimeEntities(ctx);
   });
