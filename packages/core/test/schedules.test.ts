@@ -14,7 +14,7 @@ const orchestrators = {
     return ctx.getInput();
   },
   // Runs until it gets 'Finish': a run still going when the next one is due.
-  Hold: function* (ctx: OrchestrationContext) {
+  Hold: function* (ctx: OrchestrationContext): Generator<unknown, unknown, unknown> {
     return yield ctx.waitForExternalEvent('Finish');
   },
 };
@@ -146,7 +146,7 @@ describe('schedules', () => {
     const second = `buf@${new Date(startAt + 1000).toISOString()}`;
     await eventually(() => runtime.client.getStatus(first));
     // Two due times pass while the first run holds: one waits, the other is skipped.
-    await eventually(async () => ((await runtime.client.schedules.get('buf'))?.skippedRuns.length ?? 0) > 0, 10_000);
+    await eventually(async () => ((await runtime.client.schedules.get('buf'))?.skippedRuns.length ?? 0) > 0, { timeoutMs: 10_000 });
     expect(await runtime.client.getStatus(second)).toBeUndefined();
     await runtime.client.schedules.pause('buf');
     await runtime.client.raiseEvent(first, 'Finish', 'done');
@@ -154,7 +154,7 @@ describe('schedules', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await runtime.client.getStatus(second)).toBeUndefined();
     await runtime.client.schedules.resume('buf');
-    const started = await eventually(() => runtime.client.getStatus(second), 10_000);
+    const started = await eventually(() => runtime.client.getStatus(second), { timeoutMs: 10_000 });
     expect(started.createdTime.getTime()).toBeGreaterThan(startAt + 1000);
     await runtime.client.schedules.delete('buf');
   });

@@ -18,12 +18,26 @@ export interface ActivityDeps {
 }
 
 /**
- * Runs the item and commits its result. With `lockInstance`, asks the store to
- * lease the woken instance to us in the same operation (eager dispatch).
- * Resolves with that instance, `undefined` when it went elsewhere, or 'unsupported'.
+ * What an activity hands back to the runtime: the instance its result woke,
+ * leased to us in the completion (eager dispatch), or, from a store that does
+ * not declare eager dispatch, whether a result was delivered (to wake the
+ * orchestration loop).
  */
-export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lockInstance = false): Promise<LockedInstance | undefined | 'unsupported'> {
+export interface ActivityResult {
+  eagerInstance?: LockedInstance;
+  deliveredWithoutEager: boolean;
+}
+
+const NOTHING: ActivityResult = { deliveredWithoutEager: false };
+
+/**
+ * Runs the item and commits its result. With `lockInstance` and a store that
+ * declares eager dispatch, asks the store to lease the woken instance to us
+ * in the same operation.
+ */
+export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lockInstance = false): Promise<ActivityResult> {
   const { options } = deps;
+  const eager = deps.storage.capabilities?.eagerDispatch === true;
   let event: HistoryEvent;
   const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId };
   try {
@@ -39,7 +53,7 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lo
     if (deps.signal.aborted) {
       // Stopped mid-run: not the activity's failure. Hand the item back for another worker.
       await deps.storage.abandonActivity(options.taskHub, item.id, item.lockToken);
-      return undefined;
+      return NOTHING;
     }
     const failure = toFailureDetails(error);
     event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, Reason: failure.message, Details: serialize(failure, 'failure details') };
@@ -49,12 +63,13 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lo
       workItemId: item.id,
       lockToken: item.lockToken,
       message: { instanceId: item.instanceId, event },
-      ...(lockInstance && { lockInstance: { leaseMs: options.leaseMs } }),
+      ...(eager && lockInstance && { lockInstance: { leaseMs: options.leaseMs } }),
     });
-    return result ? result.instance : 'unsupported';
+    if (!eager) return { deliveredWithoutEager: true };
+    return result?.instance ? { eagerInstance: result.instance, deliveredWithoutEager: false } : NOTHING;
   } catch (error) {
     // Our lease ran out and another worker took the item: its result wins.
     if (!isRepriseError(error, 'LEASE_LOST')) throw error; // thrown by the adapter, maybe from its own copy of core
-    return undefined;
+    return NOTHING;
   }
 }

@@ -24,8 +24,8 @@ export interface EpisodeDeps {
 
 /**
  * What an episode hands back to the runtime: work items the store leased to
- * us in the commit (eager dispatch), or, from a store that does not dispatch
- * eagerly, whether activities were scheduled (to wake the activity loop).
+ * us in the commit (eager dispatch), or, from a store that does not declare
+ * eager dispatch, whether activities were scheduled (to wake the activity loop).
  */
 export interface EpisodeResult {
   eagerActivities: ActivityWorkItem[];
@@ -94,12 +94,13 @@ async function replayed(deps: EpisodeDeps, locked: LockedInstance, fn: Orchestra
 async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, eagerActivities: number): Promise<EpisodeResult> {
   const { storage, options } = deps;
   const scheduled = plan.commit.activities.length > 0;
+  const eager = storage.capabilities?.eagerDispatch === true;
   const committed = await storage.commitOrchestration(options.taskHub, {
     instanceId: locked.instance.instanceId,
     lockToken: locked.lockToken,
     consumedMessageIds: locked.messages.map((m) => m.id),
     ...plan.commit,
-    ...(scheduled && eagerActivities > 0 && { lockActivities: { max: eagerActivities, leaseMs: options.leaseMs } }),
+    ...(eager && scheduled && eagerActivities > 0 && { lockActivities: { max: eagerActivities, leaseMs: options.leaseMs } }),
   });
-  return committed ? { eagerActivities: committed.activities ?? [], scheduledWithoutEager: false } : { eagerActivities: [], scheduledWithoutEager: scheduled };
+  return eager ? { eagerActivities: committed?.activities ?? [], scheduledWithoutEager: false } : { eagerActivities: [], scheduledWithoutEager: scheduled };
 }

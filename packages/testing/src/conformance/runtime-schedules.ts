@@ -38,7 +38,7 @@ export function describeRuntimeSchedules(ctx: ConformanceContext): void {
       for (const c of creates) if (c.status === 'rejected') expect(isRepriseError(c.reason, 'SCHEDULE_EXISTS')).toBe(true);
 
       const triggered = await runtimes[1]!.client.schedules.trigger('race');
-      await eventually(async () => (await a.client.getStatusBy({ scheduleId: 'race', runtimeStatus: ['Completed'] })).length >= 4, 20_000);
+      await eventually(async () => (await a.client.getStatusBy({ scheduleId: 'race', runtimeStatus: ['Completed'] })).length >= 4, { timeoutMs: 20_000 });
       await runtimes[2]!.client.schedules.delete('race');
       const runs = await a.client.getStatusBy({ scheduleId: 'race' });
       for (const run of runs) await a.client.waitForCompletion(run.instanceId, { timeoutMs: 10_000 });
