@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { InvalidArgumentError, StorageError, isRepriseError } from '@reprise/core';
 import type { ErrorHandler, StorageNotice } from '@reprise/core';
 import { sqliteStorage } from '../src/index.js';
-import { pending } from './helpers.js';
+import { ev, message, orchestrationRecord } from '@reprise/testing/conformance';
 
 let dir: string;
 beforeAll(() => {
@@ -44,8 +44,9 @@ describe('sqlite: onError', () => {
         throw failure;
       });
       storage.subscribe('hub', (notice) => heard.push(notice));
-      const { record, message } = pending('x');
-      await storage.createInstance('hub', record, message);
+      const record = orchestrationRecord('x');
+      const start = message('x', ev.started());
+      await storage.createInstance('hub', record, start);
 
       expect(received.length).toBeGreaterThan(0);
       expect(received.every((e) => e === failure)).toBe(true);
@@ -68,8 +69,9 @@ describe('sqlite: onError', () => {
       storage.subscribe('hub', () => {
         throw failure;
       });
-      const { record, message } = pending('x');
-      await storage.createInstance('hub', record, message);
+      const record = orchestrationRecord('x');
+      const start = message('x', ev.started());
+      await storage.createInstance('hub', record, start);
       expect(consoleError).toHaveBeenCalledWith('[reprise/sqlite]', failure);
     } finally {
       await storage.close();
