@@ -20,6 +20,11 @@ const registry = {
     Report: function* (ctx: OrchestrationContext) {
       return ctx.currentUtcDateTime.toISOString();
     },
+    // A run that outlasts its interval: 90 minutes on a durable timer.
+    Slow: function* (ctx: OrchestrationContext): Generator<unknown, string, unknown> {
+      yield ctx.createTimer(new Date(ctx.currentUtcDateTime.getTime() + 90 * 60_000));
+      return ctx.currentUtcDateTime.toISOString();
+    },
   },
 };
 
@@ -127,6 +132,20 @@ describe('schedules on the virtual clock', () => {
       await rt.clock.advanceTo(t0 + 70 * MINUTE);
       expect(await untilRuns(rt, 'etl', 2)).toEqual([iso(10), iso(70)]);
     });
+  });
+
+  it("'bufferOne' starts the waiting run within a minute of the previous run's end, and time still skips", async () => {
+    const t0 = Date.parse('2030-06-01T00:00:00Z');
+    const HOUR = 60 * MINUTE;
+    const rt = await runtime({ startTime: t0 });
+    await rt.client.schedules.create({ scheduleId: 'b', orchestrator: 'Slow', every: HOUR, startAt: new Date(t0 + HOUR), endAt: new Date(t0 + 2 * HOUR), overlap: 'bufferOne' });
+    await untilEnded(rt, 'b');
+    const runs = (await rt.client.getStatusBy({ scheduleId: 'b' })).sort((x, y) => x.instanceId.localeCompare(y.instanceId));
+    expect(runs.map((r) => r.instanceId)).toEqual([`b@${new Date(t0 + HOUR).toISOString()}`, `b@${new Date(t0 + 2 * HOUR).toISOString()}`]);
+    const firstEnds = t0 + HOUR + 90 * MINUTE;
+    const secondStart = runs[1]!.createdTime.getTime();
+    expect(secondStart).toBeGreaterThanOrEqual(firstEnds);
+    expect(secondStart).toBeLessThanOrEqual(firstEnds + MINUTE);
   });
 
   it('resume applies catchUp to the paused stretch', async () => {

@@ -1,17 +1,16 @@
 /**
  * The schedule's activities and their registration with a runtime. They
- * run in the activity loop, where I/O is allowed: reading the previous run,
- * starting the new one, waiting for a run to end.
+ * run in the activity loop, where I/O is allowed: reading the previous run
+ * and starting the new one.
  */
-import type { ActivityContext, ActivityFunction, OrchestratorFunction } from '../definitions.js';
+import type { ActivityFunction, OrchestratorFunction } from '../definitions.js';
 import { isRepriseError } from '../errors.js';
 import { isTerminal } from '../status.js';
 import type { OrchestrationClient } from '../client/client.js';
-import { AWAIT_RUN_ACTIVITY, FIRE_ACTIVITY, SCHEDULE_ORCHESTRATOR, SCHEDULE_TAG } from './ids.js';
+import { FIRE_ACTIVITY, SCHEDULE_ORCHESTRATOR, SCHEDULE_TAG } from './ids.js';
 import { scheduleOrchestrator } from './orchestrator.js';
 import type { FireInput, FireResult } from './orchestrator.js';
 import { watchDepsOf } from './schedules-client.js';
-import { waitForInstance } from './wait-for-instance.js';
 
 /** Errors that retrying cannot fix: the firing is recorded as skipped with the reason. */
 const PERMANENT = ['UNKNOWN_ORCHESTRATOR', 'INVALID_ARGUMENT', 'NOT_SERIALIZABLE', 'PAYLOAD_TOO_LARGE'];
@@ -44,18 +43,8 @@ async function fire(client: OrchestrationClient, request: FireInput): Promise<Fi
   return { outcome: 'started', startedAt };
 }
 
-/** bufferOne: resolves true once the run has ended (or is gone), false when the wait timed out. */
-async function awaitRun(client: OrchestrationClient, request: { instanceId: string; timeoutMs: number }, ctx: ActivityContext): Promise<boolean> {
-  const answer = await waitForInstance(watchDepsOf(client.schedules), request.instanceId, (record) => (!record || isTerminal(record.status) ? true : undefined), {
-    timeoutMs: request.timeoutMs,
-    signal: ctx.signal,
-  });
-  return answer === true;
-}
-
 /** Adds the built-in schedule orchestrator and activities to a runtime's registries. */
 export function registerSchedules(orchestrators: Map<string, OrchestratorFunction>, activities: Map<string, ActivityFunction>, client: () => OrchestrationClient): void {
   orchestrators.set(SCHEDULE_ORCHESTRATOR, scheduleOrchestrator);
   activities.set(FIRE_ACTIVITY, (request: FireInput) => fire(client(), request));
-  activities.set(AWAIT_RUN_ACTIVITY, (request: { instanceId: string; timeoutMs: number }, ctx: ActivityContext) => awaitRun(client(), request, ctx));
 }

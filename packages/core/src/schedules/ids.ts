@@ -18,7 +18,6 @@ export { SYSTEM_PREFIX };
 export const SCHEDULE_PREFIX = `${SYSTEM_PREFIX}schedule:`;
 export const SCHEDULE_ORCHESTRATOR = 'reprise.schedule';
 export const FIRE_ACTIVITY = 'reprise.schedule.fire';
-export const AWAIT_RUN_ACTIVITY = 'reprise.schedule.awaitRun';
 export const COMMAND_EVENT = 'reprise.schedule.command';
 /** The tag every run carries: its schedule's id (`status.scheduleId` reads it). */
 export const SCHEDULE_TAG = 'reprise.scheduleId';

@@ -15,14 +15,15 @@
  *   a barrier: every message enqueued before it is applied first), so a
  *   pause or delete sent before a due time wins even when applied after it.
  * - History stays bounded: continueAsNew after UNITS_PER_EXECUTION units of
- *   work (firings and commands), only when no activity is in flight and no
- *   command is waiting unapplied (buffered events travel to the new execution).
+ *   work (firings and commands), between activities and never with a
+ *   command taken but unapplied (events not yet taken travel to the new
+ *   execution; its timers are made again there).
  * - The state is published in custom status after every change, so a
  *   description is one read.
  */
 import type { OrchestrationContext } from '../engine/context.js';
 import type { Task, TimerTask } from '../engine/task.js';
-import { AWAIT_RUN_ACTIVITY, COMMAND_EVENT, FIRE_ACTIVITY, runInstanceId } from './ids.js';
+import { COMMAND_EVENT, FIRE_ACTIVITY, runInstanceId } from './ids.js';
 import { applyCommand, isFinished, recordRun, skip, takeDue, nextDue } from './state.js';
 import type { ScheduleCommand, ScheduleState } from './state.js';
 
@@ -30,8 +31,13 @@ import type { ScheduleCommand, ScheduleState } from './state.js';
 const UNITS_PER_EXECUTION = 8;
 /** A timer that fires later than this after its time lets queued commands apply first. */
 const LATE_MS = 1000;
-/** How long one wait for a previous run's end (bufferOne) lasts before it is renewed. */
-export const AWAIT_RUN_MS = 30_000;
+/**
+ * bufferOne: how soon the waiting run checks again whether the previous run
+ * ended, doubling up to the cap. Durable timers, not a waiting activity: the
+ * runtime stays idle in between, so the test kit's virtual clock can skip.
+ */
+const POLL_FIRST_MS = 1000;
+const POLL_MAX_MS = 60_000;
 
 export interface FireInput {
   scheduleId: string;
@@ -52,7 +58,10 @@ export function* scheduleOrchestrator(ctx: OrchestrationContext<ScheduleState>):
   let state = ctx.getInput();
   let command = ctx.waitForExternalEvent<ScheduleCommand>(COMMAND_EVENT);
   let timer: TimerTask | undefined;
-  let waiting: Task<boolean> | undefined;
+  let poll: TimerTask | undefined;
+  let pollMs = POLL_FIRST_MS;
+  /** bufferOne: look whether the waiting run can start now (a poll fired, or the schedule resumed). */
+  let checkBuffered = false;
   let units = 0;
   const now = () => ctx.currentUtcDateTime.getTime();
   const publish = () => ctx.setCustomStatus(state);
@@ -75,9 +84,12 @@ export function* scheduleOrchestrator(ctx: OrchestrationContext<ScheduleState>):
       if (state.buffered !== undefined && state.buffered !== scheduledAt) state = skip(state, state.buffered, 'overlap');
       if (state.buffered !== undefined) delete state.buffered;
     } else if (result.outcome === 'busy' && state.overlap === 'bufferOne' && (state.buffered === undefined || state.buffered === scheduledAt)) {
+      if (state.buffered === undefined) pollMs = POLL_FIRST_MS;
       state = { ...advanced, buffered: scheduledAt };
     } else {
       state = skip(advanced, scheduledAt, result.outcome === 'failed' ? 'error' : 'overlap', result.outcome === 'failed' ? result.message : undefined);
+      // A waiting run that cannot start (overlap changed, or it failed) waits no more.
+      if (state.buffered === scheduledAt) delete state.buffered;
     }
     if (isTrigger) state = { ...state, triggers: state.triggers.slice(1) };
     units += 1;
@@ -86,14 +98,16 @@ export function* scheduleOrchestrator(ctx: OrchestrationContext<ScheduleState>):
 
   for (;;) {
     if (command.isCompleted) {
-      state = applyCommand(state, command.result as ScheduleCommand, now());
+      const applied = command.result as ScheduleCommand;
+      state = applyCommand(state, applied, now());
+      if (applied.type === 'resume') checkBuffered = true;
       command = ctx.waitForExternalEvent<ScheduleCommand>(COMMAND_EVENT);
       units += 1;
       publish();
       if (state.deleted) return;
       continue;
     }
-    if (units >= UNITS_PER_EXECUTION && waiting === undefined) {
+    if (units >= UNITS_PER_EXECUTION) {
       ctx.continueAsNew(state);
       return;
     }
@@ -108,13 +122,17 @@ export function* scheduleOrchestrator(ctx: OrchestrationContext<ScheduleState>):
         state = taken.state;
         publish();
       }
+      // The waiting run is older than any due time: it goes first (a due time that finds it still waiting is skipped).
+      if (state.buffered !== undefined && (checkBuffered || taken.due !== undefined)) {
+        checkBuffered = false;
+        yield* fire(runInstanceId(state.scheduleId, state.buffered), state.buffered, true);
+        if (state.buffered === undefined) continue;
+      }
       if (taken.due !== undefined) {
         yield* fire(runInstanceId(state.scheduleId, taken.due), taken.due, true);
         continue;
       }
-      if (state.buffered !== undefined && waiting === undefined && state.lastRuns[0]) {
-        waiting = ctx.callActivity<boolean>(AWAIT_RUN_ACTIVITY, { instanceId: state.lastRuns[0].instanceId, timeoutMs: AWAIT_RUN_MS });
-      }
+      if (state.buffered !== undefined && !poll) poll = ctx.createTimer(new Date(now() + pollMs));
     }
     if (isFinished(state)) {
       // Barrier: commands sent before this point apply before the schedule ends.
@@ -131,7 +149,7 @@ export function* scheduleOrchestrator(ctx: OrchestrationContext<ScheduleState>):
       timer = undefined;
     }
     if (due !== undefined && !timer) timer = ctx.createTimer(new Date(due));
-    const winner = yield ctx.Task.any<Task<unknown>>([command, ...(timer ? [timer] : []), ...(waiting ? [waiting] : [])]);
+    const winner = yield ctx.Task.any<Task<unknown>>([command, ...(timer ? [timer] : []), ...(poll ? [poll] : [])]);
     if (winner === timer) {
       timer = undefined;
       if (now() - (due ?? now()) > LATE_MS) {
@@ -139,11 +157,10 @@ export function* scheduleOrchestrator(ctx: OrchestrationContext<ScheduleState>):
         yield ctx.Task.any([command, barrier]);
         if (!barrier.isCompleted) barrier.cancel();
       }
-    } else if (waiting !== undefined && winner === waiting) {
-      const ended = !waiting.isFaulted && waiting.result === true;
-      waiting = undefined;
-      units += 1;
-      if (ended && state.buffered !== undefined && !state.paused) yield* fire(runInstanceId(state.scheduleId, state.buffered), state.buffered, true);
+    } else if (poll !== undefined && winner === poll) {
+      poll = undefined;
+      checkBuffered = true;
+      pollMs = Math.min(pollMs * 2, POLL_MAX_MS);
     }
   }
 }

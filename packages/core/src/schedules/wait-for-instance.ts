@@ -2,7 +2,7 @@
  * Wait until an instance's row satisfies a check, driven by the store's
  * instance notices (never polling), bounded by a timeout on the injected
  * clock and by an abort signal. Used to wait for a schedule command to be
- * applied and for a previous run to end (bufferOne).
+ * applied.
  */
 import type { Clock } from '../clock.js';
 import type { RuntimeStatus } from '../status.js';
