@@ -1,3 +1,4 @@
+import type { ConcurrencyOptions } from './definitions.js';
 import type { RuntimeStatus } from './status.js';
 
 /** A history event as the client renders it: Durable Task field names, payloads decoded. */
@@ -23,6 +24,10 @@ export interface OrchestrationStatus<O = unknown, I = unknown> {
   tags?: Record<string, string>;
   /** The schedule that started this run, for an instance a schedule started. */
   scheduleId?: string;
+  /** The instance's namespace; `''` is the default. */
+  namespace: string;
+  /** For an instance waiting in its concurrency group's queue: the group and its place (1 = next). */
+  queue?: { group: string; position: number };
 }
 
 export interface GetStatusOptions {
@@ -34,6 +39,8 @@ export interface GetStatusOptions {
 }
 
 export interface ListInstancesFilter {
+  /** Exact match; `''` is the default namespace. @default every namespace */
+  namespace?: string;
   runtimeStatus?: RuntimeStatus[] | string[];
   createdTimeFrom?: Date;
   createdTimeTo?: Date;
@@ -55,9 +62,21 @@ export interface ListInstancesFilter {
   includeSystem?: boolean;
 }
 
+/** The filter of `countInstances`. */
+export interface CountInstancesFilter {
+  namespace?: string;
+  runtimeStatus?: RuntimeStatus[] | string[];
+  createdTimeFrom?: Date;
+  createdTimeTo?: Date;
+}
+
 export interface StartOptions<I = unknown> {
   input?: I;
   instanceId?: string;
+  /** The namespace the instance lives in, fixed for its lifetime and inherited by its sub-orchestrations. @default '' */
+  namespace?: string;
+  /** Start in a concurrency group (overrides the orchestrator's own `concurrency`). */
+  concurrency?: ConcurrencyOptions;
   /** User data kept with the instance. */
   tags?: Record<string, string>;
   /** Start no earlier than this time (a delayed start). */
@@ -65,6 +84,8 @@ export interface StartOptions<I = unknown> {
 }
 
 export interface PurgeByFilter {
+  /** Exact match. @default every namespace */
+  namespace?: string;
   createdTimeFrom: Date;
   createdTimeTo?: Date;
   runtimeStatus?: RuntimeStatus[] | string[];

@@ -172,6 +172,10 @@ describe('schedules', () => {
     const first = await schedules.list({ pageSize: 3 });
     expect(ids(first)).toEqual(['a', 'b', 'c']);
     expect(ids(await schedules.list({ pageSize: 3, continuationToken: first.continuationToken! }))).toEqual(['d']);
+    // A schedule's runs live in its namespace.
+    const runId = await schedules.trigger('a');
+    expect((await runtime.client.waitForCompletion(runId, { timeoutMs: 5000 })).namespace).toBe('ops');
+    expect((await runtime.client.listInstances({ namespace: 'ops' })).instances.map((i) => i.instanceId)).toEqual([runId]);
   });
 });
 

@@ -52,6 +52,10 @@ const STATUS_BY_CODE: Record<RepriseErrorCode, number> = {
   STORAGE: 503,
   NONDETERMINISM: 500,
   MAX_DELIVERIES: 500,
+  // A group of limit 1 and onFull 'reject' is "one workflow at a time": 409 to a second start.
+  CONCURRENCY_LIMIT: 409,
+  QUEUE_FULL: 429,
+  CANCELLATION_REQUESTED: 409,
 };
 
 export interface ErrorReply {

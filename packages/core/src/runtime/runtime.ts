@@ -5,7 +5,7 @@
  * both loops (see redelivery.ts), so a crash is charged to its cause only.
  */
 import { systemClock } from '../clock.js';
-import { toRegistryMap } from '../definitions.js';
+import { concurrencyMap, toRegistryMap } from '../definitions.js';
 import type { ActivityFunction, OrchestratorFunction } from '../definitions.js';
 import type { ErrorHandler } from '../error-handler.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -54,6 +54,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const { storage } = options;
   const hub = resolved.taskHub;
   const orchestrators = toRegistryMap<OrchestratorFunction>(options.orchestrators);
+  const concurrency = concurrencyMap(options.orchestrators);
   const activities = toRegistryMap<ActivityFunction>(options.activities);
   const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
   // Schedules are built-in orchestrations over the engine's own primitives (see schedules/orchestrator.ts).
@@ -92,7 +93,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }));
 
   let abort = new AbortController();
-  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError);
+  // Running activities whose instance was canceled: their signal fires when a renewal reports the mark.
+  const activityCancels = new Map<string, AbortController>();
+  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.abort(new Error('the orchestration was canceled')));
 
   const redelivery: Redelivery = new Redelivery({
     settled: () => Promise.all([orchestrationLoop.settled(), activityLoop.settled()]).then(() => {}),
@@ -114,7 +117,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       } else {
         // Our own new work needs no round trip through the store's notices: the store leases it
         // to us in the commit (eager dispatch), or we wake our own loop.
-        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, cache }, locked, activityLoop.freeSlots);
+        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, concurrency, cache }, locked, activityLoop.freeSlots);
         for (const item of result.eagerActivities) activityLoop.push(item);
         if (result.scheduledWithoutEager) activityLoop.notify();
       }
@@ -154,11 +157,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const handleActivity = async (item: ActivityWorkItem): Promise<void> => {
     leases.holdActivity(item.lockToken, item.id);
     inFlightActivities.set(item.lockToken, item);
+    const canceled = new AbortController();
+    activityCancels.set(item.lockToken, canceled);
     try {
-      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item, orchestrationLoop.freeSlots > 0);
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal }, item, orchestrationLoop.freeSlots > 0);
       if (result.eagerInstance) orchestrationLoop.push(result.eagerInstance);
       if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
+      activityCancels.delete(item.lockToken);
       inFlightActivities.delete(item.lockToken);
       leases.drop(item.lockToken);
     }
@@ -196,6 +202,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxPayloadBytes: resolved.maxPayloadBytes,
     ready,
     hasOrchestrator: (name) => orchestrators.has(name),
+    concurrencyOf: (name) => concurrency.get(name),
     hasEntity: (name) => entities.has(name),
     onInstanceUpdated: (instanceId, listener) => {
       let listeners = instanceListeners.get(instanceId);

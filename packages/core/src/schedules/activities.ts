@@ -13,7 +13,8 @@ import type { FireInput, FireResult } from './orchestrator.js';
 import { watchDepsOf } from './schedules-client.js';
 
 /** Errors that retrying cannot fix: the firing is recorded as skipped with the reason. */
-const PERMANENT = ['UNKNOWN_ORCHESTRATOR', 'INVALID_ARGUMENT', 'NOT_SERIALIZABLE', 'PAYLOAD_TOO_LARGE'];
+// A refused admission (the run's concurrency group is full and does not queue) skips that due time too.
+const PERMANENT = ['UNKNOWN_ORCHESTRATOR', 'INVALID_ARGUMENT', 'NOT_SERIALIZABLE', 'PAYLOAD_TOO_LARGE', 'CONCURRENCY_LIMIT', 'QUEUE_FULL'];
 
 async function fire(client: OrchestrationClient, request: FireInput): Promise<FireResult> {
   const deps = watchDepsOf(client.schedules);
@@ -30,7 +31,7 @@ async function fire(client: OrchestrationClient, request: FireInput): Promise<Fi
       instanceId: request.runId,
       input: request.input,
       tags: { ...request.tags, [SCHEDULE_TAG]: request.scheduleId },
-      // NAMESPACE: pass `namespace: request.namespace || undefined` here once StartOptions has it.
+      namespace: request.namespace,
     });
   } catch (error) {
     if (isRepriseError(error, 'INSTANCE_EXISTS')) {

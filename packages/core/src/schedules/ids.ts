@@ -12,7 +12,7 @@
  *   firing exactly-once under retries and races.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { SYSTEM_PREFIX, refuseDotSegment, validateInstanceId } from '../client/validate.js';
+import { SYSTEM_PREFIX, validateInstanceId, validateNamespace as validateNamespaceRule } from '../client/validate.js';
 
 export { SYSTEM_PREFIX };
 export const SCHEDULE_PREFIX = `${SYSTEM_PREFIX}schedule:`;
@@ -54,14 +54,7 @@ export function validateScheduleId(id: unknown): string {
   return validateInstanceId(id);
 }
 
-/** A namespace: '' (the default) or an id-like name. */
+/** A namespace: '' (the default) or an id-like name, by the client's one rule. */
 export function validateNamespace(namespace: unknown): string {
-  if (namespace === undefined || namespace === '') return '';
-  if (typeof namespace !== 'string') throw new InvalidArgumentError('namespace must be a string');
-  refuseDotSegment(namespace, 'namespace');
-  try {
-    return validateInstanceId(namespace);
-  } catch (error) {
-    throw new InvalidArgumentError(`namespace '${namespace}' is not valid: ${(error as Error).message.replace(/instanceId/g, 'namespace')}`);
-  }
+  return validateNamespaceRule(namespace) ?? '';
 }

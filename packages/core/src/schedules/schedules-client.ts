@@ -112,6 +112,8 @@ export class ScheduleClient {
       kind: 'orchestration',
       name: SCHEDULE_ORCHESTRATOR,
       instanceIdPrefix: SCHEDULE_PREFIX,
+      // The schedule's orchestration lives in the schedule's namespace: the store filters by it.
+      ...(namespace !== undefined && { namespace }),
       ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
       ...(filter.continuationToken !== undefined && { continuationToken: filter.continuationToken }),
     });
@@ -183,7 +185,7 @@ export class ScheduleClient {
     const executionId = nanoid();
     const result = await this.#deps.storage.createInstance(
       this.#deps.taskHub,
-      { instanceId, kind: 'orchestration', name: SCHEDULE_ORCHESTRATOR, executionId, status: 'Pending', createdAt: now, updatedAt: now, historyLength: 0, ...(payload !== undefined && { input: payload }) },
+      { instanceId, kind: 'orchestration', name: SCHEDULE_ORCHESTRATOR, executionId, status: 'Pending', createdAt: now, updatedAt: now, historyLength: 0, namespace: state.namespace, ...(payload !== undefined && { input: payload }) },
       { instanceId, event: { EventType: 'ExecutionStarted', Timestamp: new Date(now).toISOString(), Name: SCHEDULE_ORCHESTRATOR, ExecutionId: executionId, ...(payload !== undefined && { Input: payload }) } },
     );
     return result.created;
