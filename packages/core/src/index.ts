@@ -102,6 +102,8 @@ export {
   TimeoutError,
   LockingRulesError,
   StorageError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
   ConcurrencyLimitError,
   QueueFullError,
   CancellationRequestedError,
@@ -141,3 +143,18 @@ export type { EntityId } from './entities/entity-id.js';
 export type { EntityContext, EntityFunction, EntityOperations, EntityRegistration } from './entities/entity-context.js';
 export { serialize, deserialize, MAX_PAYLOAD_DEPTH } from './serializer.js';
 export { validateInstanceId } from './client/validate.js';
+
+// Schedules
+export type { ScheduleClient } from './schedules/public-client.js';
+export type {
+  CreateScheduleOptions,
+  UpdateScheduleOptions,
+  ListSchedulesFilter,
+  ScheduleCalendar,
+  ScheduleDescription,
+  ScheduleSpecDescription,
+  ScheduleRun,
+  SkippedScheduleRun,
+  ScheduleOverlap,
+  ScheduleCatchUp,
+} from './schedules/types.js';
