@@ -217,6 +217,26 @@ export class StorageError extends RepriseError<'STORAGE'> {
   }
 }
 
+/** A schedule with that id already exists. */
+export class ScheduleExistsError extends RepriseError<'SCHEDULE_EXISTS'> {
+  static {
+    named(this, 'ScheduleExistsError');
+  }
+  constructor(message: string, options?: RepriseErrorOptions) {
+    super('SCHEDULE_EXISTS', message, options);
+  }
+}
+
+/** No schedule has that id. */
+export class ScheduleNotFoundError extends RepriseError<'SCHEDULE_NOT_FOUND'> {
+  static {
+    named(this, 'ScheduleNotFoundError');
+  }
+  constructor(message: string, options?: RepriseErrorOptions) {
+    super('SCHEDULE_NOT_FOUND', message, options);
+  }
+}
+
 /** A start found every slot of its concurrency group taken and asked not to queue (`onFull: 'reject'`); nothing was stored. */
 export class ConcurrencyLimitError extends RepriseError<'CONCURRENCY_LIMIT'> {
   static {
@@ -273,6 +293,8 @@ export interface RepriseErrorsByCode {
   TIMEOUT: TimeoutError;
   LOCKING_RULES: LockingRulesError;
   STORAGE: StorageError;
+  SCHEDULE_EXISTS: ScheduleExistsError;
+  SCHEDULE_NOT_FOUND: ScheduleNotFoundError;
   CONCURRENCY_LIMIT: ConcurrencyLimitError;
   QUEUE_FULL: QueueFullError;
   CANCELLATION_REQUESTED: CancellationRequestedError;

@@ -105,6 +105,8 @@ export {
   TimeoutError,
   LockingRulesError,
   StorageError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
   ConcurrencyLimitError,
   QueueFullError,
   CancellationRequestedError,
@@ -148,3 +150,18 @@ export type { EntityId } from './entities/entity-id.js';
 export type { EntityContext, EntityFunction, EntityOperations, EntityRegistration } from './entities/entity-context.js';
 export { serialize, deserialize, MAX_PAYLOAD_DEPTH } from './serializer.js';
 export { validateInstanceId } from './client/validate.js';
+
+// Schedules
+export type { ScheduleClient } from './schedules/public-client.js';
+export type {
+  CreateScheduleOptions,
+  UpdateScheduleOptions,
+  ListSchedulesFilter,
+  ScheduleCalendar,
+  ScheduleDescription,
+  ScheduleSpecDescription,
+  ScheduleRun,
+  SkippedScheduleRun,
+  ScheduleOverlap,
+  ScheduleCatchUp,
+} from './schedules/types.js';

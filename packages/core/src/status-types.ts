@@ -22,6 +22,8 @@ export interface OrchestrationStatus<O = unknown, I = unknown> {
   /** Parent instance, for a sub-orchestration. */
   parentInstanceId?: string;
   tags?: Record<string, string>;
+  /** The schedule that started this run, for an instance a schedule started. */
+  scheduleId?: string;
   /** The instance's namespace; `''` is the default. */
   namespace: string;
   /** For an instance waiting in its concurrency group's queue: the group and its place (1 = next). */
@@ -48,6 +50,16 @@ export interface ListInstancesFilter {
   continuationToken?: string;
   /** @default true */
   showInput?: boolean;
+  /** Only the runs this schedule started (an instance-id prefix query; not together with `instanceIdPrefix`). */
+  scheduleId?: string;
+  /**
+   * Include the runtime's own instances (ids starting with '~~': schedules'
+   * orchestrations). They are left out by default, after the store returned
+   * the page, so a page may hold fewer than `pageSize` instances while a
+   * continuation token remains.
+   * @default false
+   */
+  includeSystem?: boolean;
 }
 
 /** The filter of `countInstances`. */

@@ -41,6 +41,9 @@ import { executionCanceledEvent } from '../events.js';
 import { parentMessage } from '../runtime/effects.js';
 import type { ExecutionCancelRequestedEvent } from '../history.js';
 import { toFailureDetails } from '../errors.js';
+import { isSystemInstanceId, runPrefix, SCHEDULE_TAG, validateScheduleId } from '../schedules/ids.js';
+import { withScheduleId } from '../schedules/run-status.js';
+import { ScheduleClient } from '../schedules/schedules-client.js';
 
 export interface ClientDeps {
   storage: Storage;
@@ -84,8 +87,11 @@ export type StartNewArgs<I> = undefined extends I ? [options?: StartOptions<I>] 
 
 export class OrchestrationClient {
   readonly #deps: ClientDeps;
+  /** Durable one-shot, interval and cron schedules that start orchestrations (see the core README). */
+  readonly schedules: ScheduleClient;
   constructor(deps: ClientDeps) {
     this.#deps = deps;
+    this.schedules = new ScheduleClient(this, deps);
   }
 
   get taskHub(): string {
@@ -146,6 +152,8 @@ export class OrchestrationClient {
   async restart(instanceId: string, options: { newInstanceId?: string } = {}): Promise<string> {
     const newInstanceId = options.newInstanceId === undefined ? nanoid() : validateInstanceId(options.newInstanceId);
     const record = await this.#get(instanceId);
+    // A schedule's own orchestration is the runtime's: a copy under another id would be a second, unmanaged loop.
+    if (isSystemInstanceId(instanceId)) throw new InvalidArgumentError(`instance '${instanceId}' is a system instance (a schedule); it cannot be restarted`);
     if (!isTerminal(record.status)) throw new InvalidStateError(`cannot restart instance '${instanceId}': it is ${record.status}; only a finished instance can be restarted`);
     // Through startNew, so the restarted run is admitted to its group like any start.
     return this.startNew(record.name, {
@@ -182,7 +190,7 @@ export class OrchestrationClient {
     if (!record || record.kind !== 'orchestration') return undefined;
     const history = options.showHistory ? await this.#deps.storage.getHistory(this.#deps.taskHub, instanceId) : undefined;
     const queue = await this.#queueOf(record);
-    return renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true }, queue) as OrchestrationStatus<O, I>;
+    return withScheduleId(renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true }, queue)) as OrchestrationStatus<O, I>;
   }
 
   /** The replay-safe log lines the orchestration wrote with `ctx.log`, in order. */
@@ -246,6 +254,9 @@ export class OrchestrationClient {
     const runtimeStatus = validateStatuses(filter.runtimeStatus);
     const createdFrom = validateDate(filter.createdTimeFrom, 'createdTimeFrom');
     const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
+    const scheduleId = filter.scheduleId === undefined ? undefined : validateScheduleId(filter.scheduleId);
+    if (scheduleId !== undefined && filter.instanceIdPrefix !== undefined) throw new InvalidArgumentError('scheduleId and instanceIdPrefix cannot be combined');
+    const instanceIdPrefix = scheduleId !== undefined ? runPrefix(scheduleId) : filter.instanceIdPrefix;
     const namespace = validateNamespace(filter.namespace);
     await this.#deps.ready();
     const page = await this.#deps.storage.queryInstances(this.#deps.taskHub, {
@@ -254,12 +265,14 @@ export class OrchestrationClient {
       ...(runtimeStatus && { runtimeStatus }),
       ...(createdFrom !== undefined && { createdFrom }),
       ...(createdTo !== undefined && { createdTo }),
-      ...(filter.instanceIdPrefix !== undefined && { instanceIdPrefix: String(filter.instanceIdPrefix) }),
+      ...(instanceIdPrefix !== undefined && { instanceIdPrefix: String(instanceIdPrefix) }),
       ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
       ...(filter.continuationToken !== undefined && { continuationToken: filter.continuationToken }),
     });
-    const queues = await Promise.all(page.instances.map((r) => this.#queueOf(r)));
-    const instances = page.instances.map((r, i) => renderStatus(r, undefined, { showInput: filter.showInput !== false, showHistoryOutput: false }, queues[i]));
+    // System instances and look-alike ids are dropped after the store paged: a page may come back short.
+    const records = page.instances.filter((r) => (filter.includeSystem === true || !isSystemInstanceId(r.instanceId)) && (scheduleId === undefined || r.tags?.[SCHEDULE_TAG] === scheduleId));
+    const queues = await Promise.all(records.map((r) => this.#queueOf(r)));
+    const instances = records.map((r, i) => withScheduleId(renderStatus(r, undefined, { showInput: filter.showInput !== false, showHistoryOutput: false }, queues[i])));
     return page.continuationToken === undefined ? { instances } : { instances, continuationToken: page.continuationToken };
   }
 

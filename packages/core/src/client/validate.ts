@@ -4,6 +4,8 @@ import type { RuntimeStatus } from '../status.js';
 import type { ConcurrencyOptions } from '../definitions.js';
 
 const MAX_INSTANCE_ID_LENGTH = 256;
+/** Ids of the runtime's own instances (a schedule's orchestration) start with this; users cannot create them. */
+export const SYSTEM_PREFIX = '~~';
 // Characters that break URLs and storage keys: path separators, query/fragment markers, control characters.
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[/\\?#\u0000-\u001f\u007f-\u009f]/;
@@ -25,6 +27,7 @@ export function validateInstanceId(id: unknown): string {
   if (id.length > MAX_INSTANCE_ID_LENGTH) throw new InvalidArgumentError(`instanceId is ${id.length} characters, over the ${MAX_INSTANCE_ID_LENGTH}-character limit`);
   if (FORBIDDEN.test(id)) throw new InvalidArgumentError(`instanceId '${id.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}' contains a forbidden character (/ \\ ? # or a control character)`);
   if (id.startsWith('@')) throw new InvalidArgumentError(`instanceId '${id}' starts with '@', which is reserved for entities`);
+  if (id.startsWith(SYSTEM_PREFIX)) throw new InvalidArgumentError(`instanceId '${id}' starts with '${SYSTEM_PREFIX}', which is reserved for the runtime's own instances (schedules)`);
   return id;
 }
 

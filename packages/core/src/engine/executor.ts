@@ -147,7 +147,11 @@ export class OrchestrationExecutor implements ContextHost {
   apply(events: readonly HistoryEvent[], replaying: boolean): void {
     this.isReplaying = replaying;
     for (const event of events) {
-      if (this.isDone) continue;
+      if (this.isDone) {
+        // Events after continue-as-new in the same episode travel to the new execution like buffered ones.
+        if (this.outcome.status === 'continuedAsNew' && event.EventType === 'EventRaised') this.outcome.carryOver.push(event);
+        continue;
+      }
       const time = Date.parse(event.Timestamp);
       if (time > this.currentTime) this.currentTime = time;
       try {

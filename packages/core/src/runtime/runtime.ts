@@ -22,6 +22,7 @@ import type { ResolvedOptions, RuntimeOptions } from './options.js';
 import { Redelivery } from './redelivery.js';
 import { ReplayCache } from './replay-cache.js';
 import { WorkLoop } from './work-loop.js';
+import { registerSchedules } from '../schedules/activities.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
@@ -56,6 +57,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const concurrency = concurrencyMap(options.orchestrators);
   const activities = toRegistryMap<ActivityFunction>(options.activities);
   const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
+  // Schedules are built-in orchestrations over the engine's own primitives (see schedules/orchestrator.ts).
+  registerSchedules(orchestrators, activities, () => client);
   const cache = new ReplayCache(resolved.cacheSize);
   // One store subscription; instance notices go straight to that instance's waiters.
   const instanceListeners = new Map<string, Set<(status: RuntimeStatus | undefined) => void>>();

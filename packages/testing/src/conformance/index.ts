@@ -46,6 +46,7 @@ import { describeRedelivery } from './redelivery.js';
 import { describeRuntimeEntities } from './runtime-entities.js';
 import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
+import { describeRuntimeSchedules } from './runtime-schedules.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 
 export type { ConformanceOptions } from './context.js';
@@ -114,6 +115,7 @@ export function describeStorageConformance(
     describeLifecycle(ctx);
     describeFlowControl(ctx);
     describeRuntimeWorkers(ctx);
+    describeRuntimeSchedules(ctx);
     describeRuntimeRedelivery(ctx);
     describeRuntimeEntities(ctx);
     describeRuntimeFlowControl(ctx);
