@@ -1,4 +1,5 @@
 /** Turns contract values into script arguments and script replies back. */
+import { InvalidArgumentError } from '@reprise/core';
 import type { ActivityWorkItem, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
 
 export type Arg = string | number;
@@ -42,9 +43,16 @@ export function decodeActivity(reply: ActivityReply): ActivityWorkItem {
   return { ...(JSON.parse(item) as NewActivity & { id: string }), lockToken, deliveries: Number(deliveries) };
 }
 
-export type LockReply<R> = [R[], number];
+/** items, nextVisibleInMs (-1: none), redelivered waiting (1) or not (0). */
+export type LockReply<R> = [R[], number, number];
 export type { ActivityReply, LockedInstanceReply };
 
-export function nextVisible(ms: number): { nextVisibleInMs?: number } {
-  return ms >= 0 ? { nextVisibleInMs: ms } : {};
+/** LockOptions.redelivered as the scripts read it: '1' may hand one out (the default), '0' fresh items only. */
+export function redeliveredArg(redelivered: boolean | undefined): string {
+  if (redelivered !== undefined && typeof redelivered !== 'boolean') throw new InvalidArgumentError(`redelivered must be a boolean, got ${String(redelivered)}`);
+  return redelivered === false ? '0' : '1';
+}
+
+export function lockExtras(ms: number, waiting: number): { nextVisibleInMs?: number; redeliveredWaiting?: boolean } {
+  return { ...(ms >= 0 && { nextVisibleInMs: ms }), ...(waiting === 1 && { redeliveredWaiting: true }) };
 }

@@ -22,9 +22,10 @@ import { leaseActivity } from './activity-ops.js';
 import { decodeEvent, encodeEvent, parseId, recordParams, toRecord } from './rows.js';
 import type { InstanceRow } from './rows.js';
 
-export function checkLockOptions({ max, leaseMs }: LockOptions): void {
+export function checkLockOptions({ max, leaseMs, redelivered }: LockOptions): void {
   if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`max must be a positive integer, got ${String(max)}`);
   if (typeof leaseMs !== 'number' || !(leaseMs > 0) || !Number.isFinite(leaseMs)) throw new InvalidArgumentError(`leaseMs must be a positive number, got ${String(leaseMs)}`);
+  if (redelivered !== undefined && typeof redelivered !== 'boolean') throw new InvalidArgumentError(`redelivered must be a boolean, got ${String(redelivered)}`);
 }
 
 export const createInstance =
@@ -76,18 +77,21 @@ export const lockInstances =
     const { s, now } = ctx;
     checkLockOptions(options);
     const items: LockedInstance[] = [];
-    // A redelivered instance first, alone (one indexed row).
+    // A redelivered instance first, alone (one indexed row); asked for fresh items only, we say it waits.
     const redelivered = s.redeliveredInstance.get({ hub, now }) as string | undefined;
-    const again = redelivered === undefined ? undefined : leaseInstance(ctx, hub, redelivered, options.leaseMs);
-    if (again) return { items: [again] };
+    if (redelivered !== undefined && options.redelivered !== false) {
+      const again = leaseInstance(ctx, hub, redelivered, options.leaseMs);
+      if (again) return { items: [again] };
+    }
+    const waiting = redelivered !== undefined && options.redelivered === false && { redeliveredWaiting: true };
     const ready = s.readyInstances.all({ hub, now, max: options.max }) as string[];
     for (const instanceId of ready) {
       const locked = leaseInstance(ctx, hub, instanceId, options.leaseMs);
       if (locked) items.push(locked);
     }
-    if (items.length > 0) return { items };
+    if (items.length > 0) return { items, ...waiting };
     const times = [s.nextDue.get(hub, now), s.nextDueLeaseExpiry.get({ hub, now })].filter((t): t is number => typeof t === 'number');
-    return times.length === 0 ? { items } : { items, nextVisibleInMs: Math.max(0, Math.min(...times) - now) };
+    return { items, ...(times.length > 0 && { nextVisibleInMs: Math.max(0, Math.min(...times) - now) }), ...waiting };
   };
 
 function checkCommit(commit: OrchestrationCommit): void {
@@ -135,6 +139,8 @@ export const commitOrchestration =
     ctx.notices.push({ type: 'instance-updated', instanceId, status: commit.instance.status });
     if (work || (due !== null && due <= now)) ctx.notices.push({ type: 'orchestration-work' });
     if (created.length > eager.length) ctx.notices.push({ type: 'activity-work' });
+    // Leased without a lock call: a worker asleep must learn when the lease expires (its holder may die).
+    else if (eager.length > 0) ctx.notices.push({ type: 'activity-work', inMs: commit.lockActivities!.leaseMs });
     return eager.length > 0 ? { activities: eager } : {};
   };
 

@@ -9,6 +9,7 @@ import { deserialize, serialize } from '../serializer.js';
 import type { ActivityFunction } from '../definitions.js';
 import type { ActivityWorkItem, LockedInstance, Storage } from '../storage/types.js';
 import type { ResolvedOptions } from './options.js';
+import type { Reservation } from './work-loop.js';
 
 export interface ActivityDeps {
   storage: Storage;
@@ -18,11 +19,12 @@ export interface ActivityDeps {
 }
 
 /**
- * Runs the item and commits its result. With `lockInstance`, asks the store to
- * lease the woken instance to us in the same operation (eager dispatch).
- * Resolves with that instance, `undefined` when it went elsewhere, or 'unsupported'.
+ * Runs the item and commits its result. With `reserveInstance`, asks the
+ * store to lease the woken instance to us in the same operation (eager
+ * dispatch) when a slot is free for it; the reservation queues it.
+ * Resolves with 'unsupported' when the store does not dispatch eagerly.
  */
-export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lockInstance = false): Promise<LockedInstance | undefined | 'unsupported'> {
+export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, reserveInstance?: () => Reservation<LockedInstance>): Promise<'unsupported' | undefined> {
   const { options } = deps;
   let event: HistoryEvent;
   const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId };
@@ -44,15 +46,19 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lo
     const failure = toFailureDetails(error);
     event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, Reason: failure.message, Details: serialize(failure, 'failure details') };
   }
+  // Reserved just for the completion (not while the activity runs): the slot waits for the commit only.
+  const slot = reserveInstance?.();
   try {
     const result = await deps.storage.completeActivity(options.taskHub, {
       workItemId: item.id,
       lockToken: item.lockToken,
       message: { instanceId: item.instanceId, event },
-      ...(lockInstance && { lockInstance: { leaseMs: options.leaseMs } }),
+      ...(slot && slot.slots > 0 && { lockInstance: { leaseMs: options.leaseMs } }),
     });
-    return result ? result.instance : 'unsupported';
+    slot?.fill(result?.instance ? [result.instance] : []);
+    return result ? undefined : 'unsupported';
   } catch (error) {
+    slot?.fill([]);
     // Our lease ran out and another worker took the item: its result wins.
     if (!isRepriseError(error, 'LEASE_LOST')) throw error; // thrown by the adapter, maybe from its own copy of core
     return undefined;
