@@ -28,6 +28,7 @@ import { describeEagerDispatch } from './eager.js';
 import { describeEntities } from './entities.js';
 import { describeHubs } from './hubs.js';
 import { describeInstances } from './instances.js';
+import { describeLeaseExpiry } from './lease-expiry.js';
 import { describeLeases } from './leases.js';
 import { describeLifecycle } from './lifecycle.js';
 import { describeMessages } from './messages.js';
@@ -70,6 +71,7 @@ export function describeStorageConformance(
     describeInstances(ctx);
     describeMessages(ctx);
     describeLeases(ctx);
+    describeLeaseExpiry(ctx);
     describeCommits(ctx);
     describeActivities(ctx);
     describeRedelivery(ctx);
