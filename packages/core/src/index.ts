@@ -3,6 +3,7 @@
 // Storage contract (for adapter authors)
 export type {
   Storage,
+  StorageCapabilities,
   StorageNotice,
   InstanceKind,
   InstanceRecord,
@@ -28,13 +29,17 @@ export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   compareInstances,
+  cursorOf,
   decodeContinuationToken,
   encodeContinuationToken,
   isAfterCursor,
+  matchesPage,
   matchesQuery,
+  pageOf,
   pageSizeOf,
 } from './storage/query.js';
 export type { PageCursor } from './storage/query.js';
+export { leaseLost } from './storage/lease-lost.js';
 
 // History, statuses, clock
 export type {
@@ -100,10 +105,8 @@ export type { ErrorHandler } from './error-handler.js';
 export { createRuntime } from './runtime/runtime.js';
 export type { Runtime } from './runtime/runtime.js';
 export type { RuntimeOptions } from './runtime/options.js';
-// A type only: the runtime builds the client (`runtime.client`); its constructor takes internal
-// dependencies. An alias, so the bundled declarations cannot re-export the class as a value.
-import type { OrchestrationClient as Client } from './client/client.js';
-export type OrchestrationClient = Client;
+// A type only: the runtime builds the client (`runtime.client`); its constructor takes internal dependencies.
+export type { OrchestrationClient } from './client/public-client.js';
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
 export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';

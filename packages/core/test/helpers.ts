@@ -3,6 +3,8 @@ import { createRuntime } from '@reprise/core';
 import type { Runtime, RuntimeOptions, Storage } from '@reprise/core';
 import { memoryStorage } from '@reprise/memory';
 
+export { eventually, sleep } from '@reprise/testing/conformance';
+
 const started: Runtime[] = [];
 
 afterEach(async () => {
@@ -24,16 +26,3 @@ export async function startRuntime(options: TestRuntimeOptions): Promise<Runtime
   await runtime.start();
   return runtime;
 }
-
-/** Resolves when the predicate holds, checking every few ms; for observing intermediate states only. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

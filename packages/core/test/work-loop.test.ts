@@ -98,7 +98,7 @@ describe('WorkLoop', () => {
     loop.notifyWithin(150);
     await sleep(50);
     expect(locks).toHaveLength(1);
-    await eventually(async () => locks.length === 2, 2000);
+    await eventually(() => locks.length === 2, { timeoutMs: 2000 });
     await loop.stop();
   });
 
@@ -147,7 +147,7 @@ describe('LeaseKeeper', () => {
     await sleep(30); // the lease lapses before the first renewal (every 20 ms)...
     await storage.lockActivities(hub, { max: 1, leaseMs: 60_000 }); // ...and another worker takes the item
     keeper.start();
-    await eventually(async () => !keeper.holds(item.lockToken), 2000);
+    await eventually(() => !keeper.holds(item.lockToken), { timeoutMs: 2000 });
     keeper.stop();
   });
 });

@@ -8,6 +8,8 @@ import { memoryStorage } from '@reprise/memory';
 import { createHttpHandler } from '@reprise/http';
 import type { HttpHandlerOptions, NodeHandler } from '@reprise/http';
 
+export { eventually } from '@reprise/testing/conformance';
+
 const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
@@ -106,17 +108,6 @@ export async function serveApi(options: Partial<HttpHandlerOptions> = {}, setup:
   const runtime = await makeRuntime(setup);
   const served = await serveHandler(createHttpHandler(runtime, { systemKey: KEY, ...options }));
   return { ...served, runtime };
-}
-
-/** Resolves when the probe holds, checking every few ms. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export async function statusOf(runtime: Runtime, id: string): Promise<string | undefined> {

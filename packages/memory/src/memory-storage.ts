@@ -13,17 +13,7 @@
 import EventEmitter from 'eventemitter3';
 import { DueHeap } from './due-heap.js';
 import { nanoid } from 'nanoid';
-import {
-  LeaseLostError,
-  compareInstances,
-  decodeContinuationToken,
-  encodeContinuationToken,
-  isAfterCursor,
-  isTerminal,
-  matchesQuery,
-  pageSizeOf,
-  systemClock,
-} from '@reprise/core';
+import { compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matchesQuery, pageOf, pageSizeOf, systemClock } from '@reprise/core';
 import type {
   ActivityCompletion,
   ActivityWorkItem,
@@ -221,6 +211,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   }
 
   const storage: Storage = {
+    capabilities: { eagerDispatch: true },
     async open() {},
     async close() {},
 
@@ -257,17 +248,13 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
 
     async queryInstances(hubName, query: InstanceQuery): Promise<InstancePage> {
       const size = pageSizeOf(query);
-      const cursor = query.continuationToken === undefined ? undefined : decodeContinuationToken(query.continuationToken);
+      const cursor = cursorOf(query);
       const matches: InstanceRecord[] = [];
       for (const record of hubOf(hubName).instances.values()) {
-        if (matchesQuery(record, query) && (!cursor || isAfterCursor(record, cursor))) matches.push(record);
+        if (matchesPage(record, query, cursor)) matches.push(record);
       }
       matches.sort(compareInstances);
-      const page = matches.slice(0, size).map(copyRecord);
-      const last = page[page.length - 1];
-      return matches.length > size && last
-        ? { instances: page, continuationToken: encodeContinuationToken(last) }
-        : { instances: page };
+      return pageOf(matches.slice(0, size + 1).map(copyRecord), size);
     },
 
     async lockInstances(hubName, { max, leaseMs, redelivered = true }: LockOptions): Promise<LockResult<LockedInstance>> {
@@ -321,7 +308,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const now = clock.now();
       const { instanceId } = commit;
       if (!leaseHeld(hub.leases.get(instanceId), commit.lockToken, now) || !hub.instances.has(instanceId)) {
-        throw new LeaseLostError(`the lease on instance '${instanceId}' is no longer held; the commit was refused`);
+        throw leaseLost('instance', instanceId);
       }
       if ('replace' in commit.history) {
         hub.history.set(instanceId, commit.history.replace.map(copyEvent));
@@ -416,7 +403,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const now = clock.now();
       const entry = hub.activities.get(completion.workItemId);
       if (!entry || !leaseHeld(entry.lease, completion.lockToken, now)) {
-        throw new LeaseLostError(`the lease on activity work item '${completion.workItemId}' is no longer held; the result was refused`);
+        throw leaseLost('activity', completion.workItemId);
       }
       hub.activities.delete(completion.workItemId);
       hub.activityLeases.delete(completion.workItemId);

@@ -1,5 +1,4 @@
 /** Turns contract values into script arguments and script replies back. */
-import { InvalidArgumentError } from '@reprise/core';
 import type { ActivityWorkItem, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
 
 export type Arg = string | number;
@@ -49,7 +48,6 @@ export type { ActivityReply, LockedInstanceReply };
 
 /** LockOptions.redelivered as the scripts read it: '1' may hand one out (the default), '0' fresh items only. */
 export function redeliveredArg(redelivered: boolean | undefined): string {
-  if (redelivered !== undefined && typeof redelivered !== 'boolean') throw new InvalidArgumentError(`redelivered must be a boolean, got ${String(redelivered)}`);
   return redelivered === false ? '0' : '1';
 }
 

@@ -151,15 +151,23 @@ export class Connections {
 
   subscribe(hub: string, listener: (notice: StorageNotice) => void): () => void {
     const conn = this.#connect();
-    conn.subscriber ??= new Subscriber(conn.client, (error) => this.#onError(error));
+    conn.subscriber ??= new Subscriber(conn.client, {
+      onConnectionError: (error) => this.#connectionError(error),
+      onListenerError: (error) => this.#options.onError(error),
+      // With a caller's client this is the only connection of ours that says it is back.
+      onReady: () => {
+        this.#lastError = '';
+      },
+    });
     return conn.subscriber.add(hubKeys(hub).channel, listener);
   }
 
-  #onError(error: unknown): void {
+  /** An 'error' event of one of our connections, to `onError` as a StorageError. */
+  #connectionError(error: unknown): void {
     const message = (error as Error)?.message ?? String(error);
     if (message === this.#lastError) return;
     this.#lastError = message;
-    this.#options.warn(`@reprise/redis: ${message}`);
+    this.#options.onError(new StorageError(`Redis connection error: ${message}`, { cause: error }));
   }
 
   #connect(): Connection {
@@ -179,7 +187,7 @@ export class Connections {
         ...options.redisOptions,
         autoResendUnfulfilledCommands: false,
       });
-      client.on('error', (error) => this.#onError(error));
+      client.on('error', (error) => this.#connectionError(error));
       client.on('ready', () => {
         this.#lastError = '';
       });

@@ -1,6 +1,7 @@
 /** The options of `redisStorage`, and their checks. */
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { InvalidArgumentError } from '@reprise/core';
+import type { ErrorHandler } from '@reprise/core';
 import type { UnsafeServerAction } from './server-check.js';
 
 export interface RedisStorageCommonOptions {
@@ -19,7 +20,23 @@ export interface RedisStorageCommonOptions {
   waitForReplicas?: { replicas: number; timeoutMs: number };
   /** Extra ioredis options for the connections made from `url`. */
   redisOptions?: RedisOptions;
-  /** Warnings (unsafe server, connection errors). @default console.warn */
+  /**
+   * Receives the errors no caller is waiting for: a connection of the storage
+   * that failed or dropped (a `StorageError` whose `cause` is ioredis's error;
+   * each distinct one once until the connection is ready again), and what a
+   * `subscribe` listener threw. Calls in flight fail on their own (with a
+   * `StorageError`) whatever this does. A `client` you pass is yours: listen
+   * to its 'error' events yourself. The same shape as the runtime's and the
+   * HTTP handler's `onError`, so one function can take them all.
+   * @default logs with `console.error('[reprise/redis]', error)`; when only `warn` is given, the error's message goes to `warn` (as before `onError` existed)
+   */
+  onError?: ErrorHandler;
+  /**
+   * Advice that fails nothing: an unsafe server (`onUnsafeServer: 'warn'`),
+   * server settings that could not be read, a caller's client that re-sends
+   * lost commands. Errors go to `onError`.
+   * @default console.warn
+   */
   warn?: (message: string) => void;
 }
 
@@ -33,6 +50,7 @@ export interface ResolvedOptions {
   onUnsafeServer: UnsafeServerAction;
   waitForReplicas: { replicas: number; timeoutMs: number } | undefined;
   redisOptions: RedisOptions;
+  onError: ErrorHandler;
   warn: (message: string) => void;
 }
 
@@ -52,12 +70,31 @@ export function resolveOptions(options: RedisStorageOptions): ResolvedOptions {
       throw new InvalidArgumentError('waitForReplicas is not available with a Cluster client');
     }
   }
+  for (const name of ['onError', 'warn'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidArgumentError(`${name} must be a function, got ${typeof options[name]}`);
+  }
+  const { warn } = options;
   return {
     client: options.client,
     url: options.url ?? '',
     onUnsafeServer,
     waitForReplicas: replicas,
     redisOptions: options.redisOptions ?? {},
-    warn: options.warn ?? ((message: string) => console.warn(message)),
+    onError: guarded(
+      options.onError ??
+        (warn ? (error) => warn(`@reprise/redis: ${(error as Error)?.message ?? String(error)}`) : (error) => console.error('[reprise/redis]', error)),
+    ),
+    warn: warn ?? ((message: string) => console.warn(message)),
+  };
+}
+
+/** The handler runs inside ioredis's event handlers: what it throws must not escape into them. */
+function guarded(handler: ErrorHandler): ErrorHandler {
+  return (error) => {
+    try {
+      handler(error);
+    } catch (thrown) {
+      console.error('[reprise/redis] onError threw', thrown, 'while handling', error);
+    }
   };
 }

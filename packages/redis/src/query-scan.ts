@@ -4,14 +4,7 @@
  * equal createdAt, so ordering by (createdAt, instanceId) and the shared
  * continuation token work across steps.
  */
-import {
-  compareInstances,
-  decodeContinuationToken,
-  encodeContinuationToken,
-  isAfterCursor,
-  matchesQuery,
-  pageSizeOf,
-} from '@reprise/core';
+import { compareInstances, cursorOf, matchesPage, pageOf, pageSizeOf } from '@reprise/core';
 import type { InstancePage, InstanceQuery, InstanceRecord } from '@reprise/core';
 import type { Connections } from './connection.js';
 
@@ -46,18 +39,16 @@ export async function scanIndex(
 
 export async function queryInstances(connections: Connections, hub: string, query: InstanceQuery): Promise<InstancePage> {
   const size = pageSizeOf(query);
-  const cursor = query.continuationToken === undefined ? undefined : decodeContinuationToken(query.continuationToken);
+  const cursor = cursorOf(query);
   const from = Math.max(query.createdFrom ?? -Infinity, cursor?.createdAt ?? -Infinity);
   const found: InstanceRecord[] = [];
   await scanIndex(connections, hub, query, 'row', from === -Infinity ? '-inf' : String(from), (rows) => {
     const step = rows
       .map((row) => JSON.parse(row) as InstanceRecord)
-      .filter((record) => matchesQuery(record, query) && (!cursor || isAfterCursor(record, cursor)))
+      .filter((record) => matchesPage(record, query, cursor))
       .sort(compareInstances);
     found.push(...step);
     return found.length > size;
   });
-  const page = found.slice(0, size);
-  const last = page[page.length - 1];
-  return found.length > size && last ? { instances: page, continuationToken: encodeContinuationToken(last) } : { instances: page };
+  return pageOf(found, size);
 }

@@ -18,7 +18,7 @@
  *   re-sending client can repeat those.
  */
 import { nanoid } from 'nanoid';
-import { InvalidArgumentError, LeaseLostError } from '@reprise/core';
+import { leaseLost } from '@reprise/core';
 import type { CreateInstanceResult, HistoryEvent, InstanceQuery, InstanceRecord, LogEntry, Storage } from '@reprise/core';
 import { activityArgs, decodeActivity, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs } from './codec.js';
 import type { ActivityReply, Arg, LockReply, LockedInstanceReply } from './codec.js';
@@ -34,6 +34,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
   const redis = new Connections(resolveOptions(options));
 
   const storage: Storage = {
+    capabilities: { eagerDispatch: true },
     open: () => redis.open(),
     close: () => redis.close(),
 
@@ -90,7 +91,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       for (const log of commit.logs) args.push(JSON.stringify(log));
       const reply = await redis.script<0 | [1, ActivityReply[]]>('commitOrchestration', hub, args);
       if (!Array.isArray(reply)) {
-        throw new LeaseLostError(`the lease on instance '${commit.instanceId}' is no longer held; the commit was refused`);
+        throw leaseLost('instance', commit.instanceId);
       }
       if (redis.waitsForReplicas) await redis.replicated();
       return eager ? { activities: reply[1].map(decodeActivity) } : {};
@@ -113,7 +114,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       args.push(eager ? eager.leaseMs : '', eager ? nanoid() : '');
       const reply = await redis.script<0 | [1, LockedInstanceReply?]>('completeActivity', hub, args);
       if (!Array.isArray(reply)) {
-        throw new LeaseLostError(`the lease on activity work item '${completion.workItemId}' is no longer held; the result was refused`);
+        throw leaseLost('activity', completion.workItemId);
       }
       if (redis.waitsForReplicas) await redis.replicated();
       return reply[1] ? { instance: decodeLockedInstance(reply[1]) } : {};
@@ -143,7 +144,6 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       if ('instanceIds' in target) {
         await purge(target.instanceIds);
       } else {
-        if (!Number.isFinite(target.createdFrom)) throw new InvalidArgumentError('purge needs a numeric createdFrom (epoch ms)');
         const { createdFrom, createdTo, runtimeStatus } = target;
         const query: InstanceQuery = { kind: 'orchestration', createdFrom, createdTo, runtimeStatus };
         await scanIndex(redis, hub, query, 'id', String(createdFrom), async (ids) => {

@@ -36,20 +36,21 @@ export class Subscriber {
   #pending: Promise<void> = Promise.resolve();
   #pendingCount = 0;
   #everReady = false;
-  readonly #onError: (error: unknown) => void;
+  readonly #onListenerError: (error: unknown) => void;
   readonly #keyPrefix: string;
 
-  constructor(source: Redis | Cluster, onError: (error: unknown) => void) {
-    this.#onError = onError;
+  constructor(source: Redis | Cluster, handlers: { onConnectionError(error: unknown): void; onListenerError(error: unknown): void; onReady(): void }) {
+    this.#onListenerError = handlers.onListenerError;
     const options = source.options as { keyPrefix?: string; redisOptions?: { keyPrefix?: string } };
     this.#keyPrefix = options.keyPrefix ?? options.redisOptions?.keyPrefix ?? '';
     // SUBSCRIBE is safe to re-send, and a lost one must not stay pending (settled() waits for it).
     this.#connection = 'isCluster' in source && source.isCluster ? source.duplicate() : (source as Redis).duplicate({ autoResendUnfulfilledCommands: true });
-    this.#connection.on('error', onError);
+    this.#connection.on('error', handlers.onConnectionError);
     this.#connection.on('message', (channel: string, message: string) => this.#dispatch(channel, parseNotice(message)));
     // Notices published while the connection was down are lost: after a
     // reconnect, tell every listener that work may be waiting.
     this.#connection.on('ready', () => {
+      handlers.onReady();
       if (this.#everReady) {
         for (const channel of this.#listeners.keys()) this.#dispatch(channel, [{ type: 'resync' }]);
       }
@@ -105,7 +106,7 @@ export class Subscriber {
           listener(notice);
         } catch (error) {
           // a listener's failure is its own; the others still hear the notice
-          this.#onError(error);
+          this.#onListenerError(error);
         }
       }
     }

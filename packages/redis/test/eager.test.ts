@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { HistoryEvent, InstanceRecord, LockedInstance, NewActivity, Storage } from '@reprise/core';
+import type { LockedInstance, NewActivity, Storage } from '@reprise/core';
+import { activity, commitFor, ev, message, orchestrationRecord, sleep } from '@reprise/testing/conformance';
 import { redisStorage } from '../src/index.js';
 import { hubKeys } from '../src/keys.js';
 import { startRedisServer } from './redis-server.js';
@@ -15,17 +16,7 @@ import type { RedisServer } from './redis-server.js';
 
 const binary = inject('redisServerBinary');
 const LONG = 60_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const now = () => new Date().toISOString();
-const started = (): HistoryEvent => ({ EventType: 'ExecutionStarted', Timestamp: now(), Name: 'O', ExecutionId: 'e1' });
-const raised = (name: string): HistoryEvent => ({ EventType: 'EventRaised', Timestamp: now(), Name: name });
-const taskCompleted = (id: number): HistoryEvent => ({ EventType: 'TaskCompleted', Timestamp: now(), TaskScheduledId: id });
-const record = (instanceId: string): InstanceRecord => {
-  const t = Date.now();
-  return { instanceId, kind: 'orchestration', name: 'O', executionId: 'e1', status: 'Pending', createdAt: t, updatedAt: t, historyLength: 0 };
-};
-const activity = (instanceId: string, n: number): NewActivity => ({ instanceId, executionId: 'e1', taskScheduledId: n, name: 'A' });
+const work = (n: number): NewActivity => activity('i1', 'e1', n);
 
 describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
   let server: RedisServer | undefined;
@@ -55,7 +46,7 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
   /** A fresh hub with one started, locked instance 'i1', and the notices published on it from now on. */
   async function setup(): Promise<{ hub: string; locked: LockedInstance; published: string[] }> {
     const hub = `eager-${randomUUID()}`;
-    await storage.createInstance(hub, record('i1'), { instanceId: 'i1', event: started() });
+    await storage.createInstance(hub, orchestrationRecord('i1', { executionId: 'e1' }), message('i1', ev.started(undefined, undefined, 'e1')));
     const { items } = await storage.lockInstances(hub, { max: 1, leaseMs: LONG });
     const published: string[] = [];
     const channel = hubKeys(hub).channel;
@@ -80,23 +71,15 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
     return drain(hub, published);
   }
 
-  const commitOf = (locked: LockedInstance, activities: NewActivity[], events: HistoryEvent[] = locked.messages.map((m) => m.event)) => ({
-    instanceId: 'i1',
-    lockToken: locked.lockToken,
-    instance: { ...locked.instance, status: 'Running' as const, historyLength: locked.instance.historyLength + events.length },
-    history: { append: events },
-    consumedMessageIds: locked.messages.map((m) => m.id),
-    messages: [],
-    activities,
-    logs: [],
-  });
+  /** The commit of `locked`'s messages, scheduling `activities`. */
+  const commitOf = (locked: LockedInstance, activities: NewActivity[]) => commitFor(locked, { append: locked.messages.map((m) => m.event), activities });
 
   it('commit: leased items never enter aq; activity-work only for the items left queued', async () => {
     const { hub, locked, published } = await setup();
     const p = hubKeys(hub).prefix;
     let result: Awaited<ReturnType<Storage['commitOrchestration']>> | undefined;
     const flags = await noticesOf(hub, published, async () => {
-      result = await storage.commitOrchestration(hub, { ...commitOf(locked, [0, 1, 2].map((n) => activity('i1', n))), lockActivities: { max: 2, leaseMs: LONG } });
+      result = await storage.commitOrchestration(hub, { ...commitOf(locked, [0, 1, 2].map((n) => work(n))), lockActivities: { max: 2, leaseMs: LONG } });
     });
     const eager = result?.activities ?? [];
     expect(eager.map((a) => a.taskScheduledId)).toEqual([0, 1]);
@@ -106,10 +89,10 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
     expect(flags.map((f) => f.split('\n')[0])).toEqual(['a']);
 
     // Every item leased, and a lease that expires sooner is live: no activity-work, no announcement.
-    await storage.sendMessages(hub, [{ instanceId: 'i1', event: raised('x') }]);
+    await storage.sendMessages(hub, [{ instanceId: 'i1', event: ev.raised('x') }]);
     const [again] = (await storage.lockInstances(hub, { max: 1, leaseMs: LONG })).items;
     const flags2 = await noticesOf(hub, published, async () => {
-      result = await storage.commitOrchestration(hub, { ...commitOf(again!, [activity('i1', 3)]), lockActivities: { max: 5, leaseMs: LONG } });
+      result = await storage.commitOrchestration(hub, { ...commitOf(again!, [work(3)]), lockActivities: { max: 5, leaseMs: LONG } });
     });
     expect(result?.activities?.map((a) => a.taskScheduledId)).toEqual([3]);
     expect(flags2.map((f) => f.split('\n')[0])).toEqual(['']);
@@ -118,13 +101,13 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
 
   it('commit: an eagerly leased item whose lease runs out goes to the next locker with deliveries 2', async () => {
     const { hub, locked } = await setup();
-    const result = await storage.commitOrchestration(hub, { ...commitOf(locked, [activity('i1', 0)]), lockActivities: { max: 1, leaseMs: 150 } });
+    const result = await storage.commitOrchestration(hub, { ...commitOf(locked, [work(0)]), lockActivities: { max: 1, leaseMs: 150 } });
     const [item] = result?.activities ?? [];
     expect((await storage.lockActivities(hub, { max: 5, leaseMs: LONG })).items).toEqual([]);
     await sleep(400);
     const { items } = await storage.lockActivities(hub, { max: 5, leaseMs: LONG });
     expect(items.map((i) => [i.id, i.deliveries])).toEqual([[item!.id, 2]]);
-    await expect(storage.completeActivity(hub, { workItemId: item!.id, lockToken: item!.lockToken, message: { instanceId: 'i1', event: taskCompleted(0) } })).rejects.toMatchObject({
+    await expect(storage.completeActivity(hub, { workItemId: item!.id, lockToken: item!.lockToken, message: { instanceId: 'i1', event: ev.taskCompleted(0) } })).rejects.toMatchObject({
       name: 'LeaseLostError',
     });
   });
@@ -133,7 +116,7 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
     const { hub, locked, published } = await setup();
     let result: Awaited<ReturnType<Storage['commitOrchestration']>> | undefined;
     const flags = await noticesOf(hub, published, async () => {
-      result = await storage.commitOrchestration(hub, { ...commitOf(locked, [activity('i1', 0)]), lockActivities: { max: 1, leaseMs: LONG } });
+      result = await storage.commitOrchestration(hub, { ...commitOf(locked, [work(0)]), lockActivities: { max: 1, leaseMs: LONG } });
     });
     expect(result?.activities).toHaveLength(1);
     expect(flags.map((f) => f.split('\n')[0])).toEqual([`A${LONG}`]);
@@ -142,10 +125,10 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
   it("completeActivity: the leased instance leaves ready for ilease; no orchestration-work goes out, only the lease's announcement", async () => {
     const { hub, locked, published } = await setup();
     const p = hubKeys(hub).prefix;
-    const [item] = (await storage.commitOrchestration(hub, { ...commitOf(locked, [activity('i1', 0)]), lockActivities: { max: 1, leaseMs: LONG } }))?.activities ?? [];
+    const [item] = (await storage.commitOrchestration(hub, { ...commitOf(locked, [work(0)]), lockActivities: { max: 1, leaseMs: LONG } }))?.activities ?? [];
     let result: Awaited<ReturnType<Storage['completeActivity']>> | undefined;
     const flags = await noticesOf(hub, published, async () => {
-      result = await storage.completeActivity(hub, { workItemId: item!.id, lockToken: item!.lockToken, message: { instanceId: 'i1', event: taskCompleted(0) }, lockInstance: { leaseMs: LONG } });
+      result = await storage.completeActivity(hub, { workItemId: item!.id, lockToken: item!.lockToken, message: { instanceId: 'i1', event: ev.taskCompleted(0) }, lockInstance: { leaseMs: LONG } });
     });
     expect(result?.instance?.messages.map((m) => m.event.EventType)).toEqual(['TaskCompleted']);
     expect(flags).toEqual([`O${LONG}`]); // the earliest (only) instance lease
@@ -156,10 +139,10 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
 
   it('completeActivity without lockInstance resolves {} and publishes orchestration-work as before', async () => {
     const { hub, locked, published } = await setup();
-    const [item] = (await storage.commitOrchestration(hub, { ...commitOf(locked, [activity('i1', 0)]), lockActivities: { max: 1, leaseMs: LONG } }))?.activities ?? [];
+    const [item] = (await storage.commitOrchestration(hub, { ...commitOf(locked, [work(0)]), lockActivities: { max: 1, leaseMs: LONG } }))?.activities ?? [];
     let result: Awaited<ReturnType<Storage['completeActivity']>> | undefined;
     const flags = await noticesOf(hub, published, async () => {
-      result = await storage.completeActivity(hub, { workItemId: item!.id, lockToken: item!.lockToken, message: { instanceId: 'i1', event: taskCompleted(0) } });
+      result = await storage.completeActivity(hub, { workItemId: item!.id, lockToken: item!.lockToken, message: { instanceId: 'i1', event: ev.taskCompleted(0) } });
     });
     expect(result).toEqual({});
     expect(flags).toEqual(['o']);
@@ -168,22 +151,22 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
   it('completeActivity: a due timer of the woken instance comes with it, in enqueue order', async () => {
     const { hub, locked } = await setup();
     const p = hubKeys(hub).prefix;
-    const [item] = (await storage.commitOrchestration(hub, { ...commitOf(locked, [activity('i1', 0)]), lockActivities: { max: 1, leaseMs: LONG } }))?.activities ?? [];
-    await storage.sendMessages(hub, [{ instanceId: 'i1', event: raised('timer'), visibleAt: Date.now() + 150 }]);
+    const [item] = (await storage.commitOrchestration(hub, { ...commitOf(locked, [work(0)]), lockActivities: { max: 1, leaseMs: LONG } }))?.activities ?? [];
+    await storage.sendMessages(hub, [{ instanceId: 'i1', event: ev.raised('timer'), visibleAt: Date.now() + 150 }]);
     await sleep(400);
     expect(await admin.zcard(`${p}timers`)).toBe(1); // nobody swept it
-    const result = await storage.completeActivity(hub, { workItemId: item!.id, lockToken: item!.lockToken, message: { instanceId: 'i1', event: taskCompleted(0) }, lockInstance: { leaseMs: LONG } });
+    const result = await storage.completeActivity(hub, { workItemId: item!.id, lockToken: item!.lockToken, message: { instanceId: 'i1', event: ev.taskCompleted(0) }, lockInstance: { leaseMs: LONG } });
     expect(result?.instance?.messages.map((m) => m.event.EventType)).toEqual(['EventRaised', 'TaskCompleted']);
     expect(await admin.zcard(`${p}timers`)).toBe(0);
   });
 
   it('completeActivity: an instance still waiting on a timer only is not leased for it', async () => {
     const { hub, locked } = await setup();
-    const [item] = (await storage.commitOrchestration(hub, { ...commitOf(locked, [activity('i1', 0)]), lockActivities: { max: 1, leaseMs: LONG } }))?.activities ?? [];
+    const [item] = (await storage.commitOrchestration(hub, { ...commitOf(locked, [work(0)]), lockActivities: { max: 1, leaseMs: LONG } }))?.activities ?? [];
     const result = await storage.completeActivity(hub, {
       workItemId: item!.id,
       lockToken: item!.lockToken,
-      message: { instanceId: 'i1', event: taskCompleted(0), visibleAt: Date.now() + LONG },
+      message: { instanceId: 'i1', event: ev.taskCompleted(0), visibleAt: Date.now() + LONG },
       lockInstance: { leaseMs: LONG },
     });
     expect(result).toEqual({});

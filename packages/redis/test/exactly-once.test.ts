@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StorageError, createRuntime } from '@reprise/core';
-import type { HistoryEvent, InstanceRecord } from '@reprise/core';
+import type { HistoryEvent } from '@reprise/core';
+import { ev, orchestrationRecord } from '@reprise/testing/conformance';
 import { rowArgs } from '../src/codec.js';
 import { redisStorage } from '../src/index.js';
 import { hubKeys } from '../src/keys.js';
@@ -27,13 +28,6 @@ import type { RedisServer } from './redis-server.js';
 
 const binary = inject('redisServerBinary');
 
-const now = () => new Date().toISOString();
-const started = (): HistoryEvent => ({ EventType: 'ExecutionStarted', Timestamp: now(), Name: 'O', ExecutionId: 'e1' });
-const raised = (name: string): HistoryEvent => ({ EventType: 'EventRaised', Timestamp: now(), Name: name });
-const record = (instanceId: string): InstanceRecord => {
-  const t = Date.now();
-  return { instanceId, kind: 'orchestration', name: 'O', executionId: 'e1', status: 'Pending', createdAt: t, updatedAt: t, historyLength: 0 };
-};
 
 describe.skipIf(!binary)('redis: no operation applied twice', () => {
   let server: RedisServer | undefined;
@@ -56,7 +50,7 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
     it('createInstance run twice does not refuse the repeat, nor replace an instance that finished in between', async () => {
       const hub = `s-${randomUUID()}`;
       const anchor = hubKeys(hub).anchor;
-      const args = ['i1', ...rowArgs(record('i1')), JSON.stringify(started()), '', 'req-1'];
+      const args = ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', 'req-1'];
       expect(await run()('createInstance', anchor, args)).toEqual([1]);
       expect(await run()('createInstance', anchor, args)).toEqual([1]); // before: [0, row]
       expect(await inbox(hub, 'i1')).toHaveLength(1);
@@ -78,8 +72,8 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
     it('sendMessages run twice delivers once', async () => {
       const hub = `s-${randomUUID()}`;
       const anchor = hubKeys(hub).anchor;
-      await run()('createInstance', anchor, ['i1', ...rowArgs(record('i1')), JSON.stringify(started()), '', 'c']);
-      const message = ['i1', JSON.stringify(raised('E')), '', '', '', '', '', '', ''];
+      await run()('createInstance', anchor, ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', 'c']);
+      const message = ['i1', JSON.stringify(ev.raised('E')), '', '', '', '', '', '', ''];
       expect(await run()('sendMessages', anchor, ['send-1', 1, ...message])).toBe(1);
       expect(await run()('sendMessages', anchor, ['send-1', 1, ...message])).toBe(1);
       expect(await inbox(hub, 'i1')).toHaveLength(2); // ExecutionStarted + one EventRaised
@@ -90,7 +84,7 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
     it('purgeInstances run twice returns the first count and spares an instance recreated in between', async () => {
       const hub = `s-${randomUUID()}`;
       const anchor = hubKeys(hub).anchor;
-      const create = (rid: string) => run()('createInstance', anchor, ['i1', ...rowArgs(record('i1')), JSON.stringify(started()), '', rid]);
+      const create = (rid: string) => run()('createInstance', anchor, ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', rid]);
       await create('c1');
       await admin.hset(hubKeys(hub).instance('i1'), 'st', 'Completed');
       expect(await run()('purgeInstances', anchor, ['purge-1', 'i1'])).toBe(1);
@@ -153,7 +147,7 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
         // raiseEvent reads the instance first, then sends: lose the send's reply.
         await storage.getInstance(hub, 'target');
         const lost = proxy.loseNextReply();
-        await storage.sendMessages(hub, [{ instanceId: 'target', event: raised('Go') }]);
+        await storage.sendMessages(hub, [{ instanceId: 'target', event: ev.raised('Go') }]);
         await lost;
         const events = (await inbox(hub, 'target')).map((body) => (JSON.parse(body) as HistoryEvent).EventType);
         expect(events.sort()).toEqual(['EventRaised', 'ExecutionStarted']);

@@ -1,8 +1,8 @@
 /** Activity work items: lock, complete, abandon. Same rules as instance-ops. */
-import { InvalidArgumentError, LeaseLostError } from '@reprise/core';
+import { leaseLost } from '@reprise/core';
 import type { ActivityCompletion, ActivityWorkItem, CompletionResult, GiveBackOptions, LockOptions, LockResult } from '@reprise/core';
 import { nanoid } from 'nanoid';
-import { checkLockOptions, lockFreeInstance } from './instance-ops.js';
+import { lockFreeInstance } from './instance-ops.js';
 import { enqueueMessages } from './op-context.js';
 import type { Op, OpContext } from './op-context.js';
 import { parseId, toWorkItem } from './rows.js';
@@ -17,7 +17,6 @@ export const lockActivities =
   (hub: string, options: LockOptions): Op<LockResult<ActivityWorkItem>> =>
   (ctx) => {
     const { s, now } = ctx;
-    checkLockOptions(options);
     // A redelivered item first, alone (one indexed row); asked for fresh items only, we say it waits.
     const redelivered = s.redeliveredActivity.get({ hub, now }) as number | undefined;
     if (redelivered !== undefined && options.redelivered !== false) return { items: [leaseActivity(ctx, redelivered, options.leaseMs)] };
@@ -32,12 +31,11 @@ export const lockActivities =
 export const completeActivity =
   (hub: string, completion: ActivityCompletion): Op<CompletionResult> =>
   (ctx) => {
-    if (completion === null || typeof completion !== 'object') throw new InvalidArgumentError('completion must be an object');
     const seq = parseId(completion.workItemId);
     const fence =
       seq === undefined ? undefined : (ctx.s.fenceActivity.get(seq, hub) as { lock_token: string | null; lock_expires: number } | undefined);
     if (!fence || fence.lock_token !== completion.lockToken || fence.lock_expires <= ctx.now) {
-      throw new LeaseLostError(`the lease on activity work item '${String(completion.workItemId)}' is no longer held; the result was refused`);
+      throw leaseLost('activity', completion.workItemId);
     }
     ctx.s.deleteActivity.run(seq);
     const work = enqueueMessages(ctx, hub, [completion.message]);

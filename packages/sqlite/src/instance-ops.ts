@@ -3,7 +3,7 @@
  * runs inside a group-commit transaction (under its own savepoint), so its
  * checks and writes are atomic and a refused operation changes nothing.
  */
-import { InvalidArgumentError, LeaseLostError, isTerminal } from '@reprise/core';
+import { isTerminal, leaseLost } from '@reprise/core';
 import type {
   CommitResult,
   CreateInstanceResult,
@@ -16,22 +16,16 @@ import type {
   OrchestrationCommit,
 } from '@reprise/core';
 import { nanoid } from 'nanoid';
-import { enqueueMessages, insertActivities, removeInstance, requireString } from './op-context.js';
+import { enqueueMessages, insertActivities, removeInstance } from './op-context.js';
 import type { Op, OpContext } from './op-context.js';
 import { leaseActivity } from './activity-ops.js';
 import { decodeEvent, encodeEvent, parseId, recordParams, toRecord } from './rows.js';
 import type { InstanceRow } from './rows.js';
 
-export function checkLockOptions({ max, leaseMs, redelivered }: LockOptions): void {
-  if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`max must be a positive integer, got ${String(max)}`);
-  if (typeof leaseMs !== 'number' || !(leaseMs > 0) || !Number.isFinite(leaseMs)) throw new InvalidArgumentError(`leaseMs must be a positive number, got ${String(leaseMs)}`);
-  if (redelivered !== undefined && typeof redelivered !== 'boolean') throw new InvalidArgumentError(`redelivered must be a boolean, got ${String(redelivered)}`);
-}
-
 export const createInstance =
   (hub: string, record: InstanceRecord, message: NewMessage): Op<CreateInstanceResult> =>
   (ctx) => {
-    const instanceId = requireString('instanceId', record?.instanceId);
+    const { instanceId } = record;
     const existing = ctx.s.getInstance.get(hub, instanceId) as InstanceRow | undefined;
     if (existing && !isTerminal(existing.status as InstanceRecord['status'])) return { created: false, existing: toRecord(existing) };
     if (existing) removeInstance(ctx.s, hub, instanceId);
@@ -75,7 +69,6 @@ export const lockInstances =
   (hub: string, options: LockOptions): Op<LockResult<LockedInstance>> =>
   (ctx) => {
     const { s, now } = ctx;
-    checkLockOptions(options);
     const items: LockedInstance[] = [];
     // A redelivered instance first, alone (one indexed row); asked for fresh items only, we say it waits.
     const redelivered = s.redeliveredInstance.get({ hub, now }) as string | undefined;
@@ -94,27 +87,13 @@ export const lockInstances =
     return { items, ...(times.length > 0 && { nextVisibleInMs: Math.max(0, Math.min(...times) - now) }), ...waiting };
   };
 
-function checkCommit(commit: OrchestrationCommit): void {
-  if (commit === null || typeof commit !== 'object') throw new InvalidArgumentError('commit must be an object');
-  const h = commit.history as { append?: unknown; replace?: unknown } | undefined;
-  if (!h || !(Array.isArray(h.append) || Array.isArray(h.replace))) throw new InvalidArgumentError('commit.history must be { append: [...] } or { replace: [...] }');
-  for (const name of ['consumedMessageIds', 'messages', 'activities', 'logs'] as const) {
-    if (!Array.isArray(commit[name])) throw new InvalidArgumentError(`commit.${name} must be an array`);
-  }
-}
-
-function leaseLost(instanceId: string): LeaseLostError {
-  return new LeaseLostError(`the lease on instance '${instanceId}' is no longer held; the commit was refused`);
-}
-
 export const commitOrchestration =
   (hub: string, commit: OrchestrationCommit): Op<CommitResult> =>
   (ctx) => {
-    checkCommit(commit);
     const { s, now } = ctx;
-    const instanceId = requireString('instanceId', commit.instanceId);
+    const { instanceId } = commit;
     const fence = s.fenceInstance.get(hub, instanceId) as { lock_token: string | null; lock_expires: number } | undefined;
-    if (!fence || fence.lock_token !== commit.lockToken || fence.lock_expires <= now) throw leaseLost(instanceId);
+    if (!fence || fence.lock_token !== commit.lockToken || fence.lock_expires <= now) throw leaseLost('instance', instanceId);
     const instanceParams = recordParams(hub, instanceId, commit.instance);
 
     if ('replace' in commit.history) {

@@ -1,5 +1,4 @@
 /** Lease renewal for the instances and work items a runtime holds. */
-import { InvalidArgumentError } from '@reprise/core';
 import type { Op } from './op-context.js';
 import { parseId } from './rows.js';
 
@@ -12,15 +11,14 @@ export interface Leases {
 export const renewLeases =
   (hub: string, leases: Leases, leaseMs: number): Op<{ lostInstances: string[]; lostActivities: string[] }> =>
   ({ s, now }) => {
-    if (typeof leaseMs !== 'number' || !(leaseMs > 0) || !Number.isFinite(leaseMs)) throw new InvalidArgumentError(`leaseMs must be a positive number, got ${String(leaseMs)}`);
     const expires = now + leaseMs;
     const lostInstances: string[] = [];
     const lostActivities: string[] = [];
-    for (const { instanceId, lockToken } of leases?.instances ?? []) {
+    for (const { instanceId, lockToken } of leases.instances) {
       const renewed = s.renewInstance.run({ expires, hub, instance_id: instanceId, token: lockToken, now }).changes > 0;
       if (!renewed) lostInstances.push(lockToken);
     }
-    for (const { workItemId, lockToken } of leases?.activities ?? []) {
+    for (const { workItemId, lockToken } of leases.activities) {
       const seq = parseId(workItemId);
       const renewed = seq !== undefined && s.renewActivity.run({ expires, seq, hub, token: lockToken, now }).changes > 0;
       if (!renewed) lostActivities.push(lockToken);

@@ -11,11 +11,14 @@
  *   tells its own subscribers 'orchestration-work' and 'activity-work', and
  *   'instance-updated' for every instance row written since it last looked
  *   (rows carry a store-wide `change_seq`).
- * Timers are unref'd and stop on close.
+ * Timers are unref'd and stop on close. A check that fails (other than
+ * busy) and a subscriber that throws are reported to `onError`.
  */
 import EventEmitter from 'eventemitter3';
 import type Database from 'better-sqlite3';
-import type { RuntimeStatus, StorageNotice } from '@reprise/core';
+import { StorageError } from '@reprise/core';
+import type { ErrorHandler, RuntimeStatus, StorageNotice } from '@reprise/core';
+import { isBusy } from './busy.js';
 import type { ChangeRange } from './group-commit.js';
 import type { Statements } from './statements.js';
 
@@ -39,13 +42,13 @@ function listen(key: string, hub: string, listener: Listener): () => void {
   };
 }
 
-/** A listener that throws must not break a commit or the poll loop. */
-function guard(listener: Listener): Listener {
+/** A listener that throws must not break a commit or the poll loop: what it threw goes to `onError`. */
+function guard(listener: Listener, onError: ErrorHandler): Listener {
   return (notice) => {
     try {
       listener(notice);
     } catch (error) {
-      process.emitWarning(`a @reprise/sqlite subscriber threw: ${error instanceof Error ? error.message : String(error)}`);
+      onError(error);
     }
   };
 }
@@ -61,17 +64,20 @@ export class Notifier {
   private interval: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerDue = 0;
+  /** The last check failure reported; a failure that repeats every interval is reported once. */
+  private lastPollError = '';
 
   constructor(
     private readonly key: string,
     private readonly minMs: number,
     private readonly maxMs: number,
+    private readonly onError: ErrorHandler,
   ) {
     this.interval = minMs;
   }
 
   subscribe(hub: string, listener: Listener): () => void {
-    const safe = guard(listener);
+    const safe = guard(listener, this.onError);
     const stopSameProcess = listen(this.key, hub, safe);
     let set = this.local.get(hub);
     if (!set) {
@@ -155,11 +161,20 @@ export class Notifier {
       changed = version !== this.dataVersion;
       this.dataVersion = version;
       if (changed) more = this.announce();
-    } catch {
-      // busy or closing: try again at the next interval
+      this.lastPollError = '';
+    } catch (error) {
+      // Busy: try again at the next interval. Anything else would repeat silently forever: say so, once.
+      if (!isBusy(error)) this.reportPollError(error);
     }
     this.interval = changed ? this.minMs : Math.min(this.interval * 2, this.maxMs);
     this.schedule(more ? 0 : this.interval);
+  }
+
+  private reportPollError(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message === this.lastPollError) return;
+    this.lastPollError = message;
+    this.onError(new StorageError(`sqliteStorage: checking for other processes' commits failed (retrying): ${message}`, { cause: error }));
   }
 
   /** Tells local subscribers about other connections' commits. Returns true when more changes wait. */

@@ -1,8 +1,10 @@
 /**
  * What one operation sees while it runs inside a group-commit transaction,
  * and the helpers several operations share (enqueueing, removal).
+ *
+ * Arguments are trusted by contract (see the Storage header in core): the
+ * runtime and client check them before any call.
  */
-import { InvalidArgumentError } from '@reprise/core';
 import type { NewActivity, NewMessage, StorageNotice } from '@reprise/core';
 import { encodeEvent, recordParams } from './rows.js';
 import type { Statements } from './statements.js';
@@ -19,29 +21,17 @@ export interface OpContext {
 
 export type Op<T> = (ctx: OpContext) => T;
 
-export function requireString(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError(`${name} must be a non-empty string`);
-  return value;
-}
-
-function requireTime(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(`${name} must be a finite number of epoch milliseconds`);
-  return value;
-}
-
 /**
  * Appends messages to their inboxes, in order. A message to a missing
  * instance creates it from `createIfMissing`, or is dropped. Returns whether
  * any message was enqueued (visible now or later: both are 'orchestration-work').
  */
 export function enqueueMessages(ctx: OpContext, hub: string, messages: readonly NewMessage[]): boolean {
-  if (!Array.isArray(messages)) throw new InvalidArgumentError('messages must be an array');
   const { s, now } = ctx; // now: the default visibility
   let work = false;
   for (const m of messages) {
-    const instanceId = requireString('message instanceId', m?.instanceId);
-    if (m.event === null || typeof m.event !== 'object') throw new InvalidArgumentError('message event must be an object');
-    const visibleAt = m.visibleAt === undefined ? now : requireTime('visibleAt', m.visibleAt);
+    const { instanceId } = m;
+    const visibleAt = m.visibleAt ?? now;
     const key = { hub, instance_id: instanceId, visible_at: visibleAt };
     if (s.lowerDue.run(key).changes === 0 && s.instanceExists.get(hub, instanceId) === undefined) {
       if (!m.createIfMissing) continue;
@@ -57,17 +47,8 @@ export function enqueueMessages(ctx: OpContext, hub: string, messages: readonly 
 
 /** Inserts work items; returns their row sequence numbers, in order. */
 export function insertActivities(ctx: OpContext, hub: string, activities: readonly NewActivity[]): number[] {
-  if (!Array.isArray(activities)) throw new InvalidArgumentError('activities must be an array');
   return activities.map((a) => {
-    if (!Number.isInteger(a?.taskScheduledId)) throw new InvalidArgumentError('activity taskScheduledId must be an integer');
-    const info = ctx.s.insertActivity.run(
-      hub,
-      requireString('activity instanceId', a.instanceId),
-      requireString('activity executionId', a.executionId),
-      a.taskScheduledId,
-      requireString('activity name', a.name),
-      a.input ?? null,
-    );
+    const info = ctx.s.insertActivity.run(hub, a.instanceId, a.executionId, a.taskScheduledId, a.name, a.input ?? null);
     return Number(info.lastInsertRowid);
   });
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, systemClock } from '@reprise/core';
-import type { Clock } from '@reprise/core';
+import type { Clock, ErrorHandler } from '@reprise/core';
 
 export interface SqliteStorageOptions {
   /**
@@ -62,6 +62,15 @@ export interface SqliteStorageOptions {
    * @default the system clock (`Date.now()`)
    */
   clock?: Clock;
+  /**
+   * Receives the errors no caller is waiting for: what a `subscribe` listener
+   * threw, and a failed check for other processes' commits (a `StorageError`;
+   * busy is not a failure, and a failure that repeats is reported once until
+   * a check succeeds again). The same shape as the runtime's and the HTTP
+   * handler's `onError`, so one function can take them all.
+   * @default logs with `console.error('[reprise/sqlite]', error)`
+   */
+  onError?: ErrorHandler;
 }
 
 export interface ResolvedOptions {
@@ -74,6 +83,7 @@ export interface ResolvedOptions {
   minPollIntervalMs: number;
   maxBatchSize: number;
   clock: Clock;
+  onError: ErrorHandler;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
@@ -90,6 +100,10 @@ export function resolveOptions(options: SqliteStorageOptions): ResolvedOptions {
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
     throw new InvalidArgumentError(`sqliteStorage: synchronous must be 'NORMAL' or 'FULL', got ${String(synchronous)}`);
   }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new InvalidArgumentError(`sqliteStorage: onError must be a function, got ${typeof options.onError}`);
+  }
+  const { onError } = options;
   const pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 250);
   const minPollIntervalMs = Math.min(positiveInteger('minPollIntervalMs', options.minPollIntervalMs, 5), pollIntervalMs);
   return {
@@ -102,5 +116,13 @@ export function resolveOptions(options: SqliteStorageOptions): ResolvedOptions {
     minPollIntervalMs,
     maxBatchSize: positiveInteger('maxBatchSize', options.maxBatchSize, 512),
     clock: options.clock ?? systemClock,
+    onError: (error) => {
+      // Called from timers and commits: what the handler throws must not escape into them.
+      try {
+        (onError ?? ((e: unknown) => console.error('[reprise/sqlite]', e)))(error);
+      } catch (thrown) {
+        console.error('[reprise/sqlite] onError threw', thrown, 'while handling', error);
+      }
+    },
   };
 }

@@ -1,5 +1,5 @@
 /** Purge: deletes terminal instances with everything they own. */
-import { InvalidArgumentError, RUNTIME_STATUSES, isTerminal } from '@reprise/core';
+import { RUNTIME_STATUSES, isTerminal } from '@reprise/core';
 import type { PurgeFilter, RuntimeStatus } from '@reprise/core';
 import { removeInstance } from './op-context.js';
 import type { Op } from './op-context.js';
@@ -12,8 +12,8 @@ function purgeCandidates(s: Statements, hub: string, filter: PurgeFilter): strin
     where.push('created_at <= ?');
     params.push(filter.createdTo);
   }
-  const statuses = (filter.runtimeStatus ?? []).filter((st): st is RuntimeStatus => (RUNTIME_STATUSES as readonly string[]).includes(st));
-  const terminal = statuses.length > 0 ? statuses.filter(isTerminal) : RUNTIME_STATUSES.filter(isTerminal);
+  const statuses = filter.runtimeStatus ?? [];
+  const terminal = (statuses.length > 0 ? statuses : RUNTIME_STATUSES).filter(isTerminal);
   if (terminal.length === 0) return [];
   where.push(`status IN (${terminal.map(() => '?').join(', ')})`);
   params.push(...terminal);
@@ -24,15 +24,7 @@ function purgeCandidates(s: Statements, hub: string, filter: PurgeFilter): strin
 export const purgeInstances =
   (hub: string, target: { instanceIds: string[] } | PurgeFilter): Op<{ instancesDeleted: number }> =>
   ({ s }) => {
-    if (target === null || typeof target !== 'object') throw new InvalidArgumentError('purge target must be an object');
-    let ids: string[];
-    if ('instanceIds' in target) {
-      if (!Array.isArray(target.instanceIds)) throw new InvalidArgumentError('instanceIds must be an array');
-      ids = [...new Set(target.instanceIds)];
-    } else {
-      if (typeof target.createdFrom !== 'number') throw new InvalidArgumentError('createdFrom must be epoch milliseconds');
-      ids = purgeCandidates(s, hub, target);
-    }
+    const ids = 'instanceIds' in target ? [...new Set(target.instanceIds)] : purgeCandidates(s, hub, target);
     let instancesDeleted = 0;
     for (const id of ids) {
       const status = s.instanceStatus.get(hub, id) as RuntimeStatus | undefined;

@@ -1,5 +1,5 @@
 /** Reads: one instance, its history and logs, and paged instance queries. */
-import { InvalidArgumentError, decodeContinuationToken, encodeContinuationToken, pageSizeOf } from '@reprise/core';
+import { cursorOf, pageOf, pageSizeOf } from '@reprise/core';
 import type { HistoryEvent, InstancePage, InstanceQuery, InstanceRecord, LogEntry } from '@reprise/core';
 import type { Op } from './op-context.js';
 import { decodeEvent, toRecord } from './rows.js';
@@ -43,7 +43,6 @@ export function prefixUpperBound(prefix: string): string | undefined {
 export const queryInstances =
   (hub: string, query: InstanceQuery): Op<InstancePage> =>
   ({ s }) => {
-    if (query === null || typeof query !== 'object') throw new InvalidArgumentError('query must be an object');
     const size = pageSizeOf(query);
     const where = ['hub = ?'];
     const params: unknown[] = [hub];
@@ -51,10 +50,8 @@ export const queryInstances =
       where.push(clause);
       params.push(...values);
     };
-    if (query.kind !== undefined) {
-      if (query.kind !== 'orchestration' && query.kind !== 'entity') throw new InvalidArgumentError(`kind must be 'orchestration' or 'entity', got ${String(query.kind)}`);
-      where.push(`kind = '${query.kind}'`); // a literal, so the entity-only partial index applies
-    }
+    // A literal, so the entity-only partial index applies; chosen here, never copied from the query.
+    if (query.kind !== undefined) where.push(query.kind === 'entity' ? "kind = 'entity'" : "kind = 'orchestration'");
     if (query.runtimeStatus !== undefined && query.runtimeStatus.length > 0) {
       add(`status IN (${query.runtimeStatus.map(() => '?').join(', ')})`, ...query.runtimeStatus);
     }
@@ -68,13 +65,9 @@ export const queryInstances =
       if (upper !== undefined) add('instance_id < ?', upper);
     }
     if (query.name !== undefined) add('name = ?', query.name);
-    if (query.continuationToken !== undefined) {
-      const cursor = decodeContinuationToken(query.continuationToken);
-      add('(created_at, instance_id) > (?, ?)', cursor.createdAt, cursor.instanceId);
-    }
+    const cursor = cursorOf(query);
+    if (cursor) add('(created_at, instance_id) > (?, ?)', cursor.createdAt, cursor.instanceId);
     const text = `SELECT * FROM instances WHERE ${where.join(' AND ')} ORDER BY created_at, instance_id LIMIT ?`;
     const rows = s.cached(text).all(...params, size + 1) as InstanceRow[];
-    const instances = rows.slice(0, size).map(toRecord);
-    const last = instances[instances.length - 1];
-    return rows.length > size && last ? { instances, continuationToken: encodeContinuationToken(last) } : { instances };
+    return pageOf(rows.map(toRecord), size);
   };

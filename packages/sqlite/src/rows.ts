@@ -1,5 +1,4 @@
 /** Conversions between stored rows and the contract's records. */
-import { InvalidArgumentError, isRuntimeStatus } from '@reprise/core';
 import type { ActivityWorkItem, HistoryEvent, InstanceRecord, RuntimeStatus } from '@reprise/core';
 
 export interface InstanceRow {
@@ -58,11 +57,8 @@ export function toRecord(row: InstanceRow): InstanceRecord {
   return record;
 }
 
-/** The record's columns as named parameters. Checks what SQLite could not store faithfully. */
+/** The record's columns as named parameters. */
 export function recordParams(hub: string, instanceId: string, record: InstanceRecord) {
-  if (record === null || typeof record !== 'object') throw new InvalidArgumentError('instance record must be an object');
-  if (record.kind !== 'orchestration' && record.kind !== 'entity') throw new InvalidArgumentError(`instance kind must be 'orchestration' or 'entity', got ${String(record.kind)}`);
-  if (!isRuntimeStatus(record.status)) throw new InvalidArgumentError(`unknown runtime status ${String(record.status)}`);
   return {
     hub,
     instance_id: instanceId,

@@ -10,7 +10,7 @@
  */
 import type Database from 'better-sqlite3';
 import { nanoid } from 'nanoid';
-import { InvalidArgumentError, StorageError } from '@reprise/core';
+import { StorageError } from '@reprise/core';
 import type { Storage } from '@reprise/core';
 import { abandonActivity, completeActivity, lockActivities } from './activity-ops.js';
 import { GroupCommit } from './group-commit.js';
@@ -34,7 +34,7 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
   const opts = resolveOptions(options);
   // In-process notices are shared by every storage on the same file; ':memory:' is private.
   const key = isMemoryPath(opts.path) ? `:memory:#${nanoid()}` : resolvedPath(opts.path);
-  const notifier = new Notifier(key, opts.minPollIntervalMs, opts.pollIntervalMs);
+  const notifier = new Notifier(key, opts.minPollIntervalMs, opts.pollIntervalMs, opts.onError);
   let connection: Connection | undefined;
   let opening: Promise<Connection> | undefined;
   let closing: Promise<void> | undefined;
@@ -73,7 +73,6 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
   }
 
   async function run<T>(hub: string, write: boolean, op: Op<T>): Promise<T> {
-    if (typeof hub !== 'string' || hub === '') throw new InvalidArgumentError('the task hub must be a non-empty string');
     // The first call opens lazily; after close() nothing runs until open() is called again.
     if (!connection && !opening && (everOpened || closing)) throw new StorageError('sqliteStorage: the storage is closed');
     const c = connection ?? (await open());
@@ -103,6 +102,7 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
   }
 
   return {
+    capabilities: { eagerDispatch: true },
     async open() {
       await open();
     },

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseLostError, systemClock } from '@reprise/core';
 import type { Clock, HistoryEvent, LockedInstance, OrchestrationCommit } from '@reprise/core';
+import { commitFor, ev, startInstance } from '@reprise/testing/conformance';
 import { sqliteStorage } from '../src/index.js';
-import { pending } from './helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -19,17 +19,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const HOUR = 3_600_000;
 const ahead: Clock = { ...systemClock, now: () => Date.now() + HOUR };
 
+/** The commit of `locked`'s messages and one more event. */
 function commitOf(locked: LockedInstance, event: HistoryEvent): OrchestrationCommit {
-  return {
-    instanceId: locked.instance.instanceId,
-    lockToken: locked.lockToken,
-    instance: { ...locked.instance, status: 'Running', historyLength: locked.instance.historyLength + locked.messages.length + 1 },
-    history: { append: [...locked.messages.map((m) => m.event), event] },
-    consumedMessageIds: locked.messages.map((m) => m.id),
-    messages: [],
-    activities: [],
-    logs: [],
-  };
+  return commitFor(locked, { append: [...locked.messages.map((m) => m.event), event] });
 }
 
 describe('clocks', () => {
@@ -39,8 +31,7 @@ describe('clocks', () => {
     const skewed = sqliteStorage({ path, clock: ahead });
     await Promise.all([honest.open(), skewed.open()]);
     try {
-      const { record, message } = pending('i1');
-      await honest.createInstance('hub', record, message);
+      await startInstance(honest, 'hub', 'i1');
       const [held] = (await honest.lockInstances('hub', { max: 10, leaseMs: 60_000 })).items;
       expect(held).toBeDefined();
 
@@ -49,7 +40,7 @@ describe('clocks', () => {
       expect(stolen?.instance.instanceId).toBe('i1');
       expect(stolen!.deliveries).toBe(2);
 
-      const marker = (who: string): HistoryEvent => ({ EventType: 'EventRaised', Timestamp: new Date().toISOString(), Name: who });
+      const marker = (who: string): HistoryEvent => ev.raised(who);
       await expect(honest.commitOrchestration('hub', commitOf(held!, marker('honest')))).rejects.toBeInstanceOf(LeaseLostError);
       expect(await honest.renewLeases('hub', { instances: [{ instanceId: 'i1', lockToken: held!.lockToken }], activities: [] }, 60_000)).toEqual({
         lostInstances: [held!.lockToken],

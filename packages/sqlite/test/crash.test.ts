@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '@reprise/core';
 import { memoryStorage } from '@reprise/memory';
+import { eventually } from '@reprise/testing/conformance';
 import { sqliteStorage } from '../src/index.js';
 import { STEPS, expectedOutput, fiveSteps, makeStep } from './fixtures/five-steps.js';
 import { exitOf, forkFixture } from './helpers.js';
@@ -29,16 +30,6 @@ afterAll(async () => {
   await Promise.all(children.map(exitOf));
   rmSync(dir, { recursive: true, force: true });
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** The EventType sequence of one instance run without interruption (in memory). */
 async function uninterruptedShape(): Promise<string[]> {
@@ -93,7 +84,7 @@ describe('worker crash (real processes)', () => {
     await Promise.all(inputs.map((input) => runtime.client.startNew('FiveSteps', { input, instanceId: input.id })));
 
     // Once the run is well under way, kill the worker that started an activity last (it is busy).
-    await until(() => readExecutions(executionsLog).length >= INSTANCES, 20_000, 'the run to get under way');
+    await eventually(() => readExecutions(executionsLog).length >= INSTANCES, { timeoutMs: 20_000, what: 'the run to get under way' });
     const victim = readExecutions(executionsLog).at(-1)!.worker;
     const victimProcess = children[Number(victim.slice(1))]!;
     victimProcess.kill('SIGKILL');

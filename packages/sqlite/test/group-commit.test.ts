@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LockedInstance, OrchestrationCommit, Storage } from '@reprise/core';
+import { activity, commitFor, ev, startInstance } from '@reprise/testing/conformance';
 import { sqliteStorage } from '../src/index.js';
-import { pending } from './helpers.js';
 
 let dir: string;
 let path: string;
@@ -25,22 +25,14 @@ afterEach(async () => {
 });
 
 async function startAndLock(count: number): Promise<LockedInstance[]> {
-  await Promise.all(Array.from({ length: count }, (_, i) => pending(`i${i}`)).map(({ record, message }) => storage.createInstance(hub, record, message)));
+  await Promise.all(Array.from({ length: count }, (_, i) => startInstance(storage, hub, `i${i}`)));
   const { items } = await storage.lockInstances(hub, { max: count, leaseMs: 60_000 });
   expect(items).toHaveLength(count);
   return items.sort((a, b) => a.instance.instanceId.localeCompare(b.instance.instanceId, 'en', { numeric: true }));
 }
 
-const commitOf = (locked: LockedInstance, lockToken = locked.lockToken): OrchestrationCommit => ({
-  instanceId: locked.instance.instanceId,
-  lockToken,
-  instance: { ...locked.instance, status: 'Running', historyLength: locked.messages.length },
-  history: { append: locked.messages.map((m) => m.event) },
-  consumedMessageIds: locked.messages.map((m) => m.id),
-  messages: [],
-  activities: [{ instanceId: locked.instance.instanceId, executionId: 'e1', taskScheduledId: 0, name: 'Step' }],
-  logs: [],
-});
+const commitOf = (locked: LockedInstance, lockToken = locked.lockToken): OrchestrationCommit =>
+  commitFor(locked, { append: locked.messages.map((m) => m.event), activities: [activity(locked.instance.instanceId, locked.instance.executionId, 0, 'Step')], lockToken });
 
 describe('group commit', () => {
   it('a refused commit in a batch fails alone: the others commit, it changes nothing', async () => {
@@ -64,7 +56,7 @@ describe('group commit', () => {
   it('operations of one tick commit together, before any caller hears back', async () => {
     await startAndLock(1);
     const sends = Array.from({ length: 50 }, (_, n) =>
-      storage.sendMessages(hub, [{ instanceId: 'i0', event: { EventType: 'EventRaised', Timestamp: new Date().toISOString(), Name: `e${n}` } }]),
+      storage.sendMessages(hub, [{ instanceId: 'i0', event: ev.raised(`e${n}`) }]),
     );
     await sends[0];
     const other = new Database(path, { readonly: true });

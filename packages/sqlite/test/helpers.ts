@@ -1,7 +1,6 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { InstanceRecord, NewMessage } from '@reprise/core';
 
 /** Runs a TypeScript fixture in a new Node process, resolving workspace packages from source. */
 export function forkFixture(name: string, args: string[]): ChildProcess {
@@ -15,11 +14,4 @@ export function forkFixture(name: string, args: string[]): ChildProcess {
 export function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-export function pending(instanceId: string, now = Date.now()): { record: InstanceRecord; message: NewMessage } {
-  return {
-    record: { instanceId, kind: 'orchestration', name: 'Test', executionId: 'e1', status: 'Pending', createdAt: now, updatedAt: now, historyLength: 0 },
-    message: { instanceId, event: { EventType: 'ExecutionStarted', Timestamp: new Date(now).toISOString(), Name: 'Test', ExecutionId: 'e1' } },
-  };
 }

@@ -4,22 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StorageNotice } from '@reprise/core';
+import { eventually, startInstance } from '@reprise/testing/conformance';
 import { sqliteStorage } from '../src/index.js';
-import { exitOf, forkFixture, pending } from './helpers.js';
+import { exitOf, forkFixture } from './helpers.js';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'reprise-sqlite-mp-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('notices across storages and processes', () => {
   it('storages on the same file in one process hear each other at once, without polling', async () => {
@@ -31,8 +24,7 @@ describe('notices across storages and processes', () => {
     const heard: StorageNotice[] = [];
     const off = b.subscribe('hub', (n) => heard.push(n));
     try {
-      const { record, message } = pending('x');
-      await a.createInstance('hub', record, message);
+      await startInstance(a, 'hub', 'x');
       expect(heard).toContainEqual({ type: 'instance-updated', instanceId: 'x', status: 'Pending' });
       expect(heard).toContainEqual({ type: 'orchestration-work' });
     } finally {
@@ -53,7 +45,7 @@ describe('notices across storages and processes', () => {
       // The child subscribed and closed without unsubscribing: it must still exit by itself.
       expect(await exitOf(child)).toBe(0);
       clearTimeout(timer);
-      await until(() => heard.some((n) => n.type === 'instance-updated' && n.instanceId === 'from-child'), 2_000);
+      await eventually(() => heard.some((n) => n.type === 'instance-updated' && n.instanceId === 'from-child'), { timeoutMs: 2_000 });
       expect(heard).toContainEqual({ type: 'instance-updated', instanceId: 'from-child', status: 'Pending' });
       expect(heard).toContainEqual({ type: 'orchestration-work' });
       expect(heard).toContainEqual({ type: 'activity-work' });

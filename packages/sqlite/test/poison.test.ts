@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, isTerminal } from '@reprise/core';
+import { sleep } from '@reprise/testing/conformance';
 import { sqliteStorage } from '../src/index.js';
 import { HEALTHY_STEPS, orchestrators } from './fixtures/poison-workload.js';
 import { exitOf, forkFixture } from './helpers.js';
@@ -30,7 +31,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('poison work beside healthy work (real processes)', () => {
   it('only the poison is charged for the crashes it causes: all healthy instances complete', async () => {

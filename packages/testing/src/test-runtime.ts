@@ -21,7 +21,10 @@ export interface TestRuntimeOptions extends Omit<RuntimeOptions, 'storage' | 'cl
    * restart); pass that runtime's `clock` too. @default a new memoryStorage on this clock
    */
   storage?: Storage;
-  /** Share a virtual clock with another test runtime. @default a new VirtualClock */
+  /**
+   * Share a virtual clock with another test runtime. @default a new VirtualClock
+   * (given this runtime's `onError` for its timer callbacks' errors)
+   */
   clock?: VirtualClock;
   /** Virtual time at creation. @default the real current time */
   startTime?: Date | number;
@@ -61,7 +64,8 @@ const TEST_LEASE_MS = 60 * 60_000;
 export async function createTestRuntime(registry: TestRegistry, options: TestRuntimeOptions = {}): Promise<TestRuntime> {
   assertRegistry(registry, 'createTestRuntime');
   const { storage: givenStorage, clock: givenClock, startTime, autoSkip, ...runtimeOptions } = options;
-  const clock = givenClock ?? new VirtualClock(startTime === undefined ? {} : { startTime });
+  // The runtime's error channel hears the clock's too.
+  const clock = givenClock ?? new VirtualClock({ ...(startTime !== undefined && { startTime }), ...(runtimeOptions.onError && { onError: runtimeOptions.onError }) });
   if (autoSkip !== undefined) clock.autoSkip = autoSkip;
   const inner = givenStorage ?? memoryStorage({ clock });
   const logs: Array<LogEntry & { instanceId: string }> = [];

@@ -16,7 +16,7 @@
  * A skip jumps (timers due on the way fire late, once); `advance` steps
  * through every due time.
  */
-import type { Clock } from '@reprise/core';
+import type { Clock, ErrorHandler } from '@reprise/core';
 
 // Captured at load so fake timers a test installs later do not drive the skipper.
 const realSetTimeout = globalThis.setTimeout;
@@ -44,6 +44,12 @@ export interface TimeSkipParticipant {
 export interface VirtualClockOptions {
   /** Initial time. @default the real current time */
   startTime?: Date | number;
+  /**
+   * Receives what a timer callback threw (time goes on regardless).
+   * `createTestRuntime` passes its `onError` here.
+   * @default logs with `console.error('[reprise/testing] a virtual timer callback threw:', error)`
+   */
+  onError?: ErrorHandler;
 }
 
 export class VirtualClock implements Clock {
@@ -56,10 +62,13 @@ export class VirtualClock implements Clock {
   #loopGeneration = 0;
   #idleTurns = 0;
   #skips = 0;
+  readonly #onError: ErrorHandler;
   /** Skip to the next due work when every participant is idle. Set to false for manual control. */
   autoSkip = true;
 
   constructor(options: VirtualClockOptions = {}) {
+    if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('onError must be a function');
+    this.#onError = options.onError ?? ((error) => console.error('[reprise/testing] a virtual timer callback threw:', error));
     const start = options.startTime === undefined ? Date.now() : options.startTime instanceof Date ? options.startTime.getTime() : options.startTime;
     if (!Number.isFinite(start)) throw new TypeError('startTime must be a valid Date or a number of milliseconds');
     this.#now = start;
@@ -227,8 +236,12 @@ export class VirtualClock implements Clock {
       try {
         timer.callback();
       } catch (error) {
-        // A timer callback that throws must not stop time.
-        console.error('[reprise/testing] a virtual timer callback threw:', error);
+        // A timer callback that throws must not stop time (nor must the handler told about it).
+        try {
+          this.#onError(error);
+        } catch (thrown) {
+          console.error('[reprise/testing] onError threw', thrown, 'while handling', error);
+        }
       }
       await nextTurn();
     }

@@ -14,6 +14,7 @@ import {
   UnknownEntityError,
   UnknownOrchestratorError,
 } from '../errors.js';
+import { executionStartedEvent, pendingOrchestrationRecord } from '../events.js';
 import type { HistoryEvent } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
@@ -94,22 +95,11 @@ export class OrchestrationClient {
     await this.#deps.ready();
     const now = this.#deps.clock.now();
     const executionId = nanoid();
-    const record: InstanceRecord = {
-      instanceId,
-      kind: 'orchestration',
-      name,
-      executionId,
-      status: 'Pending',
-      createdAt: now,
-      updatedAt: now,
-      historyLength: 0,
-      ...(input !== undefined && { input }),
-      ...(options.tags && { tags: { ...options.tags } }),
-    };
+    const record = pendingOrchestrationRecord({ instanceId, name, executionId, input, now, tags: options.tags && { ...options.tags } });
     const result = await this.#deps.storage.createInstance(this.#deps.taskHub, record, {
       instanceId,
       ...(startAt !== undefined && { visibleAt: startAt }),
-      event: { EventType: 'ExecutionStarted', Timestamp: new Date(now).toISOString(), Name: name, ExecutionId: executionId, ...(input !== undefined && { Input: input }) },
+      event: executionStartedEvent({ name, executionId, input, timestamp: new Date(now).toISOString() }),
     });
     if (!result.created) throw new InstanceExistsError(`instance '${instanceId}' already exists and is ${result.existing.status}`);
     return instanceId;

@@ -19,13 +19,26 @@ export interface ActivityDeps {
 }
 
 /**
- * Runs the item and commits its result. With `reserveInstance`, asks the
- * store to lease the woken instance to us in the same operation (eager
- * dispatch) when a slot is free for it; the reservation queues it.
- * Resolves with 'unsupported' when the store does not dispatch eagerly.
+ * What an activity tells the runtime: from a store that does not declare
+ * eager dispatch, whether a result was delivered (to wake the orchestration
+ * loop). An instance leased to us in the completion is queued by its
+ * reservation.
  */
-export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, reserveInstance?: () => Reservation<LockedInstance>): Promise<'unsupported' | undefined> {
+export interface ActivityResult {
+  deliveredWithoutEager: boolean;
+}
+
+const NOTHING: ActivityResult = { deliveredWithoutEager: false };
+
+/**
+ * Runs the item and commits its result. With `reserveInstance` and a store
+ * that declares eager dispatch, asks the store to lease the woken instance
+ * to us in the same operation when a slot is free for it; the reservation
+ * queues it.
+ */
+export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, reserveInstance?: () => Reservation<LockedInstance>): Promise<ActivityResult> {
   const { options } = deps;
+  const eager = deps.storage.capabilities?.eagerDispatch === true;
   let event: HistoryEvent;
   const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId };
   try {
@@ -41,13 +54,13 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     if (deps.signal.aborted) {
       // Stopped mid-run: not the activity's failure. Hand the item back for another worker.
       await deps.storage.abandonActivity(options.taskHub, item.id, item.lockToken);
-      return undefined;
+      return NOTHING;
     }
     const failure = toFailureDetails(error);
     event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, Reason: failure.message, Details: serialize(failure, 'failure details') };
   }
   // Reserved just for the completion (not while the activity runs): the slot waits for the commit only.
-  const slot = reserveInstance?.();
+  const slot = eager ? reserveInstance?.() : undefined;
   try {
     const result = await deps.storage.completeActivity(options.taskHub, {
       workItemId: item.id,
@@ -56,11 +69,11 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
       ...(slot && slot.slots > 0 && { lockInstance: { leaseMs: options.leaseMs } }),
     });
     slot?.fill(result?.instance ? [result.instance] : []);
-    return result ? undefined : 'unsupported';
+    return eager ? NOTHING : { deliveredWithoutEager: true };
   } catch (error) {
     slot?.fill([]);
     // Our lease ran out and another worker took the item: its result wins.
     if (!isRepriseError(error, 'LEASE_LOST')) throw error; // thrown by the adapter, maybe from its own copy of core
-    return undefined;
+    return NOTHING;
   }
 }

@@ -24,8 +24,9 @@ export interface EpisodeDeps {
 }
 
 /**
- * What an episode tells the runtime: from a store that does not dispatch
- * eagerly, whether activities were scheduled (to wake the activity loop).
+ * What an episode tells the runtime: from a store that does not declare
+ * eager dispatch, whether activities were scheduled (to wake the activity
+ * loop). Work items leased to us in the commit are queued by their reservation.
  */
 export interface EpisodeResult {
   scheduledWithoutEager: boolean;
@@ -96,8 +97,9 @@ async function replayed(deps: EpisodeDeps, locked: LockedInstance, fn: Orchestra
 async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, reserve: ReserveActivities | undefined): Promise<EpisodeResult> {
   const { storage, options } = deps;
   const scheduled = plan.commit.activities.length > 0;
+  const eager = storage.capabilities?.eagerDispatch === true;
   // Reserved before the commit, filled when it returns: concurrent episodes never ask for the same slots.
-  const reservation = scheduled ? reserve?.(plan.commit.activities.length) : undefined;
+  const reservation = eager && scheduled ? reserve?.(plan.commit.activities.length) : undefined;
   let committed: CommitResult | void;
   try {
     committed = await storage.commitOrchestration(options.taskHub, {
@@ -112,5 +114,5 @@ async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePl
     throw error;
   }
   reservation?.fill(committed?.activities ?? []);
-  return { scheduledWithoutEager: scheduled && !committed };
+  return { scheduledWithoutEager: scheduled && !eager };
 }

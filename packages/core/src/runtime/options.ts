@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ActivityRegistration, OrchestratorRegistration, Registry } from '../definitions.js';
 import type { EntityRegistration } from '../entities/entity-context.js';
+import type { ErrorHandler } from '../error-handler.js';
 import type { LogEntry, Storage } from '../storage/types.js';
 
 export interface RuntimeOptions {
@@ -56,6 +57,17 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Receives replay-safe log lines from `ctx.log` (never while replaying). @default console */
   logger?: (entry: LogEntry & { instanceId: string }) => void;
+  /**
+   * Receives the errors no caller is waiting for: a storage call of the work
+   * loops or the lease keeper that failed (the runtime retries it itself), an
+   * episode that threw and was handed back, a give-back that failed. For
+   * logging and alerting; the runtime carries on either way. A handler that
+   * throws does not stop the runtime (what it threw goes to `console.error`).
+   * Pass the same function to the storage adapter's and the HTTP handler's
+   * `onError` to see every error in one place.
+   * @default logs with `console.error('[reprise]', error)`
+   */
+  onError?: ErrorHandler;
 }
 
 export interface ResolvedOptions {
@@ -70,4 +82,5 @@ export interface ResolvedOptions {
   stopTimeoutMs: number;
   clock: Clock;
   logger: (entry: LogEntry & { instanceId: string }) => void;
+  onError: ErrorHandler;
 }

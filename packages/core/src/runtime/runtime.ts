@@ -8,10 +8,12 @@
 import { systemClock } from '../clock.js';
 import { toRegistryMap } from '../definitions.js';
 import type { ActivityFunction, OrchestratorFunction } from '../definitions.js';
+import type { ErrorHandler } from '../error-handler.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ActivityWorkItem, LockOptions, LockedInstance, StorageNotice } from '../storage/types.js';
 import type { RuntimeStatus } from '../status.js';
-import { OrchestrationClient } from '../client/client.js';
+import { OrchestrationClient as ClientClass } from '../client/client.js';
+import type { OrchestrationClient } from '../client/public-client.js';
 import type { EntityRegistration } from '../entities/entity-context.js';
 import { runEntityEpisode } from '../entities/entity-episode.js';
 import { runActivity } from './activity.js';
@@ -72,7 +74,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       routeWork?.(notice);
     }
   };
-  const onError = (error: unknown) => console.error('[reprise]', error);
+  const onError: ErrorHandler = (error) => {
+    try {
+      resolved.onError(error);
+    } catch (thrown) {
+      // The handler's own failure must not end a work loop; this is the last place left to say so.
+      console.error('[reprise] onError threw', thrown, 'while handling', error);
+    }
+  };
 
   let opened: Promise<void> | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -152,8 +161,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (!leases.holds(item.lockToken)) return;
     inFlightActivities.set(item.lockToken, item);
     try {
-      const woken = await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item, () => orchestrationLoop.reserve(1));
-      if (woken === 'unsupported') orchestrationLoop.notify();
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item, () => orchestrationLoop.reserve(1));
+      if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
       inFlightActivities.delete(item.lockToken);
       leases.drop(item.lockToken);
@@ -194,7 +203,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     else loop.notifyWithin(notice.inMs);
   };
 
-  const client = new OrchestrationClient({
+  const client = new ClientClass({
     storage,
     taskHub: hub,
     clock: resolved.clock,
@@ -285,6 +294,9 @@ function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   if (typeof taskHub !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(taskHub)) {
     throw new InvalidArgumentError(`taskHub '${String(taskHub)}' must be 1-64 characters of letters, digits, '.', '_' or '-'`);
   }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new InvalidArgumentError(`onError must be a function, got ${typeof options.onError}`);
+  }
   return {
     taskHub,
     leaseMs: positive(options.leaseMs, 30_000, 'leaseMs'),
@@ -297,5 +309,6 @@ function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     stopTimeoutMs: positive(options.stopTimeoutMs, 30_000, 'stopTimeoutMs', true),
     clock: options.clock ?? systemClock,
     logger: options.logger ?? ((entry) => console.log(`[${entry.instanceId}] ${entry.level}: ${entry.message}`)),
+    onError: options.onError ?? ((error) => console.error('[reprise]', error)),
   };
 }

@@ -28,6 +28,18 @@
  *   made without a lock call (eager dispatch), from a work notice with
  *   `inMs`.
  * - Payloads are opaque strings; the store never parses them.
+ *
+ * Arguments are trusted by contract: the runtime and client check what users
+ * pass (task hub names, instance ids, names, statuses, dates, tags, payload
+ * sizes, lease and batch settings) before any call, so an adapter may rely on
+ * the types below and need not check them again. The exception is a query's
+ * `pageSize` and `continuationToken`, which reach the store as callers wrote
+ * them: adapters read them through `pageSizeOf` and
+ * `decodeContinuationToken` (./query.ts), which refuse bad values with
+ * `InvalidArgumentError`, and the conformance suite checks that refusal.
+ *
+ * Optional features are declared in `capabilities` (see StorageCapabilities);
+ * a store that declares none passes the conformance suite without them.
  */
 import type { HistoryEvent } from '../history.js';
 import type { RuntimeStatus } from '../status.js';
@@ -185,20 +197,21 @@ export interface OrchestrationCommit {
   activities: NewActivity[];
   logs: LogEntry[];
   /**
-   * Eager dispatch (optional for adapters): lease up to `max` of the work
-   * items this commit creates to the committer, in the same atomic
+   * Eager dispatch (`capabilities.eagerDispatch`): lease up to `max` of the
+   * work items this commit creates to the committer, in the same atomic
    * operation, and return them, saving the committer a lock round trip.
    * They are leased exactly as `lockActivities` would lease them
    * (deliveries 1, fenced by their token), and announced (an
    * 'activity-work' notice with `inMs`, see StorageNotice). The rest stay
-   * queued. The runtime asks for no more than it has free slots, and for
-   * none while it drains for a redelivered item.
+   * queued. The runtime asks only stores that declare the capability, for no
+   * more than the slots it reserved, and for none while it drains for a
+   * redelivered item. A store without it ignores the field.
    */
   lockActivities?: { max: number; leaseMs: number };
 }
 
 export interface CommitResult {
-  /** The work items leased by `lockActivities`; absent when the adapter does not dispatch eagerly. */
+  /** The work items leased by `lockActivities`; absent when none were asked for or leased. */
   activities?: ActivityWorkItem[];
 }
 
@@ -208,19 +221,20 @@ export interface ActivityCompletion {
   /** TaskCompleted / TaskFailed for the orchestrator's inbox. */
   message: NewMessage;
   /**
-   * Eager dispatch (optional for adapters): when the target instance has no
-   * live lease, lease it to the completer in the same atomic operation and
-   * return it exactly as `lockInstances` would (all visible messages,
-   * deliveries incremented). A redelivered instance (handed out before
-   * since its last commit) is never leased here: it waits for a lock call,
-   * which hands it out alone. A lease made here is announced (an
-   * 'orchestration-work' notice with `inMs`, see StorageNotice).
+   * Eager dispatch (`capabilities.eagerDispatch`): when the target instance
+   * has no live lease, lease it to the completer in the same atomic
+   * operation and return it exactly as `lockInstances` would (all visible
+   * messages, deliveries incremented). A redelivered instance (handed out
+   * before since its last commit) is never leased here: it waits for a lock
+   * call, which hands it out alone. A lease made here is announced (an
+   * 'orchestration-work' notice with `inMs`, see StorageNotice). A store
+   * without the capability ignores the field.
    */
   lockInstance?: { leaseMs: number };
 }
 
 export interface CompletionResult {
-  /** The instance leased by `lockInstance`; absent when it was leased elsewhere or the adapter does not dispatch eagerly. */
+  /** The instance leased by `lockInstance`; absent when none was asked for or it was leased elsewhere. */
   instance?: LockedInstance;
 }
 
@@ -277,7 +291,28 @@ export type StorageNotice =
   /** Notices may have been lost (a reconnect): listeners re-check whatever they wait for. */
   | { type: 'resync' };
 
+/**
+ * The optional features a store implements, declared on the store object
+ * (`storage.capabilities`) rather than guessed from what its methods
+ * return. The runtime uses a feature only when it is declared; the
+ * conformance suite runs a feature's clauses only against stores that
+ * declare it and reports the others skipped, naming the capability.
+ */
+export interface StorageCapabilities {
+  /**
+   * Eager dispatch: the store honours `OrchestrationCommit.lockActivities`
+   * and `ActivityCompletion.lockInstance`. Without it the runtime never asks
+   * and, after a commit that schedules work or a completion, wakes its own
+   * work loops instead.
+   * @default false
+   */
+  readonly eagerDispatch?: boolean;
+}
+
 export interface Storage {
+  /** Optional features this store implements. @default none */
+  readonly capabilities?: StorageCapabilities;
+
   /** Open connections, create schema. Idempotent; the runtime calls it before first use. */
   open(): Promise<void>;
   /** Release connections. Idempotent. */
@@ -300,7 +335,11 @@ export interface Storage {
 
   /** Lock instances that have visible messages and no live lease: fresh ones, or one redelivered alone (see LockOptions, LockResult). */
   lockInstances(hub: string, options: LockOptions): Promise<LockResult<LockedInstance>>;
-  /** Atomically apply one episode's outcome and release the lock. Throws LeaseLostError when the lock is not held. */
+  /**
+   * Atomically apply one episode's outcome and release the lock. Throws
+   * LeaseLostError when the lock is not held (see `leaseLost`). A store
+   * without eager dispatch may resolve with nothing.
+   */
   commitOrchestration(hub: string, commit: OrchestrationCommit): Promise<CommitResult | void>;
   /**
    * Give an instance lock back without committing. Messages stay. By default
@@ -310,7 +349,11 @@ export interface Storage {
 
   /** Lock work items without a live lease: fresh ones, or one redelivered alone (see LockOptions, LockResult). */
   lockActivities(hub: string, options: LockOptions): Promise<LockResult<ActivityWorkItem>>;
-  /** Atomically delete the work item and deliver its result. Throws LeaseLostError when the lock is not held. */
+  /**
+   * Atomically delete the work item and deliver its result. Throws
+   * LeaseLostError when the lock is not held (see `leaseLost`). A store
+   * without eager dispatch may resolve with nothing.
+   */
   completeActivity(hub: string, completion: ActivityCompletion): Promise<CompletionResult | void>;
   /**
    * Make a locked work item available again at once. By default the handout

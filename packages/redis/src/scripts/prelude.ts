@@ -30,6 +30,8 @@
  * Per activity work item:
  *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl
  */
+import { RUNTIME_STATUSES, isTerminal } from '@reprise/core';
+
 /**
  * How long a request id of an idempotent write is remembered. The adapter
  * retries a call whose connection dropped for at most RETRY_WINDOW_MS (see
@@ -37,13 +39,18 @@
  */
 export const REQUEST_TTL_MS = 10 * 60_000;
 
+/** Core's terminal statuses as a Lua set, so the scripts never keep a list of their own. */
+const TERMINAL_SET = RUNTIME_STATUSES.filter(isTerminal)
+  .map((status) => `${status} = true`)
+  .join(', ');
+
 export const PRELUDE = `
 -- Effects replication (TIME before writes): the only mode from Redis 7 on (REDIS_VERSION_NUM is new in 7).
 if not redis.REDIS_VERSION_NUM and redis.replicate_commands then pcall(redis.replicate_commands) end
 local P = string.sub(KEYS[1], 1, -4)
 local T = redis.call('TIME')
 local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
-local TERMINAL = { Completed = true, Failed = true, Canceled = true, Terminated = true }
+local TERMINAL = { ${TERMINAL_SET} }
 local WORK_O, WORK_A = false, false
 -- A lease made without a lock call (eager dispatch) that became the earliest of its kind: its
 -- duration in ms, announced so workers asleep lock again by then (its holder may die).

@@ -6,6 +6,8 @@ import { expect } from 'vitest';
 import type { InstanceRecord, LockedInstance, ActivityWorkItem, Storage, StorageNotice } from '@reprise/core';
 import { ev, message, orchestrationRecord, commitFor, randomHub } from './builders.js';
 
+export { eventually, sleep } from './polling.js';
+
 export interface ConformanceOptions {
   /** A new storage object. The suite calls `open()` on it. */
   create: () => Storage | Promise<Storage>;
@@ -27,8 +29,6 @@ export const LONG_LEASE = 60_000;
 export const SHORT_LEASE = 150;
 /** How long to wait after taking a SHORT_LEASE before relying on its expiry: well past it, even on a loaded machine or a networked store. */
 export const PAST_EXPIRY = 700;
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createContext(options: ConformanceOptions): ConformanceContext & { set(s: Storage | undefined): void } {
   let current: Storage | undefined;
@@ -135,23 +135,6 @@ export async function startAndRun(s: Storage, hub: string, instanceId: string, o
   const commit = commitFor(locked, { append: locked.messages.map((m) => m.event) });
   await s.commitOrchestration(hub, commit);
   return commit.instance;
-}
-
-/** Polls `check` until it holds; calls `retrigger` every `retriggerMs` meanwhile (for stores whose subscriptions start asynchronously). */
-export async function eventually(
-  check: () => boolean,
-  { retrigger, retriggerMs = 400, timeoutMs = 8_000, what = 'condition' }: { retrigger?: () => Promise<unknown>; retriggerMs?: number; timeoutMs?: number; what?: string } = {},
-): Promise<void> {
-  const start = Date.now();
-  let lastTrigger = start;
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-    if (retrigger && Date.now() - lastTrigger >= retriggerMs) {
-      lastTrigger = Date.now();
-      await retrigger();
-    }
-  }
 }
 
 export function collectNotices(s: Storage, hub: string): { notices: StorageNotice[]; off: () => void } {

@@ -1,17 +1,23 @@
 /**
- * Eager dispatch: a commit may lease the work items it creates to the
- * committer, and an activity completion may lease the instance it wakes to
- * the completer, each in the same atomic operation. What they hand out is
- * leased exactly as the lock calls would lease it: fenced, never twice.
+ * Eager dispatch (optional: `capabilities.eagerDispatch`): a commit may lease
+ * the work items it creates to the committer, and an activity completion may
+ * lease the instance it wakes to the completer, each in the same atomic
+ * operation. What they hand out is leased exactly as the lock calls would
+ * lease it: fenced, never twice. The clauses that hold for every store (a
+ * request must not lose or duplicate work, whether honoured or ignored) run
+ * for all of them.
  */
 import { describe, expect, it } from 'vitest';
 import { activity, commitFor, ev, message } from './builders.js';
 import type { ConformanceContext } from './context.js';
 import { LONG_LEASE, expectLeaseLost, lockAllActivities, lockOne, startInstance } from './context.js';
+import { itWithCapability } from './optional.js';
 
 export function describeEagerDispatch(ctx: ConformanceContext): void {
   describe('eager dispatch', () => {
-    it('a commit with lockActivities leases up to max of its new work items to the committer', async () => {
+    const itEager = itWithCapability(ctx, 'eagerDispatch');
+
+    itEager('a commit with lockActivities leases up to max of its new work items to the committer', async () => {
       const s = ctx.storage;
       const hub = ctx.hub();
       const record = await startInstance(s, hub, 'i1');
@@ -42,7 +48,7 @@ export function describeEagerDispatch(ctx: ConformanceContext): void {
       expect(await lockAllActivities(s, hub)).toHaveLength(1);
     });
 
-    it('completeActivity with lockInstance leases the woken instance to the completer, with all its visible messages', async () => {
+    itEager('completeActivity with lockInstance leases the woken instance to the completer, with all its visible messages', async () => {
       const s = ctx.storage;
       const hub = ctx.hub();
       const record = await startInstance(s, hub, 'i1');

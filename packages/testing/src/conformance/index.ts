@@ -16,6 +16,11 @@
  * of well under a second, with wide margins for loaded machines and networked
  * stores; the suite takes a few seconds.
  *
+ * Optional features (`storage.capabilities`, e.g. eager dispatch) have
+ * clauses of their own: they run against a store that declares the
+ * capability and are reported skipped, with the capability named, for one
+ * that does not, so a new adapter passes without them.
+ *
  * This entry point imports vitest; the main `@reprise/testing` entry does not.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -42,6 +47,28 @@ import { describeRuntimeRedelivery } from './runtime-redelivery.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 
 export type { ConformanceOptions } from './context.js';
+
+// The suite's builders and helpers, for adapters' own tests: build stored values and wait the same way.
+export {
+  T0,
+  UNICODE_PAYLOAD,
+  activity,
+  bigPayload,
+  commitFor,
+  entityRecord,
+  ev,
+  logEntry,
+  message,
+  orchestrationRecord,
+  raisedMessages,
+  randomHub,
+} from './builders.js';
+export type { CommitChanges } from './builders.js';
+export { eventually, sleep } from './polling.js';
+export type { EventuallyOptions } from './polling.js';
+export { LONG_LEASE, expectLeaseLost, lockAll, lockAllActivities, lockOne, startAndRun, startInstance } from './context.js';
+export { skipReason } from './optional.js';
+export type { Capability } from './optional.js';
 
 export function describeStorageConformance(
   name: string,

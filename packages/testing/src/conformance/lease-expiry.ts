@@ -6,12 +6,14 @@
  * - a lease made without a lock call (eager dispatch) is announced with a
  *   work notice carrying `inMs`, since a worker that slept before the work
  *   existed made no lock call that could tell it.
+ * The clauses about eager leases are optional (`capabilities.eagerDispatch`).
  */
 import { describe, expect, it } from 'vitest';
 import type { ActivityWorkItem, LockedInstance, StorageNotice } from '@reprise/core';
 import { activity, commitFor, ev, message } from './builders.js';
 import type { ConformanceContext } from './context.js';
 import { collectNotices, eventually, lockAllActivities, lockOne, startInstance } from './context.js';
+import { itWithCapability } from './optional.js';
 
 /** The lease the tests take: long enough never to lapse, short enough to tell from "nothing". */
 const LEASE = 20_000;
@@ -58,6 +60,8 @@ export function describeLeaseExpiry(ctx: ConformanceContext): void {
   }
 
   describe('lease expiry, as a worker asleep learns it', () => {
+    const itEager = itWithCapability(ctx, 'eagerDispatch');
+
     it('a lock call with nothing available reports when the earliest live lease expires: work items leased by a lock call', async () => {
       const s = ctx.storage;
       const hub = ctx.hub();
@@ -68,7 +72,7 @@ export function describeLeaseExpiry(ctx: ConformanceContext): void {
       expectExpiryReported(result.nextVisibleInMs);
     });
 
-    it('a lock call with nothing available reports when the earliest live lease expires: work items leased by eager dispatch', async () => {
+    itEager('a lock call with nothing available reports when the earliest live lease expires: work items leased by eager dispatch', async () => {
       const s = ctx.storage;
       const hub = ctx.hub();
       await startInstance(s, hub, 'i1');
@@ -88,7 +92,7 @@ export function describeLeaseExpiry(ctx: ConformanceContext): void {
       expectExpiryReported(result.nextVisibleInMs);
     });
 
-    it('a lock call with nothing available reports when the earliest live lease expires: instances leased by eager dispatch', async () => {
+    itEager('a lock call with nothing available reports when the earliest live lease expires: instances leased by eager dispatch', async () => {
       const s = ctx.storage;
       const hub = ctx.hub();
       await scheduled(hub, 'i1');
@@ -99,7 +103,7 @@ export function describeLeaseExpiry(ctx: ConformanceContext): void {
       expectExpiryReported(result.nextVisibleInMs);
     });
 
-    it("announces a work item leased by eager dispatch: 'activity-work' with inMs, the lease's expiry", async () => {
+    itEager("announces a work item leased by eager dispatch: 'activity-work' with inMs, the lease's expiry", async () => {
       const s = ctx.storage;
       const hub = ctx.hub();
       await startInstance(s, hub, 'i1');
@@ -114,7 +118,7 @@ export function describeLeaseExpiry(ctx: ConformanceContext): void {
       off();
     });
 
-    it("announces an instance leased by eager dispatch: 'orchestration-work' with inMs, the lease's expiry", async () => {
+    itEager("announces an instance leased by eager dispatch: 'orchestration-work' with inMs, the lease's expiry", async () => {
       const s = ctx.storage;
       const hub = ctx.hub();
       await scheduled(hub, 'i1');

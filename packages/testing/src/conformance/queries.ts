@@ -1,4 +1,4 @@
-/** queryInstances: every filter, ordering, paging with continuation tokens, bad tokens. */
+/** queryInstances: every filter, ordering, paging with continuation tokens, bad tokens and page sizes. */
 import { describe, expect, it } from 'vitest';
 import type { InstanceQuery, InstanceRecord, Storage } from '@reprise/core';
 import { T0, entityRecord, ev, message, orchestrationRecord } from './builders.js';
@@ -140,6 +140,18 @@ export function describeQueries(ctx: ConformanceContext): void {
         const error = await rejectionOf(s.queryInstances(hub, { continuationToken: token }));
         expect(error.code).toBe('INVALID_ARGUMENT');
       }
+    });
+
+    // pageSize and the token reach the store as callers wrote them (an HTTP query string): the store checks them.
+    it('rejects a pageSize that is not a positive integer with INVALID_ARGUMENT, and caps a large one', async () => {
+      const s = ctx.storage;
+      const hub = ctx.hub();
+      await create(s, hub, dataset());
+      for (const pageSize of [0, -1, 1.5, Number.NaN]) {
+        const error = await rejectionOf(s.queryInstances(hub, { pageSize }));
+        expect(error.code).toBe('INVALID_ARGUMENT');
+      }
+      expect((await s.queryInstances(hub, { pageSize: 1_000_000 })).instances).toHaveLength(dataset().length);
     });
   });
 }

@@ -4,7 +4,7 @@ import { createRuntime } from '@reprise/core';
 import type { OrchestrationCommit, Runtime, RuntimeOptions, Storage } from '@reprise/core';
 import type { ConformanceContext } from './context.js';
 
-export { sleep } from './context.js';
+export { eventually, sleep } from './polling.js';
 
 /** The engine must behave the same with the replay cache and replaying every step. */
 export const cacheModes = [
@@ -44,15 +44,4 @@ export function countingCommits(storage: Storage, matches: (commit: Orchestratio
     },
   });
   return { storage: counted, count: () => count };
-}
-
-/** Resolves when the probe returns something truthy; for observing intermediate states only. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

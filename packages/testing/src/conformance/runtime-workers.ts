@@ -9,6 +9,7 @@ import type { ActivityCompletion, ActivityContext, OrchestrationContext, Orchest
 import { activity, commitFor } from './builders.js';
 import type { ConformanceContext } from './context.js';
 import { lockOne, startInstance } from './context.js';
+import { itWithCapability } from './optional.js';
 import { eventually, runtimeStarter, sleep } from './runtime-helpers.js';
 
 /** The same store for a runtime that only runs activities: it never locks (or eagerly takes) instances. */
@@ -116,7 +117,7 @@ export function describeRuntimeWorkers(ctx: ConformanceContext): void {
       expect(attempts).toEqual([1, 1, 1, 1, 1, 1]);
     });
 
-    it('a runtime idle before the work existed takes over a work item leased by eager dispatch to a holder that hung', async () => {
+    itWithCapability(ctx, 'eagerDispatch')('a runtime idle before the work existed takes over a work item leased by eager dispatch to a holder that hung', async () => {
       const hub = ctx.hub();
       const attempts: number[] = [];
       await startRuntime({
@@ -139,7 +140,7 @@ export function describeRuntimeWorkers(ctx: ConformanceContext): void {
         lockActivities: { max: 1, leaseMs: 300 },
       });
       expect(result?.activities).toHaveLength(1);
-      await eventually(async () => attempts.length > 0, 5_000);
+      await eventually(() => attempts.length > 0, { timeoutMs: 5_000, what: 'the idle runtime to take the item over' });
       expect(attempts).toEqual([2]);
     });
 
