@@ -8,6 +8,7 @@
  *          --cpu-prof  (re-runs under `node --cpu-prof`; profiles in benchmarks/profiles/)
  *          --workers 1,2,4  (W6 process counts)
  * E: entity signals (10,000 to one entity, and to 1,000 entities), operations per second.
+ * Q1: 2,000 orchestrations in 20 concurrency groups of limit 5. Q2: counts and pages over 100,000 instances in 10 namespaces.
  */
 import { spawnSync, execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,8 @@ import { timers } from './workloads/w4-timers.js';
 import { events } from './workloads/w5-events.js';
 import { scaleOut } from './workloads/w6-scale-out.js';
 import { entityWorkloads } from './workloads/e-entities.js';
+import { groups } from './workloads/q1-groups.js';
+import { namespaces } from './workloads/q2-namespaces.js';
 import { renderMarkdown, renderTable } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,6 +60,7 @@ const workloads: Array<{ id: string; workload: Workload }> = [
   { id: 'W4', workload: timers },
   { id: 'W5', workload: events },
   ...entityWorkloads.map((workload) => ({ id: 'E', workload })),
+  { id: 'Q1', workload: groups },
 ];
 
 const adapters = await availableAdapters(only);
@@ -70,6 +74,11 @@ try {
       const result = await measure(adapter, workload, runs);
       results.push(result);
       console.log(Object.entries(result.median).map(([k, v]) => `${k}=${v.toFixed(k.endsWith('Ms') ? 1 : 2)}`).join('  '));
+    }
+    if (!selected || selected.includes('Q2')) {
+      const result = await namespaces(adapter, runs);
+      results.push(result);
+      console.log(`${adapter.name.padEnd(7)} ${result.workload.padEnd(26)} ${Object.entries(result.median).map(([k, v]) => `${k}=${v.toFixed(2)}`).join('  ')}`);
     }
     if (!selected || selected.includes('W6')) {
       const workers = (option('workers') ?? '1,2,4').split(',').map(Number);

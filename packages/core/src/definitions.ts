@@ -12,7 +12,11 @@ export interface ActivityContext {
   name: string;
   /** 1 on the first delivery; higher when a crashed worker's item is redelivered. */
   attempt: number;
-  /** Fired when the runtime stops; a long activity should give up and throw. */
+  /**
+   * Fired when the runtime stops, or when the orchestration that scheduled
+   * this activity is canceled (within one lease-renewal interval); a long
+   * activity should give up and throw.
+   */
   signal: AbortSignal;
 }
 
@@ -38,7 +42,38 @@ export interface OrchestratorHandle<I = unknown, O = unknown> {
   readonly kind: 'orchestrator';
   readonly name: string;
   readonly fn: OrchestratorFunction<I, O>;
+  /** The concurrency group its instances start in, unless `startNew` names one. */
+  readonly concurrency?: ConcurrencyOptions | ConcurrencyResolver<I>;
   readonly [typeTag]?: { input: I; output: O };
+}
+
+/**
+ * A concurrency group: at most `limit` of its instances run at once; the rest
+ * wait (Pending) in FIFO order, at most `maxQueued` of them. Groups are per
+ * task hub. The `limit` and `maxQueued` that apply are those of the start
+ * that finds the group empty (no instance running or queued in it); they stay
+ * until the group is empty again.
+ */
+export interface ConcurrencyOptions {
+  /** Non-empty. */
+  group: string;
+  /** Positive integer. */
+  limit: number;
+  /** Non-negative integer. @default no cap */
+  maxQueued?: number;
+  /**
+   * With every slot taken: wait in the queue, or refuse the start with
+   * ConcurrencyLimitError. A full queue refuses with QueueFullError.
+   * @default 'queue'
+   */
+  onFull?: 'queue' | 'reject';
+}
+
+/** Picks the group from the start's input; `undefined` starts outside any group. */
+export type ConcurrencyResolver<I = unknown> = (input: I, meta: { namespace: string; instanceId: string }) => ConcurrencyOptions | undefined;
+
+export interface OrchestratorOptions<I = unknown> {
+  concurrency?: ConcurrencyOptions | ConcurrencyResolver<I>;
 }
 
 declare const instanceTypes: unique symbol;
@@ -57,9 +92,29 @@ export function defineActivity<I, O>(name: string, fn: (input: I, ctx: ActivityC
   return { kind: 'activity', name, fn: fn as ActivityFunction<I, Awaited<O>> };
 }
 
-/** Name an orchestrator and keep its types for `startNew` and `callSubOrchestrator`. */
-export function defineOrchestrator<I, O>(name: string, fn: (ctx: OrchestrationContext<I>) => Generator<Task<unknown> | unknown, O, any>): OrchestratorHandle<I, O> {
-  return { kind: 'orchestrator', name, fn };
+/**
+ * Name an orchestrator and keep its types for `startNew` and
+ * `callSubOrchestrator`; `options.concurrency` puts its instances in a
+ * concurrency group.
+ */
+export function defineOrchestrator<I, O>(
+  name: string,
+  fn: (ctx: OrchestrationContext<I>) => Generator<Task<unknown> | unknown, O, any>,
+  options: OrchestratorOptions<I> = {},
+): OrchestratorHandle<I, O> {
+  return { kind: 'orchestrator', name, fn, ...(options.concurrency !== undefined && { concurrency: options.concurrency }) };
+}
+
+/** The concurrency settings of each registered orchestrator handle that has some, by name. */
+export function concurrencyMap(registry: Registry<OrchestratorRegistration> | undefined): Map<string, ConcurrencyOptions | ConcurrencyResolver<any>> {
+  const map = new Map<string, ConcurrencyOptions | ConcurrencyResolver<any>>();
+  if (!registry) return map;
+  const entries: Array<[string, unknown]> = Array.isArray(registry) ? (registry as Array<{ name: string }>).map((h) => [h.name, h]) : Object.entries(registry);
+  for (const [key, value] of entries) {
+    const concurrency = value && typeof value === 'object' ? (value as { concurrency?: ConcurrencyOptions | ConcurrencyResolver<any> }).concurrency : undefined;
+    if (concurrency !== undefined) map.set(key, concurrency);
+  }
+  return map;
 }
 
 export type ActivityRegistration = ActivityFunction | ActivityHandle<any, any>;

@@ -217,6 +217,63 @@ export class StorageError extends RepriseError<'STORAGE'> {
   }
 }
 
+/** A schedule with that id already exists. */
+export class ScheduleExistsError extends RepriseError<'SCHEDULE_EXISTS'> {
+  static {
+    named(this, 'ScheduleExistsError');
+  }
+  constructor(message: string, options?: RepriseErrorOptions) {
+    super('SCHEDULE_EXISTS', message, options);
+  }
+}
+
+/** No schedule has that id. */
+export class ScheduleNotFoundError extends RepriseError<'SCHEDULE_NOT_FOUND'> {
+  static {
+    named(this, 'ScheduleNotFoundError');
+  }
+  constructor(message: string, options?: RepriseErrorOptions) {
+    super('SCHEDULE_NOT_FOUND', message, options);
+  }
+}
+
+/** A start found every slot of its concurrency group taken and asked not to queue (`onFull: 'reject'`); nothing was stored. */
+export class ConcurrencyLimitError extends RepriseError<'CONCURRENCY_LIMIT'> {
+  static {
+    named(this, 'ConcurrencyLimitError');
+  }
+  constructor(message: string, options?: RepriseErrorOptions) {
+    super('CONCURRENCY_LIMIT', message, options);
+  }
+}
+
+/** A start found its concurrency group's queue at `maxQueued`; nothing was stored. */
+export class QueueFullError extends RepriseError<'QUEUE_FULL'> {
+  static {
+    named(this, 'QueueFullError');
+  }
+  constructor(message: string, options?: RepriseErrorOptions) {
+    super('QUEUE_FULL', message, options);
+  }
+}
+
+/**
+ * What the tasks an orchestrator waits on reject with once cancellation was
+ * requested (`client.requestCancel`). Catch it to clean up; left uncaught, it
+ * ends the instance Canceled with the request's reason as output.
+ */
+export class CancellationRequestedError extends RepriseError<'CANCELLATION_REQUESTED'> {
+  static {
+    named(this, 'CancellationRequestedError');
+  }
+  /** The reason given to `requestCancel`, if any. */
+  readonly reason: unknown;
+  constructor(message: string, reason?: unknown, options?: RepriseErrorOptions) {
+    super('CANCELLATION_REQUESTED', message, options);
+    this.reason = reason;
+  }
+}
+
 /** Each core error class by its code. */
 export interface RepriseErrorsByCode {
   INVALID_ARGUMENT: InvalidArgumentError;
@@ -236,6 +293,11 @@ export interface RepriseErrorsByCode {
   TIMEOUT: TimeoutError;
   LOCKING_RULES: LockingRulesError;
   STORAGE: StorageError;
+  SCHEDULE_EXISTS: ScheduleExistsError;
+  SCHEDULE_NOT_FOUND: ScheduleNotFoundError;
+  CONCURRENCY_LIMIT: ConcurrencyLimitError;
+  QUEUE_FULL: QueueFullError;
+  CANCELLATION_REQUESTED: CancellationRequestedError;
 }
 
 /** The codes of @reprise/core's errors. Other packages may add their own (a RepriseError's code is any string). */

@@ -8,7 +8,7 @@
 import type { FailureDetails } from './errors.js';
 import type { ExecutionCompletedEvent, ExecutionFailedEvent, ExecutionStartedEvent, ParentInstance, Payload } from './history.js';
 import { serialize } from './serializer.js';
-import type { InstanceRecord } from './storage/types.js';
+import type { ConcurrencyGroup, InstanceRecord } from './storage/types.js';
 
 export function executionStartedEvent(start: { name: string; executionId: string; input?: Payload; parent?: ParentInstance | undefined; timestamp: string }): ExecutionStartedEvent {
   return {
@@ -25,6 +25,11 @@ export function executionCompletedEvent(output: Payload, timestamp: string): Exe
   return { EventType: 'ExecutionCompleted', Timestamp: timestamp, OrchestrationStatus: 'Completed', ...(output !== undefined && { Result: output }) };
 }
 
+/** The end of an execution canceled by a request it did not catch; `Result` is the request's reason. */
+export function executionCanceledEvent(reason: Payload, timestamp: string): ExecutionCompletedEvent {
+  return { EventType: 'ExecutionCompleted', Timestamp: timestamp, OrchestrationStatus: 'Canceled', ...(reason !== undefined && { Result: reason }) };
+}
+
 export function executionFailedEvent(failure: FailureDetails, timestamp: string): ExecutionFailedEvent {
   return { EventType: 'ExecutionFailed', Timestamp: timestamp, OrchestrationStatus: 'Failed', Reason: failure.message, Details: serialize(failure, 'failure details') };
 }
@@ -38,6 +43,8 @@ export function pendingOrchestrationRecord(start: {
   now: number;
   parentInstanceId?: string | undefined;
   tags?: Record<string, string> | undefined;
+  namespace?: string | undefined;
+  concurrency?: ConcurrencyGroup | undefined;
 }): InstanceRecord {
   return {
     instanceId: start.instanceId,
@@ -51,5 +58,7 @@ export function pendingOrchestrationRecord(start: {
     historyLength: 0,
     ...(start.parentInstanceId !== undefined && { parentInstanceId: start.parentInstanceId }),
     ...(start.tags !== undefined && { tags: start.tags }),
+    ...(start.namespace && { namespace: start.namespace }),
+    ...(start.concurrency && { concurrency: start.concurrency }),
   };
 }

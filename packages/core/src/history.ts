@@ -33,9 +33,10 @@ export interface ParentInstance {
   TaskScheduledId: number;
 }
 
+/** The end of an execution: Completed with its output, or Canceled (an uncaught cancellation) with the request's reason. */
 export interface ExecutionCompletedEvent extends EventBase {
   EventType: 'ExecutionCompleted';
-  OrchestrationStatus: 'Completed';
+  OrchestrationStatus: 'Completed' | 'Canceled';
   Result?: Payload;
 }
 
@@ -48,6 +49,16 @@ export interface ExecutionFailedEvent extends EventBase {
 
 export interface ExecutionTerminatedEvent extends EventBase {
   EventType: 'ExecutionTerminated';
+  Reason?: Payload;
+}
+
+/**
+ * A cooperative cancellation request (`client.requestCancel`, or a parent
+ * being canceled). Pending tasks reject with CancellationRequestedError; an
+ * uncaught one ends the instance Canceled with `Reason` as output.
+ */
+export interface ExecutionCancelRequestedEvent extends EventBase {
+  EventType: 'ExecutionCancelRequested';
   Reason?: Payload;
 }
 
@@ -181,6 +192,7 @@ export type HistoryEvent =
   | ExecutionCompletedEvent
   | ExecutionFailedEvent
   | ExecutionTerminatedEvent
+  | ExecutionCancelRequestedEvent
   | ExecutionSuspendedEvent
   | ExecutionResumedEvent
   | ExecutionRewoundEvent

@@ -24,6 +24,11 @@ export type {
   InstancePage,
   PurgeFilter,
   CreateInstanceResult,
+  ConcurrencyGroup,
+  Admission,
+  QueuePosition,
+  CountQuery,
+  QueuedCancellation,
 } from './storage/types.js';
 export {
   DEFAULT_PAGE_SIZE,
@@ -52,6 +57,7 @@ export type {
   ExecutionCompletedEvent,
   ExecutionFailedEvent,
   ExecutionTerminatedEvent,
+  ExecutionCancelRequestedEvent,
   ExecutionSuspendedEvent,
   ExecutionResumedEvent,
   ExecutionRewoundEvent,
@@ -96,6 +102,11 @@ export {
   TimeoutError,
   LockingRulesError,
   StorageError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
+  ConcurrencyLimitError,
+  QueueFullError,
+  CancellationRequestedError,
   TaskFailedError,
 } from './errors.js';
 export type { RepriseErrorCode, RepriseErrorOptions, RepriseErrorsByCode, NonDeterminismDetails, FailureDetails } from './errors.js';
@@ -108,7 +119,7 @@ export type { RuntimeOptions } from './runtime/options.js';
 // A type only: the runtime builds the client (`runtime.client`); its constructor takes internal dependencies.
 export type { OrchestrationClient } from './client/public-client.js';
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
-export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
+export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
 export type {
   ActivityContext,
@@ -120,6 +131,9 @@ export type {
   ActivityRegistration,
   OrchestratorRegistration,
   Registry,
+  ConcurrencyOptions,
+  ConcurrencyResolver,
+  OrchestratorOptions,
 } from './definitions.js';
 export type { OrchestrationContext, ReplaySafeLogger, TaskFactories, EntityLock } from './engine/context.js';
 export { Task, TimerTask } from './engine/task.js';
@@ -129,3 +143,18 @@ export type { EntityId } from './entities/entity-id.js';
 export type { EntityContext, EntityFunction, EntityOperations, EntityRegistration } from './entities/entity-context.js';
 export { serialize, deserialize, MAX_PAYLOAD_DEPTH } from './serializer.js';
 export { validateInstanceId } from './client/validate.js';
+
+// Schedules
+export type { ScheduleClient } from './schedules/public-client.js';
+export type {
+  CreateScheduleOptions,
+  UpdateScheduleOptions,
+  ListSchedulesFilter,
+  ScheduleCalendar,
+  ScheduleDescription,
+  ScheduleSpecDescription,
+  ScheduleRun,
+  SkippedScheduleRun,
+  ScheduleOverlap,
+  ScheduleCatchUp,
+} from './schedules/types.js';

@@ -1,3 +1,4 @@
+import type { ConcurrencyOptions } from './definitions.js';
 import type { RuntimeStatus } from './status.js';
 
 /** A history event as the client renders it: Durable Task field names, payloads decoded. */
@@ -21,6 +22,12 @@ export interface OrchestrationStatus<O = unknown, I = unknown> {
   /** Parent instance, for a sub-orchestration. */
   parentInstanceId?: string;
   tags?: Record<string, string>;
+  /** The schedule that started this run, for an instance a schedule started. */
+  scheduleId?: string;
+  /** The instance's namespace; `''` is the default. */
+  namespace: string;
+  /** For an instance waiting in its concurrency group's queue: the group and its place (1 = next). */
+  queue?: { group: string; position: number };
 }
 
 export interface GetStatusOptions {
@@ -32,6 +39,8 @@ export interface GetStatusOptions {
 }
 
 export interface ListInstancesFilter {
+  /** Exact match; `''` is the default namespace. @default every namespace */
+  namespace?: string;
   runtimeStatus?: RuntimeStatus[] | string[];
   createdTimeFrom?: Date;
   createdTimeTo?: Date;
@@ -41,11 +50,33 @@ export interface ListInstancesFilter {
   continuationToken?: string;
   /** @default true */
   showInput?: boolean;
+  /** Only the runs this schedule started (an instance-id prefix query; not together with `instanceIdPrefix`). */
+  scheduleId?: string;
+  /**
+   * Include the runtime's own instances (ids starting with '~~': schedules'
+   * orchestrations). They are left out by default, after the store returned
+   * the page, so a page may hold fewer than `pageSize` instances while a
+   * continuation token remains.
+   * @default false
+   */
+  includeSystem?: boolean;
+}
+
+/** The filter of `countInstances`. */
+export interface CountInstancesFilter {
+  namespace?: string;
+  runtimeStatus?: RuntimeStatus[] | string[];
+  createdTimeFrom?: Date;
+  createdTimeTo?: Date;
 }
 
 export interface StartOptions<I = unknown> {
   input?: I;
   instanceId?: string;
+  /** The namespace the instance lives in, fixed for its lifetime and inherited by its sub-orchestrations. @default '' */
+  namespace?: string;
+  /** Start in a concurrency group (overrides the orchestrator's own `concurrency`). */
+  concurrency?: ConcurrencyOptions;
   /** User data kept with the instance. */
   tags?: Record<string, string>;
   /** Start no earlier than this time (a delayed start). */
@@ -53,6 +84,8 @@ export interface StartOptions<I = unknown> {
 }
 
 export interface PurgeByFilter {
+  /** Exact match. @default every namespace */
+  namespace?: string;
   createdTimeFrom: Date;
   createdTimeTo?: Date;
   runtimeStatus?: RuntimeStatus[] | string[];

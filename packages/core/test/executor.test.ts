@@ -124,6 +124,18 @@ describe('OrchestrationExecutor', () => {
     expect(ex.outcome.carryOver.map((e) => e.Name)).toEqual(['Early']);
   });
 
+  // Regression: events after the one that ended the execution in the same episode were dropped; a schedule's
+  // command raised while its firing activity ran was lost when the schedule continued as new.
+  it('carries over events that arrive in the same episode after continueAsNew', () => {
+    const ex = executor(function* (ctx) {
+      yield ctx.callActivity('A', undefined);
+      ctx.continueAsNew({ round: 2 });
+    });
+    ex.apply([h.started('Loop'), h.taskScheduled(0, 'A')], true);
+    ex.apply([h.taskCompleted(0), h.eventRaised('Late', 1), h.eventRaised('Later', 2)], false);
+    expect(ex.outcome.status === 'continuedAsNew' && ex.outcome.carryOver.map((e) => e.Name)).toEqual(['Late', 'Later']);
+  });
+
   it('knows its parent from ExecutionStarted', () => {
     const parent = { InstanceId: 'p', ExecutionId: 'pe', TaskScheduledId: 3 };
     const ex = executor(chain);

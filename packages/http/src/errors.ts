@@ -39,6 +39,8 @@ const STATUS_BY_CODE: Record<RepriseErrorCode, number> = {
   UNKNOWN_ENTITY: 404,
   INSTANCE_NOT_FOUND: 404,
   INSTANCE_EXISTS: 409,
+  SCHEDULE_EXISTS: 409,
+  SCHEDULE_NOT_FOUND: 404,
   INSTANCE_COMPLETED: 410,
   INVALID_STATE: 409,
   NOT_SERIALIZABLE: 400,
@@ -50,6 +52,10 @@ const STATUS_BY_CODE: Record<RepriseErrorCode, number> = {
   STORAGE: 503,
   NONDETERMINISM: 500,
   MAX_DELIVERIES: 500,
+  // A group of limit 1 and onFull 'reject' is "one workflow at a time": 409 to a second start.
+  CONCURRENCY_LIMIT: 409,
+  QUEUE_FULL: 429,
+  CANCELLATION_REQUESTED: 409,
 };
 
 export interface ErrorReply {

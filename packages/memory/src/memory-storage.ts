@@ -9,12 +9,16 @@
  * queues, apart from fresh work, so a lock call finds it without a scan of
  * the fresh queue and hands it out alone (or, asked for fresh work only,
  * says it waits).
+ *
+ * Concurrency groups keep their members here too: the ids holding a slot,
+ * and a FIFO of queued ones with their held start messages.
  */
 import EventEmitter from 'eventemitter3';
 import { DueHeap } from './due-heap.js';
 import { nanoid } from 'nanoid';
 import { compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matchesQuery, pageOf, pageSizeOf, systemClock } from '@reprise/core';
 import type {
+  Admission,
   ActivityCompletion,
   ActivityWorkItem,
   Clock,
@@ -31,6 +35,8 @@ import type {
   NewActivity,
   NewMessage,
   OrchestrationCommit,
+  QueuePosition,
+  QueuedCancellation,
   PurgeFilter,
   Storage,
   StorageNotice,
@@ -59,6 +65,16 @@ interface ActivityEntry {
   item: NewActivity & { id: string };
   deliveries: number;
   lease?: Lease;
+  /** Marked by a commit with `cancelActivities`. */
+  canceled?: boolean;
+}
+
+/** A concurrency group: its settings (those of the admission that found it empty), slot holders and FIFO queue. */
+interface Group {
+  limit: number;
+  maxQueued: number | undefined;
+  running: Set<string>;
+  queue: Array<{ instanceId: string; start: NewMessage }>;
 }
 
 class Hub {
@@ -82,10 +98,19 @@ class Hub {
   readonly redelivered = new Set<string>();
   /** Delayed messages by due time, so a lock call never scans every inbox. */
   readonly delayed = new DueHeap();
+  readonly groups = new Map<string, Group>();
+  /** The group of each member instance. */
+  readonly memberOf = new Map<string, string>();
   seq = 0;
 }
 
-const copyRecord = (r: InstanceRecord): InstanceRecord => (r.tags ? { ...r, tags: { ...r.tags } } : { ...r });
+const copyRecord = (r: InstanceRecord): InstanceRecord => {
+  const copy = r.tags ? { ...r, tags: { ...r.tags } } : { ...r };
+  if (r.concurrency) copy.concurrency = { ...r.concurrency };
+  // '' is the default namespace: read back as absent.
+  if (copy.namespace === '') delete copy.namespace;
+  return copy;
+};
 // Events may nest (ParentInstance, LockSet), so they are deep-copied in and out.
 /** Events are plain JSON data; a plain copy is all isolation needs (and far cheaper than structuredClone). */
 const copyPlain = <T>(value: T): T => {
@@ -115,6 +140,51 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   const leaseHeld = (lease: Lease | undefined, token: string, now: number) =>
     lease !== undefined && lease.token === token && lease.expiresAt > now;
 
+  /** Where an admission lands: a slot, the queue, or refused. `force` queues instead of refusing (sub-orchestrations). */
+  function decide(hub: Hub, admission: Admission, force: boolean): 'admit' | 'queue' | 'limit' | 'queueFull' {
+    let group = hub.groups.get(admission.group);
+    if (!group) {
+      group = { limit: admission.limit, maxQueued: admission.maxQueued, running: new Set(), queue: [] };
+      hub.groups.set(admission.group, group);
+    }
+    if (group.running.size < group.limit) return 'admit';
+    if (force) return 'queue';
+    if (admission.onFull === 'reject') return 'limit';
+    return group.maxQueued !== undefined && group.queue.length >= group.maxQueued ? 'queueFull' : 'queue';
+  }
+
+  /** Takes the admitted or queued place; a queued start is held, not enqueued. Returns the queue position. */
+  function join(hub: Hub, name: string, decision: 'admit' | 'queue', start: NewMessage): number | undefined {
+    const group = hub.groups.get(name)!;
+    hub.memberOf.set(start.instanceId, name);
+    if (decision === 'admit') {
+      group.running.add(start.instanceId);
+      return undefined;
+    }
+    group.queue.push({ instanceId: start.instanceId, start: { ...start, event: copyEvent(start.event) } });
+    return group.queue.length;
+  }
+
+  /** Leaves the instance's group (if any); a freed slot goes to the oldest queued member, whose start is enqueued. */
+  function leave(hub: Hub, instanceId: string, now: number): { work: boolean } {
+    const name = hub.memberOf.get(instanceId);
+    if (name === undefined) return { work: false };
+    hub.memberOf.delete(instanceId);
+    const group = hub.groups.get(name)!;
+    let work = false;
+    if (group.running.delete(instanceId)) {
+      const next = group.queue.shift();
+      if (next) {
+        group.running.add(next.instanceId);
+        work = enqueue(hub, [next.start], now).work;
+      }
+    } else {
+      group.queue = group.queue.filter((q) => q.instanceId !== instanceId);
+    }
+    if (group.running.size === 0 && group.queue.length === 0) hub.groups.delete(name);
+    return { work };
+  }
+
   function enqueue(hub: Hub, messages: NewMessage[], now: number): { work: boolean } {
     let work = false;
     for (const m of messages) {
@@ -122,6 +192,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         if (!m.createIfMissing) continue;
         hub.instances.set(m.instanceId, copyRecord(m.createIfMissing));
         hub.history.set(m.instanceId, []);
+        if (m.admission) {
+          const decision = decide(hub, m.admission, true) as 'admit' | 'queue';
+          join(hub, m.admission.group, decision, m);
+          if (decision === 'queue') continue;
+        }
       }
       const visibleAt = m.visibleAt ?? now;
       let box = hub.inbox.get(m.instanceId);
@@ -150,7 +225,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     entry.deliveries += 1;
     entry.lease = { token: newToken(), expiresAt: now + leaseMs };
     hub.activityLeases.add(entry.item.id);
-    return { ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries };
+    return { ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries, ...(entry.canceled && { canceled: true }) };
   }
 
   /** Ends an activity's lease without completing it; a handout still counted makes it redelivered. */
@@ -194,7 +269,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     return false;
   }
 
-  function removeInstance(hub: Hub, instanceId: string): void {
+  function removeInstance(hub: Hub, instanceId: string, now: number): void {
+    leave(hub, instanceId, now);
     hub.instances.delete(instanceId);
     hub.history.delete(instanceId);
     hub.logs.delete(instanceId);
@@ -215,17 +291,22 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     async open() {},
     async close() {},
 
-    async createInstance(hubName, record, message): Promise<CreateInstanceResult> {
+    async createInstance(hubName, record, message, admission?: Admission): Promise<CreateInstanceResult> {
       const hub = hubOf(hubName);
+      const now = clock.now();
       const existing = hub.instances.get(record.instanceId);
       if (existing && !isTerminal(existing.status)) return { created: false, existing: copyRecord(existing) };
-      if (existing) removeInstance(hub, record.instanceId);
+      if (existing) removeInstance(hub, record.instanceId, now);
+      const decision = admission ? decide(hub, admission, false) : 'admit';
+      if (decision === 'limit' || decision === 'queueFull') return { created: false, refused: decision };
       hub.instances.set(record.instanceId, copyRecord(record));
       hub.history.set(record.instanceId, []);
-      const { work } = enqueue(hub, [{ ...message, instanceId: record.instanceId }], clock.now());
+      const start = { ...message, instanceId: record.instanceId };
+      const position = admission ? join(hub, admission.group, decision, start) : undefined;
+      const { work } = position === undefined ? enqueue(hub, [start], now) : { work: false };
       emit(hub, { type: 'instance-updated', instanceId: record.instanceId, status: record.status });
       if (work) emit(hub, { type: 'orchestration-work' });
-      return { created: true };
+      return position === undefined ? { created: true } : { created: true, queued: { group: admission!.group, position } };
     },
 
     async sendMessages(hubName, messages) {
@@ -255,6 +336,45 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       }
       matches.sort(compareInstances);
       return pageOf(matches.slice(0, size + 1).map(copyRecord), size);
+    },
+
+    async countInstances(hubName, query) {
+      // The reference store counts by reading every row; indexed stores must not.
+      let count = 0;
+      for (const record of hubOf(hubName).instances.values()) if (matchesQuery(record, query)) count += 1;
+      return count;
+    },
+
+    async getQueuePosition(hubName, instanceId): Promise<QueuePosition | undefined> {
+      const hub = hubOf(hubName);
+      const name = hub.memberOf.get(instanceId);
+      const index = name === undefined ? -1 : hub.groups.get(name)!.queue.findIndex((q) => q.instanceId === instanceId);
+      return index < 0 ? undefined : { group: name!, position: index + 1 };
+    },
+
+    async cancelQueued(hubName, instanceId, cancel: QueuedCancellation) {
+      const hub = hubOf(hubName);
+      const now = clock.now();
+      const name = hub.memberOf.get(instanceId);
+      const record = hub.instances.get(instanceId);
+      if (name === undefined || !record || !hub.groups.get(name)!.queue.some((q) => q.instanceId === instanceId)) return false;
+      leave(hub, instanceId, now);
+      hub.inbox.delete(instanceId);
+      hub.leases.delete(instanceId);
+      hub.deliveries.delete(instanceId);
+      hub.ready.delete(instanceId);
+      hub.redelivered.delete(instanceId);
+      const history = hub.history.get(instanceId) ?? [];
+      for (const event of cancel.history) history.push(copyEvent(event));
+      hub.history.set(instanceId, history);
+      const row: InstanceRecord = { ...record, status: 'Canceled', updatedAt: cancel.updatedAt, historyLength: record.historyLength + cancel.history.length };
+      if (cancel.output === undefined) delete row.output;
+      else row.output = cancel.output;
+      hub.instances.set(instanceId, row);
+      const { work } = enqueue(hub, cancel.messages, now);
+      emit(hub, { type: 'instance-updated', instanceId, status: 'Canceled' });
+      if (work) emit(hub, { type: 'orchestration-work' });
+      return true;
     },
 
     async lockInstances(hubName, { max, leaseMs, redelivered = true }: LockOptions): Promise<LockResult<LockedInstance>> {
@@ -326,7 +446,12 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         else hub.inbox.delete(instanceId);
       }
       if (commit.logs.length > 0) hub.logs.set(instanceId, [...(hub.logs.get(instanceId) ?? []), ...commit.logs.map(copyLog)]);
+      if (commit.cancelActivities) {
+        // Before this commit's own work items are created: compensation is not canceled.
+        for (const entry of hub.activities.values()) if (entry.item.instanceId === instanceId) entry.canceled = true;
+      }
       const { work } = enqueue(hub, commit.messages, now);
+      const released = isTerminal(commit.instance.status) ? leave(hub, instanceId, now) : { work: false };
       const created = enqueueActivities(hub, commit.activities);
       const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((e) => leaseActivity(hub, e, now, commit.lockActivities!.leaseMs)) : [];
       hub.leases.delete(instanceId);
@@ -335,7 +460,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       emit(hub, { type: 'instance-updated', instanceId, status: commit.instance.status });
       const remaining = hub.inbox.get(instanceId)?.some((m) => m.visibleAt <= now) ?? false;
       if (remaining) hub.ready.add(instanceId);
-      if (work || remaining) emit(hub, { type: 'orchestration-work' });
+      if (work || remaining || released.work) emit(hub, { type: 'orchestration-work' });
       if (created.length > eager.length) emit(hub, { type: 'activity-work' });
       // Leased without a lock call: a worker asleep must learn when the lease expires (its holder may die).
       else if (eager.length > 0) emit(hub, { type: 'activity-work', inMs: commit.lockActivities!.leaseMs });
@@ -433,17 +558,21 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const now = clock.now();
       const lostInstances: string[] = [];
       const lostActivities: string[] = [];
+      const canceledActivities: string[] = [];
       for (const { instanceId, lockToken } of leases.instances) {
         const lease = hub.leases.get(instanceId);
         if (lease && leaseHeld(lease, lockToken, now)) lease.expiresAt = now + leaseMs;
         else lostInstances.push(lockToken);
       }
       for (const { workItemId, lockToken } of leases.activities) {
-        const lease = hub.activities.get(workItemId)?.lease;
-        if (lease && leaseHeld(lease, lockToken, now)) lease.expiresAt = now + leaseMs;
-        else lostActivities.push(lockToken);
+        const entry = hub.activities.get(workItemId);
+        const lease = entry?.lease;
+        if (lease && leaseHeld(lease, lockToken, now)) {
+          lease.expiresAt = now + leaseMs;
+          if (entry.canceled) canceledActivities.push(lockToken);
+        } else lostActivities.push(lockToken);
       }
-      return { lostInstances, lostActivities };
+      return { lostInstances, lostActivities, canceledActivities };
     },
 
     async purgeInstances(hubName, target: { instanceIds: string[] } | PurgeFilter) {
@@ -452,13 +581,13 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         'instanceIds' in target
           ? target.instanceIds
           : [...hub.instances.values()]
-              .filter((r) => r.kind === 'orchestration' && matchesQuery(r, { createdFrom: target.createdFrom, createdTo: target.createdTo, runtimeStatus: target.runtimeStatus }))
+              .filter((r) => r.kind === 'orchestration' && matchesQuery(r, target))
               .map((r) => r.instanceId);
       let instancesDeleted = 0;
       for (const id of ids) {
         const record = hub.instances.get(id);
         if (!record || !isTerminal(record.status)) continue;
-        removeInstance(hub, id);
+        removeInstance(hub, id, clock.now());
         instancesDeleted += 1;
       }
       return { instancesDeleted };

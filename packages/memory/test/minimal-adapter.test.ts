@@ -17,12 +17,15 @@ function withoutEagerDispatch(inner: Storage): Storage {
   return {
     open: () => inner.open(),
     close: () => inner.close(),
-    createInstance: (hub, record, message) => inner.createInstance(hub, record, message),
+    createInstance: (hub, record, message, admission) => inner.createInstance(hub, record, message, admission),
     sendMessages: (hub, messages) => inner.sendMessages(hub, messages),
     getInstance: (hub, instanceId) => inner.getInstance(hub, instanceId),
     getHistory: (hub, instanceId) => inner.getHistory(hub, instanceId),
     getLogs: (hub, instanceId) => inner.getLogs(hub, instanceId),
     queryInstances: (hub, query) => inner.queryInstances(hub, query),
+    countInstances: (hub, query) => inner.countInstances(hub, query),
+    getQueuePosition: (hub, instanceId) => inner.getQueuePosition(hub, instanceId),
+    cancelQueued: (hub, instanceId, cancel) => inner.cancelQueued(hub, instanceId, cancel),
     lockInstances: (hub, options) => inner.lockInstances(hub, options),
     async commitOrchestration(hub, { lockActivities: _ignored, ...commit }) {
       await inner.commitOrchestration(hub, commit);

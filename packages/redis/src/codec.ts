@@ -1,18 +1,42 @@
 /** Turns contract values into script arguments and script replies back. */
-import type { ActivityWorkItem, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
+import { InvalidArgumentError } from '@reprise/core';
+import type { ActivityWorkItem, Admission, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
 
 export type Arg = string | number;
 
-/** The indexed columns of a row, after its JSON: st, k, n, ca, ua. */
+/**
+ * The row JSON and its indexed columns: st, k, n, ca, ua, ns. The default
+ * namespace '' is stored as absent (and so read back as absent).
+ */
 export function rowArgs(record: InstanceRecord): Arg[] {
-  return [JSON.stringify(record), record.status, record.kind, record.name, record.createdAt, record.updatedAt];
+  const { namespace = '' } = record;
+  const row = namespace === '' && 'namespace' in record ? { ...record, namespace: undefined } : record;
+  return [JSON.stringify(row), record.status, record.kind, record.name, record.createdAt, record.updatedAt, namespace];
 }
 
-/** A message as the 9 fields the scripts read. */
+/** A message as the 11 fields the scripts read; the last is the admission of the instance it creates. */
 export function messageArgs(message: NewMessage, out: Arg[]): void {
   out.push(message.instanceId, JSON.stringify(message.event), message.visibleAt ?? '');
-  if (message.createIfMissing) out.push(...rowArgs(message.createIfMissing));
-  else out.push('', '', '', '', '', '');
+  if (message.createIfMissing) out.push(...rowArgs(message.createIfMissing), admissionArg(message.admission));
+  else out.push('', '', '', '', '', '', '', '');
+}
+
+/** '<limit>:<maxQueued>:<group>', or '' for none. */
+function admissionArg(admission: Admission | undefined): string {
+  if (!admission) return '';
+  checkAdmission(admission);
+  return `${admission.limit}:${admission.maxQueued ?? ''}:${admission.group}`;
+}
+
+/** The scripts trust these: a bad admission is refused before anything is sent. */
+export function checkAdmission(admission: Admission): void {
+  const { group, limit, maxQueued, onFull } = admission;
+  if (typeof group !== 'string' || group === '') throw new InvalidArgumentError('a concurrency group needs a non-empty name');
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidArgumentError(`a concurrency limit must be a positive integer, got ${limit}`);
+  if (maxQueued !== undefined && (!Number.isSafeInteger(maxQueued) || maxQueued < 0)) {
+    throw new InvalidArgumentError(`maxQueued must be a non-negative integer, got ${maxQueued}`);
+  }
+  if (onFull !== 'queue' && onFull !== 'reject') throw new InvalidArgumentError(`onFull must be 'queue' or 'reject', got ${String(onFull)}`);
 }
 
 export function messagesArgs(messages: NewMessage[], out: Arg[]): void {
@@ -35,11 +59,14 @@ export function decodeLockedInstance(reply: LockedInstanceReply): LockedInstance
   return { instance: JSON.parse(row) as InstanceRecord, lockToken, deliveries: Number(deliveries), messages };
 }
 
-type ActivityReply = [string, string, number];
+/** Eager dispatch leaves out the canceled flag (a new item is never marked). */
+type ActivityReply = [string, string, number, number?];
 
 export function decodeActivity(reply: ActivityReply): ActivityWorkItem {
-  const [item, lockToken, deliveries] = reply;
-  return { ...(JSON.parse(item) as NewActivity & { id: string }), lockToken, deliveries: Number(deliveries) };
+  const [item, lockToken, deliveries, canceled] = reply;
+  const decoded: ActivityWorkItem = { ...(JSON.parse(item) as NewActivity & { id: string }), lockToken, deliveries: Number(deliveries) };
+  if (canceled === 1) decoded.canceled = true;
+  return decoded;
 }
 
 /** items, nextVisibleInMs (-1: none), redelivered waiting (1) or not (0). */

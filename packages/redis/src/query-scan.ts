@@ -1,15 +1,75 @@
 /**
- * Queries and filtered purges over the per-hub `idx` sorted set (instances
- * by createdAt): bounded script steps, each finishing its last group of
- * equal createdAt, so ordering by (createdAt, instanceId) and the shared
- * continuation token work across steps.
+ * Queries, counts and filtered purges over the index sorted sets (instances
+ * by createdAt): `idx` (every instance), `xs:<kind>:<status>` and
+ * `xn:<kind>:<status>:<namespace>` (see scripts/prelude.ts). A query reads
+ * the narrowest of them its kind, status and namespace filters allow, in
+ * bounded script steps, each finishing its last group of equal createdAt,
+ * so ordering by (createdAt, instanceId) and the shared continuation token
+ * work across steps. A count is ZCOUNTs over them, never a scan.
  */
-import { compareInstances, cursorOf, matchesPage, pageOf, pageSizeOf } from '@reprise/core';
-import type { InstancePage, InstanceQuery, InstanceRecord } from '@reprise/core';
+import { RUNTIME_STATUSES, compareInstances, cursorOf, matchesPage, pageOf, pageSizeOf } from '@reprise/core';
+import type { InstanceKind, InstancePage, InstanceQuery, InstanceRecord } from '@reprise/core';
 import type { Connections } from './connection.js';
 
-/** How many index entries one step scans at most (plus the rest of its last createdAt group). */
+/** How many entries of each index one step scans at most (plus the rest of its last createdAt group). */
 const SCAN_LIMIT = 1000;
+const KINDS: InstanceKind[] = ['orchestration', 'entity'];
+
+/** The index sets (key suffixes) that hold exactly the instances of the query's kind, statuses and namespace. */
+export function indexKeys(query: Pick<InstanceQuery, 'kind' | 'runtimeStatus' | 'namespace'>): string[] {
+  const statuses = query.runtimeStatus && query.runtimeStatus.length > 0 ? [...new Set(query.runtimeStatus)] : undefined;
+  if (query.namespace === undefined && statuses === undefined && query.kind === undefined) return ['idx'];
+  const keys: string[] = [];
+  for (const kind of query.kind === undefined ? KINDS : [query.kind]) {
+    for (const status of statuses ?? RUNTIME_STATUSES) {
+      keys.push(query.namespace === undefined ? `xs:${kind}:${status}` : `xn:${kind}:${status}:${query.namespace}`);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Builds the status indexes of a hub written before they existed, once per
+ * hub per storage (the script is a no-op once done); reads that use them wait for it.
+ */
+export function indexMigration(connections: Connections): (hub: string) => Promise<void> {
+  const done = new Map<string, Promise<void>>();
+  const migrate = async (hub: string) => {
+    let min = '-inf';
+    for (;;) {
+      const [finished, next] = await connections.script<[number, string]>('migrateIndexes', hub, [min], true);
+      if (finished === 1) return;
+      min = next;
+    }
+  };
+  return (hub) => {
+    let running = done.get(hub);
+    if (!running) {
+      running = migrate(hub).catch((error: unknown) => {
+        done.delete(hub);
+        throw error;
+      });
+      if (done.size > 1000) done.clear();
+      done.set(hub, running);
+    }
+    return running;
+  };
+}
+
+/** Counts with ZCOUNT over the indexes; filters they do not key on (name, id prefix, updatedAt) fall back to a scan. */
+export async function countInstances(connections: Connections, hub: string, query: InstanceQuery): Promise<number> {
+  const min = query.createdFrom === undefined ? '-inf' : String(query.createdFrom);
+  const max = query.createdTo === undefined ? '+inf' : String(query.createdTo);
+  if (query.name === undefined && query.instanceIdPrefix === undefined && query.updatedFrom === undefined && query.updatedTo === undefined) {
+    return connections.script<number>('countIndexed', hub, [min, max, ...indexKeys(query)], true);
+  }
+  let count = 0;
+  await scanIndex(connections, hub, query, 'id', min, (ids) => {
+    count += ids.length;
+    return false;
+  });
+  return count;
+}
 
 /** Runs scan steps from `min` (Redis score syntax) until `step` returns true or the index is exhausted. */
 export async function scanIndex(
@@ -19,6 +79,7 @@ export async function scanIndex(
   what: 'row' | 'id',
   min: string,
   step: (matches: string[]) => Promise<boolean> | boolean,
+  firstLimit = SCAN_LIMIT,
 ): Promise<void> {
   const opt = (value: string | number | undefined) => (value === undefined ? '' : `=${value}`);
   const max = query.createdTo === undefined ? '+inf' : String(query.createdTo);
@@ -30,10 +91,14 @@ export async function scanIndex(
     opt(query.instanceIdPrefix),
     opt(query.name),
   ];
+  const keys = indexKeys(query);
+  // A first page reads little more than it returns; later steps grow to SCAN_LIMIT.
+  let limit = Math.max(1, Math.min(firstLimit, SCAN_LIMIT));
   for (;;) {
-    const [exhausted, last, matches] = await connections.script<[number, string, string[]]>('queryScan', hub, [min, max, SCAN_LIMIT, what, ...filter], true);
+    const [exhausted, last, matches] = await connections.script<[number, string, string[]]>('queryScan', hub, [min, max, limit, what, ...filter, ...keys], true);
     if ((await step(matches)) || exhausted === 1 || last === '') return;
     min = `(${last}`;
+    limit = Math.min(limit * 4, SCAN_LIMIT);
   }
 }
 
@@ -49,6 +114,6 @@ export async function queryInstances(connections: Connections, hub: string, quer
       .sort(compareInstances);
     found.push(...step);
     return found.length > size;
-  });
+  }, size + 1);
   return pageOf(found, size);
 }

@@ -18,32 +18,40 @@
  *   re-sending client can repeat those.
  */
 import { nanoid } from 'nanoid';
-import { leaseLost } from '@reprise/core';
-import type { CreateInstanceResult, HistoryEvent, InstanceQuery, InstanceRecord, LogEntry, Storage } from '@reprise/core';
-import { activityArgs, decodeActivity, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs } from './codec.js';
+import { StorageError, leaseLost } from '@reprise/core';
+import type { CreateInstanceResult, HistoryEvent, InstanceQuery, InstanceRecord, LogEntry, QueuePosition, Storage } from '@reprise/core';
+import { activityArgs, checkAdmission, decodeActivity, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs } from './codec.js';
 import type { ActivityReply, Arg, LockReply, LockedInstanceReply } from './codec.js';
 import { Connections } from './connection.js';
 import { hubKeys } from './keys.js';
 import { resolveOptions } from './options.js';
 import type { RedisStorageOptions } from './options.js';
-import { queryInstances, scanIndex } from './query-scan.js';
+import { countInstances, indexMigration, queryInstances, scanIndex } from './query-scan.js';
 
 const PURGE_BATCH = 500;
+/** cancelQueued re-reads a row that changed under it at most this often (a queued instance rarely changes). */
+const CANCEL_ATTEMPTS = 20;
 
 export function redisStorage(options: RedisStorageOptions): Storage {
   const redis = new Connections(resolveOptions(options));
+  const indexed = indexMigration(redis);
 
   const storage: Storage = {
     capabilities: { eagerDispatch: true },
     open: () => redis.open(),
     close: () => redis.close(),
 
-    async createInstance(hub, record, message): Promise<CreateInstanceResult> {
+    async createInstance(hub, record, message, admission): Promise<CreateInstanceResult> {
+      if (admission) checkAdmission(admission);
       const args: Arg[] = [record.instanceId, ...rowArgs(record), JSON.stringify(message.event), message.visibleAt ?? '', nanoid()];
-      const reply = await redis.script<[number, string?]>('createInstance', hub, args, true);
-      if (reply[0] !== 1) return { created: false, existing: JSON.parse(reply[1]!) as InstanceRecord };
+      if (admission) args.push(admission.group, admission.limit, admission.maxQueued ?? '', admission.onFull);
+      else args.push('', '', '', '');
+      const reply = await redis.script<[number, string, number?]>('createInstance', hub, args, true);
+      if (reply[0] === 0) return { created: false, existing: JSON.parse(reply[1]) as InstanceRecord };
+      if (reply[0] === 2) return { created: false, refused: reply[1] as 'limit' | 'queueFull' };
       if (redis.waitsForReplicas) await redis.replicated();
-      return { created: true };
+      const position = Number(reply[2] ?? 0);
+      return admission && position > 0 ? { created: true, queued: { group: admission.group, position } } : { created: true };
     },
 
     async sendMessages(hub, messages) {
@@ -69,7 +77,40 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       return items.map((item) => JSON.parse(item) as LogEntry);
     },
 
-    queryInstances: (hub, query) => queryInstances(redis, hub, query),
+    async queryInstances(hub, query) {
+      await indexed(hub);
+      return queryInstances(redis, hub, query);
+    },
+
+    async countInstances(hub, query) {
+      await indexed(hub);
+      return countInstances(redis, hub, query);
+    },
+
+    async getQueuePosition(hub, instanceId): Promise<QueuePosition | undefined> {
+      const reply = await redis.script<[string, number] | []>('queuePosition', hub, [instanceId], true);
+      return reply.length === 2 ? { group: reply[0], position: Number(reply[1]) } : undefined;
+    },
+
+    async cancelQueued(hub, instanceId, cancel) {
+      for (let attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
+        const read = await redis.read((client) => client.hget(hubKeys(hub).instance(instanceId), 'row'));
+        if (read === null) return false;
+        const row = JSON.parse(read) as InstanceRecord;
+        const canceled: InstanceRecord = { ...row, status: 'Canceled', updatedAt: cancel.updatedAt, historyLength: row.historyLength + cancel.history.length };
+        if (cancel.output === undefined) delete canceled.output;
+        else canceled.output = cancel.output;
+        const args: Arg[] = [instanceId, read, ...rowArgs(canceled), cancel.history.length];
+        for (const event of cancel.history) args.push(JSON.stringify(event));
+        messagesArgs(cancel.messages, args);
+        // Not retried on a lost reply: a repeat finds the instance no longer queued and answers false.
+        const done = await redis.script<number>('cancelQueued', hub, args);
+        if (done === -1) continue;
+        if (done === 1 && redis.waitsForReplicas) await redis.replicated();
+        return done === 1;
+      }
+      throw new StorageError(`instance '${instanceId}' kept changing while it was being canceled; try again`);
+    },
 
     async lockInstances(hub, { max, leaseMs, redelivered }) {
       const [items, next, waiting] = await redis.script<LockReply<LockedInstanceReply>>('lockInstances', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered)]);
@@ -89,6 +130,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       for (const activity of commit.activities) activityArgs(nanoid(), activity, args);
       args.push(commit.logs.length);
       for (const log of commit.logs) args.push(JSON.stringify(log));
+      args.push(commit.cancelActivities ? '1' : '0');
       const reply = await redis.script<0 | [1, ActivityReply[]]>('commitOrchestration', hub, args);
       if (!Array.isArray(reply)) {
         throw leaseLost('instance', commit.instanceId);
@@ -125,13 +167,13 @@ export function redisStorage(options: RedisStorageOptions): Storage {
     },
 
     async renewLeases(hub, leases, leaseMs) {
-      if (leases.instances.length === 0 && leases.activities.length === 0) return { lostInstances: [], lostActivities: [] };
+      if (leases.instances.length === 0 && leases.activities.length === 0) return { lostInstances: [], lostActivities: [], canceledActivities: [] };
       const args: Arg[] = [leaseMs, leases.instances.length];
       for (const { instanceId, lockToken } of leases.instances) args.push(instanceId, lockToken);
       args.push(leases.activities.length);
       for (const { workItemId, lockToken } of leases.activities) args.push(workItemId, lockToken);
-      const [lostInstances, lostActivities] = await redis.script<[string[], string[]]>('renewLeases', hub, args);
-      return { lostInstances, lostActivities };
+      const [lostInstances, lostActivities, canceledActivities] = await redis.script<[string[], string[], string[]]>('renewLeases', hub, args);
+      return { lostInstances, lostActivities, canceledActivities };
     },
 
     async purgeInstances(hub, target) {
@@ -144,8 +186,9 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       if ('instanceIds' in target) {
         await purge(target.instanceIds);
       } else {
-        const { createdFrom, createdTo, runtimeStatus } = target;
-        const query: InstanceQuery = { kind: 'orchestration', createdFrom, createdTo, runtimeStatus };
+        const { createdFrom, createdTo, runtimeStatus, namespace } = target;
+        const query: InstanceQuery = { kind: 'orchestration', createdFrom, createdTo, runtimeStatus, namespace };
+        await indexed(hub);
         await scanIndex(redis, hub, query, 'id', String(createdFrom), async (ids) => {
           await purge(ids);
           return false;

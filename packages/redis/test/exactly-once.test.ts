@@ -50,21 +50,23 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
     it('createInstance run twice does not refuse the repeat, nor replace an instance that finished in between', async () => {
       const hub = `s-${randomUUID()}`;
       const anchor = hubKeys(hub).anchor;
-      const args = ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', 'req-1'];
-      expect(await run()('createInstance', anchor, args)).toEqual([1]);
-      expect(await run()('createInstance', anchor, args)).toEqual([1]); // before: [0, row]
+      // No admission (the last four: group, limit, maxQueued, onFull).
+      const args = ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', 'req-1', '', '', '', ''];
+      const applied = [1, 'admitted', 0];
+      expect(await run()('createInstance', anchor, args)).toEqual(applied);
+      expect(await run()('createInstance', anchor, args)).toEqual(applied); // before: [0, row]
       expect(await inbox(hub, 'i1')).toHaveLength(1);
 
       // The instance finishes; the old script re-run would have removed and recreated it.
       const key = hubKeys(hub).instance('i1');
       await admin.hset(key, 'st', 'Completed');
       await admin.rpush(hubKeys(hub).history('i1'), 'kept');
-      expect(await run()('createInstance', anchor, args)).toEqual([1]);
+      expect(await run()('createInstance', anchor, args)).toEqual(applied);
       expect(await admin.hget(key, 'st')).toBe('Completed');
       expect(await admin.lrange(hubKeys(hub).history('i1'), 0, -1)).toEqual(['kept']);
 
       // Another request id is another create: it replaces the finished instance.
-      expect(await run()('createInstance', anchor, [...args.slice(0, -1), 'req-2'])).toEqual([1]);
+      expect(await run()('createInstance', anchor, [...args.slice(0, -5), 'req-2', '', '', '', ''])).toEqual(applied);
       expect(await admin.hget(key, 'st')).toBe('Pending');
       expect(await admin.lrange(hubKeys(hub).history('i1'), 0, -1)).toEqual([]);
     });
@@ -72,8 +74,8 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
     it('sendMessages run twice delivers once', async () => {
       const hub = `s-${randomUUID()}`;
       const anchor = hubKeys(hub).anchor;
-      await run()('createInstance', anchor, ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', 'c']);
-      const message = ['i1', JSON.stringify(ev.raised('E')), '', '', '', '', '', '', ''];
+      await run()('createInstance', anchor, ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', 'c', '', '', '', '']);
+      const message = ['i1', JSON.stringify(ev.raised('E')), '', '', '', '', '', '', '', '', ''];
       expect(await run()('sendMessages', anchor, ['send-1', 1, ...message])).toBe(1);
       expect(await run()('sendMessages', anchor, ['send-1', 1, ...message])).toBe(1);
       expect(await inbox(hub, 'i1')).toHaveLength(2); // ExecutionStarted + one EventRaised
@@ -84,7 +86,7 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
     it('purgeInstances run twice returns the first count and spares an instance recreated in between', async () => {
       const hub = `s-${randomUUID()}`;
       const anchor = hubKeys(hub).anchor;
-      const create = (rid: string) => run()('createInstance', anchor, ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', rid]);
+      const create = (rid: string) => run()('createInstance', anchor, ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', rid, '', '', '', '']);
       await create('c1');
       await admin.hset(hubKeys(hub).instance('i1'), 'st', 'Completed');
       expect(await run()('purgeInstances', anchor, ['purge-1', 'i1'])).toBe(1);

@@ -5,6 +5,7 @@
  */
 import { isTerminal, leaseLost } from '@reprise/core';
 import type {
+  Admission,
   CommitResult,
   CreateInstanceResult,
   GiveBackOptions,
@@ -19,21 +20,27 @@ import { nanoid } from 'nanoid';
 import { enqueueMessages, insertActivities, removeInstance } from './op-context.js';
 import type { Op, OpContext } from './op-context.js';
 import { leaseActivity } from './activity-ops.js';
+import { decide, join, leave } from './group-ops.js';
 import { decodeEvent, encodeEvent, parseId, recordParams, toRecord } from './rows.js';
 import type { InstanceRow } from './rows.js';
 
 export const createInstance =
-  (hub: string, record: InstanceRecord, message: NewMessage): Op<CreateInstanceResult> =>
+  (hub: string, record: InstanceRecord, message: NewMessage, admission?: Admission): Op<CreateInstanceResult> =>
   (ctx) => {
     const { instanceId } = record;
     const existing = ctx.s.getInstance.get(hub, instanceId) as InstanceRow | undefined;
     if (existing && !isTerminal(existing.status as InstanceRecord['status'])) return { created: false, existing: toRecord(existing) };
-    if (existing) removeInstance(ctx.s, hub, instanceId);
+    if (existing) removeInstance(ctx, hub, instanceId);
+    // Admission in the same transaction as the row: racing starts serialize on the write lock.
+    const decision = admission ? decide(ctx, hub, admission, false) : 'admit';
+    if (decision === 'limit' || decision === 'queueFull') return { created: false, refused: decision };
     ctx.s.insertInstance.run({ ...recordParams(hub, instanceId, record), change_seq: ctx.nextChangeSeq() });
-    const work = enqueueMessages(ctx, hub, [{ ...message, instanceId }]);
+    const start = { ...message, instanceId };
+    const position = admission ? join(ctx, hub, admission.group, decision, start) : undefined;
+    const work = position === undefined && enqueueMessages(ctx, hub, [start]);
     ctx.notices.push({ type: 'instance-updated', instanceId, status: record.status });
     if (work) ctx.notices.push({ type: 'orchestration-work' });
-    return { created: true };
+    return position === undefined ? { created: true } : { created: true, queued: { group: admission!.group, position } };
   };
 
 export const sendMessages =
@@ -109,14 +116,18 @@ export const commitOrchestration =
       if (seq !== undefined) s.deleteMessage.run(seq, hub, instanceId);
     }
     for (const log of commit.logs) s.insertLog.run(hub, instanceId, log.time, log.level, log.message);
+    // Before this commit's own work items exist: compensation is not canceled.
+    if (commit.cancelActivities) s.cancelActivitiesOf.run(hub, instanceId);
     const work = enqueueMessages(ctx, hub, commit.messages);
+    // A terminal row frees its slot (or queue place) and promotes the next queued member, in this transaction.
+    const promoted = isTerminal(commit.instance.status) && leave(ctx, hub, instanceId);
     const created = insertActivities(ctx, hub, commit.activities);
     // Eager dispatch: the committer takes its new work items without another lock call.
     const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((seq) => leaseActivity(ctx, seq, commit.lockActivities!.leaseMs)) : [];
     const due = s.recomputeDue.get({ hub, instance_id: instanceId }) as number | null;
 
     ctx.notices.push({ type: 'instance-updated', instanceId, status: commit.instance.status });
-    if (work || (due !== null && due <= now)) ctx.notices.push({ type: 'orchestration-work' });
+    if (work || promoted || (due !== null && due <= now)) ctx.notices.push({ type: 'orchestration-work' });
     if (created.length > eager.length) ctx.notices.push({ type: 'activity-work' });
     // Leased without a lock call: a worker asleep must learn when the lease expires (its holder may die).
     else if (eager.length > 0) ctx.notices.push({ type: 'activity-work', inMs: commit.lockActivities!.leaseMs });

@@ -7,21 +7,24 @@ export interface Leases {
   activities: Array<{ workItemId: string; lockToken: string }>;
 }
 
-/** Extends the leases still held (token matches, not expired); returns the tokens of those lost. */
+/** Extends the leases still held (token matches, not expired); returns the tokens of those lost, and of held items marked canceled. */
 export const renewLeases =
-  (hub: string, leases: Leases, leaseMs: number): Op<{ lostInstances: string[]; lostActivities: string[] }> =>
+  (hub: string, leases: Leases, leaseMs: number): Op<{ lostInstances: string[]; lostActivities: string[]; canceledActivities: string[] }> =>
   ({ s, now }) => {
     const expires = now + leaseMs;
     const lostInstances: string[] = [];
     const lostActivities: string[] = [];
+    const canceledActivities: string[] = [];
     for (const { instanceId, lockToken } of leases.instances) {
       const renewed = s.renewInstance.run({ expires, hub, instance_id: instanceId, token: lockToken, now }).changes > 0;
       if (!renewed) lostInstances.push(lockToken);
     }
     for (const { workItemId, lockToken } of leases.activities) {
       const seq = parseId(workItemId);
-      const renewed = seq !== undefined && s.renewActivity.run({ expires, seq, hub, token: lockToken, now }).changes > 0;
-      if (!renewed) lostActivities.push(lockToken);
+      // Returns the item's cancellation mark when renewed, undefined when the lease was lost.
+      const canceled = seq === undefined ? undefined : (s.renewActivity.get({ expires, seq, hub, token: lockToken, now }) as number | undefined);
+      if (canceled === undefined) lostActivities.push(lockToken);
+      else if (canceled) canceledActivities.push(lockToken);
     }
-    return { lostInstances, lostActivities };
+    return { lostInstances, lostActivities, canceledActivities };
   };

@@ -7,6 +7,7 @@
  */
 import type { NewActivity, NewMessage, StorageNotice } from '@reprise/core';
 import { encodeEvent, recordParams } from './rows.js';
+import { decide, join, leave } from './group-ops.js';
 import type { Statements } from './statements.js';
 
 export interface OpContext {
@@ -36,6 +37,15 @@ export function enqueueMessages(ctx: OpContext, hub: string, messages: readonly 
     if (s.lowerDue.run(key).changes === 0 && s.instanceExists.get(hub, instanceId) === undefined) {
       if (!m.createIfMissing) continue;
       s.insertInstance.run({ ...recordParams(hub, instanceId, m.createIfMissing), change_seq: ctx.nextChangeSeq() });
+      if (m.admission) {
+        // Sub-orchestrations queue rather than being refused; a queued start is held by its membership.
+        const decision = decide(ctx, hub, m.admission, true) as 'admit' | 'queue';
+        join(ctx, hub, m.admission.group, decision, { ...m, instanceId, visibleAt });
+        if (decision === 'queue') {
+          work = true;
+          continue;
+        }
+      }
       s.lowerDue.run(key);
     }
     s.insertMessage.run(hub, instanceId, visibleAt, encodeEvent(m.event));
@@ -53,8 +63,10 @@ export function insertActivities(ctx: OpContext, hub: string, activities: readon
   });
 }
 
-/** Deletes an instance and everything it owns: row, history, inbox, activities, logs. */
-export function removeInstance(s: Statements, hub: string, instanceId: string): void {
+/** Deletes an instance and everything it owns: row, history, inbox, activities, logs, group membership. */
+export function removeInstance(ctx: OpContext, hub: string, instanceId: string): void {
+  const { s } = ctx;
+  leave(ctx, hub, instanceId);
   s.deleteInstance.run(hub, instanceId);
   s.deleteHistory.run(hub, instanceId);
   s.deleteMessagesOf.run(hub, instanceId);

@@ -8,6 +8,10 @@ import type { Statements } from './statements.js';
 function purgeCandidates(s: Statements, hub: string, filter: PurgeFilter): string[] {
   const where = ["hub = ?", "kind = 'orchestration'", 'created_at >= ?'];
   const params: unknown[] = [hub, filter.createdFrom];
+  if (filter.namespace !== undefined) {
+    where.push('namespace = ?');
+    params.push(filter.namespace);
+  }
   if (filter.createdTo !== undefined) {
     where.push('created_at <= ?');
     params.push(filter.createdTo);
@@ -23,13 +27,14 @@ function purgeCandidates(s: Statements, hub: string, filter: PurgeFilter): strin
 /** Deletes terminal instances; each deletion is counted once because purges are serialized by the write lock. */
 export const purgeInstances =
   (hub: string, target: { instanceIds: string[] } | PurgeFilter): Op<{ instancesDeleted: number }> =>
-  ({ s }) => {
+  (ctx) => {
+    const { s } = ctx;
     const ids = 'instanceIds' in target ? [...new Set(target.instanceIds)] : purgeCandidates(s, hub, target);
     let instancesDeleted = 0;
     for (const id of ids) {
       const status = s.instanceStatus.get(hub, id) as RuntimeStatus | undefined;
       if (status === undefined || !isTerminal(status)) continue;
-      removeInstance(s, hub, id);
+      removeInstance(ctx, hub, id);
       instancesDeleted += 1;
     }
     return { instancesDeleted };

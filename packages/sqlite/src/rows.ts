@@ -1,5 +1,5 @@
 /** Conversions between stored rows and the contract's records. */
-import type { ActivityWorkItem, HistoryEvent, InstanceRecord, RuntimeStatus } from '@reprise/core';
+import type { ActivityWorkItem, ConcurrencyGroup, HistoryEvent, InstanceRecord, RuntimeStatus } from '@reprise/core';
 
 export interface InstanceRow {
   hub: string;
@@ -22,6 +22,10 @@ export interface InstanceRow {
   deliveries: number;
   next_visible_at: number | null;
   change_seq: number;
+  /** '' for the default namespace (and for rows written before namespaces). */
+  namespace: string;
+  /** JSON of the ConcurrencyGroup the instance started in. */
+  concurrency: string | null;
 }
 
 export interface ActivityRow {
@@ -35,6 +39,7 @@ export interface ActivityRow {
   lock_token: string | null;
   lock_expires: number;
   deliveries: number;
+  canceled: number;
 }
 
 export function toRecord(row: InstanceRow): InstanceRecord {
@@ -54,6 +59,8 @@ export function toRecord(row: InstanceRow): InstanceRecord {
   if (row.parent_instance_id !== null) record.parentInstanceId = row.parent_instance_id;
   if (row.tags !== null) record.tags = JSON.parse(row.tags) as Record<string, string>;
   if (row.entity_state !== null) record.entityState = row.entity_state;
+  if (row.namespace) record.namespace = row.namespace;
+  if (row.concurrency !== null) record.concurrency = JSON.parse(row.concurrency) as ConcurrencyGroup;
   return record;
 }
 
@@ -75,6 +82,8 @@ export function recordParams(hub: string, instanceId: string, record: InstanceRe
     parent_instance_id: record.parentInstanceId ?? null,
     tags: record.tags === undefined ? null : JSON.stringify(record.tags),
     entity_state: record.entityState ?? null,
+    namespace: record.namespace ?? '',
+    concurrency: record.concurrency === undefined ? null : JSON.stringify(record.concurrency),
   };
 }
 
@@ -89,6 +98,7 @@ export function toWorkItem(row: ActivityRow): ActivityWorkItem {
     deliveries: row.deliveries,
   };
   if (row.input !== null) item.input = row.input;
+  if (row.canceled) item.canceled = true;
   return item;
 }
 

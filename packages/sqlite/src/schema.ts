@@ -16,6 +16,12 @@
  * - activities: activity work items with their own lease.
  * - logs: the replay-safe log lines.
  * - counters: named integers (`change_seq`).
+ * - concurrency_groups: per group, the settings that apply (those of the
+ *   admission that found it empty) and its running / queued counts, so
+ *   admission reads one row.
+ * - group_members: one row per member instance, `running` or `queued`; a
+ *   queued member holds its start message here until promotion. `seq` is
+ *   the FIFO order; positions are index range counts.
  *
  * `deliveries` counts handouts since the last commit (instances) or ever
  * (work items), minus refunded give-backs. Rows with `deliveries = 0` are
@@ -132,13 +138,51 @@ const v2: Migration = (db) => {
   `);
 };
 
+/**
+ * Flow control: namespaces (existing rows read as ''), concurrency groups and
+ * their members, and the cancellation mark on work items.
+ */
+const v3: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE instances ADD COLUMN namespace TEXT NOT NULL DEFAULT '';
+    ALTER TABLE instances ADD COLUMN concurrency TEXT;
+    -- counts by namespace and status (a covering range, never every row)
+    CREATE INDEX instances_by_namespace_status ON instances (hub, kind, namespace, status, created_at);
+    -- pages of one namespace, in page order
+    CREATE INDEX instances_by_namespace ON instances (hub, namespace, created_at, instance_id);
+    ALTER TABLE activities ADD COLUMN canceled INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE concurrency_groups (
+      hub TEXT NOT NULL,
+      name TEXT NOT NULL,
+      max_running INTEGER NOT NULL,
+      max_queued INTEGER,
+      running INTEGER NOT NULL DEFAULT 0,
+      queued INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (hub, name)
+    );
+    CREATE TABLE group_members (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      hub TEXT NOT NULL,
+      instance_id TEXT NOT NULL,
+      group_name TEXT NOT NULL,
+      state TEXT NOT NULL,
+      held_visible_at INTEGER,
+      held_event TEXT
+    );
+    CREATE UNIQUE INDEX group_members_by_instance ON group_members (hub, instance_id);
+    -- the queue of a group, in FIFO order
+    CREATE INDEX group_members_queue ON group_members (hub, group_name, state, seq);
+  `);
+};
+
 /** Forward migrations; migration i brings a file from version i to i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Tables this schema owns; a file holding any of them without `schema_version` is not ours. */
-export const OWN_TABLES = ['instances', 'history', 'messages', 'activities', 'logs', 'counters'] as const;
+export const OWN_TABLES = ['instances', 'history', 'messages', 'activities', 'logs', 'counters', 'concurrency_groups', 'group_members'] as const;
 
 /** Version of an opened file: 0 for a fresh one, undefined when the file has no version table. */
 export function readSchemaVersion(db: Database.Database): number | undefined {

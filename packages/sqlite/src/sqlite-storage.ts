@@ -22,7 +22,8 @@ import type { Op } from './op-context.js';
 import { isMemoryPath, openDatabase, resolvedPath } from './open-database.js';
 import { resolveOptions } from './options.js';
 import type { SqliteStorageOptions } from './options.js';
-import { getHistory, getInstance, getLogs, queryInstances } from './queries.js';
+import { countInstances, getHistory, getInstance, getLogs, queryInstances } from './queries.js';
+import { cancelQueued, getQueuePosition } from './group-ops.js';
 import { prepareStatements } from './statements.js';
 
 interface Connection {
@@ -107,12 +108,15 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
       await open();
     },
     close,
-    createInstance: (hub, record, message) => run(hub, true, createInstance(hub, record, message)),
+    createInstance: (hub, record, message, admission) => run(hub, true, createInstance(hub, record, message, admission)),
     sendMessages: (hub, messages) => run(hub, true, sendMessages(hub, messages)),
     getInstance: (hub, instanceId) => run(hub, false, getInstance(hub, instanceId)),
     getHistory: (hub, instanceId) => run(hub, false, getHistory(hub, instanceId)),
     getLogs: (hub, instanceId) => run(hub, false, getLogs(hub, instanceId)),
     queryInstances: (hub, query) => run(hub, false, queryInstances(hub, query)),
+    countInstances: (hub, query) => run(hub, false, countInstances(hub, query)),
+    getQueuePosition: (hub, instanceId) => run(hub, false, getQueuePosition(hub, instanceId)),
+    cancelQueued: (hub, instanceId, cancel) => run(hub, true, cancelQueued(hub, instanceId, cancel)),
     lockInstances: (hub, lockOptions) => run(hub, true, lockInstances(hub, lockOptions)),
     commitOrchestration: (hub, commit) => run(hub, true, commitOrchestration(hub, commit)),
     releaseInstance: (hub, instanceId, lockToken, giveBack) => run(hub, true, releaseInstance(hub, instanceId, lockToken, giveBack)),

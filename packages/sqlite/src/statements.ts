@@ -5,9 +5,9 @@
 import type Database from 'better-sqlite3';
 
 const INSTANCE_COLUMNS =
-  'hub, instance_id, kind, name, execution_id, status, input, output, custom_status, created_at, updated_at, history_length, parent_instance_id, tags, entity_state';
+  'hub, instance_id, kind, name, execution_id, status, input, output, custom_status, created_at, updated_at, history_length, parent_instance_id, tags, entity_state, namespace, concurrency';
 const INSTANCE_VALUES =
-  '@hub, @instance_id, @kind, @name, @execution_id, @status, @input, @output, @custom_status, @created_at, @updated_at, @history_length, @parent_instance_id, @tags, @entity_state';
+  '@hub, @instance_id, @kind, @name, @execution_id, @status, @input, @output, @custom_status, @created_at, @updated_at, @history_length, @parent_instance_id, @tags, @entity_state, @namespace, @concurrency';
 
 /** Statement texts by name. */
 const TEXTS = {
@@ -73,6 +73,7 @@ const TEXTS = {
     SELECT seq FROM activities INDEXED BY activities_redelivered
     WHERE hub = @hub AND deliveries > 0 AND lock_expires <= @now ORDER BY lock_expires, seq LIMIT 1`,
   lockActivity: 'UPDATE activities SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE seq = ? RETURNING *',
+  cancelActivitiesOf: 'UPDATE activities SET canceled = 1 WHERE hub = ? AND instance_id = ?',
   nextActivityExpiry: 'SELECT min(lock_expires) FROM activities INDEXED BY activities_redelivered WHERE hub = ? AND deliveries > 0 AND lock_expires > ?',
   fenceActivity: 'SELECT lock_token, lock_expires FROM activities WHERE seq = ? AND hub = ?',
   deleteActivity: 'DELETE FROM activities WHERE seq = ?',
@@ -81,12 +82,29 @@ const TEXTS = {
   abandonActivity: `
     UPDATE activities SET lock_token = NULL, lock_expires = 0, deliveries = max(0, deliveries - @refund)
     WHERE seq = @seq AND hub = @hub AND lock_token = @token`,
-  renewActivity: 'UPDATE activities SET lock_expires = @expires WHERE seq = @seq AND hub = @hub AND lock_token = @token AND lock_expires > @now',
+  renewActivity: 'UPDATE activities SET lock_expires = @expires WHERE seq = @seq AND hub = @hub AND lock_token = @token AND lock_expires > @now RETURNING canceled',
 
   // logs
   insertLog: 'INSERT INTO logs (hub, instance_id, time, level, message) VALUES (?, ?, ?, ?, ?)',
   getLogs: 'SELECT time, level, message FROM logs WHERE hub = ? AND instance_id = ? ORDER BY id',
   deleteLogsOf: 'DELETE FROM logs WHERE hub = ? AND instance_id = ?',
+
+  // concurrency groups
+  getGroup: 'SELECT max_running, max_queued, running, queued FROM concurrency_groups WHERE hub = ? AND name = ?',
+  insertGroup: 'INSERT INTO concurrency_groups (hub, name, max_running, max_queued) VALUES (?, ?, ?, ?)',
+  countGroup: 'UPDATE concurrency_groups SET running = running + @running, queued = queued + @queued WHERE hub = @hub AND name = @name RETURNING running, queued',
+  deleteGroup: 'DELETE FROM concurrency_groups WHERE hub = ? AND name = ?',
+  insertMember: 'INSERT INTO group_members (hub, instance_id, group_name, state, held_visible_at, held_event) VALUES (?, ?, ?, ?, ?, ?)',
+  getMember: 'SELECT seq, group_name, state FROM group_members WHERE hub = ? AND instance_id = ?',
+  deleteMember: 'DELETE FROM group_members WHERE seq = ?',
+  /** The oldest queued member of a group, with its held start. */
+  nextQueued: "SELECT seq, instance_id, held_visible_at, held_event FROM group_members WHERE hub = @hub AND group_name = @name AND state = 'queued' ORDER BY seq LIMIT 1",
+  admitMember: "UPDATE group_members SET state = 'running', held_visible_at = NULL, held_event = NULL WHERE seq = ?",
+  queuePosition: "SELECT count(*) FROM group_members WHERE hub = ? AND group_name = ? AND state = 'queued' AND seq <= ?",
+  cancelInstance: `
+    UPDATE instances SET status = 'Canceled', output = @output, updated_at = @updated_at, history_length = history_length + @appended,
+      lock_token = NULL, lock_expires = 0, deliveries = 0, next_visible_at = NULL, change_seq = @change_seq
+    WHERE hub = @hub AND instance_id = @instance_id`,
 
   // counters
   readCounter: 'SELECT value FROM counters WHERE name = ?',
@@ -95,7 +113,7 @@ const TEXTS = {
 
 /** Statements that return the first column's value rather than a row. */
 const PLUCKED: ReadonlySet<keyof typeof TEXTS> = new Set([
-  'instanceStatus', 'instanceExists', 'recomputeDue', 'readyInstances', 'redeliveredInstance', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'redeliveredActivity', 'nextActivityExpiry', 'readCounter',
+  'instanceStatus', 'instanceExists', 'queuePosition', 'renewActivity', 'recomputeDue', 'readyInstances', 'redeliveredInstance', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'redeliveredActivity', 'nextActivityExpiry', 'readCounter',
 ]);
 
 export type Statements = { readonly [K in keyof typeof TEXTS]: Database.Statement } & {

@@ -45,6 +45,7 @@ describe('clocks', () => {
       expect(await honest.renewLeases('hub', { instances: [{ instanceId: 'i1', lockToken: held!.lockToken }], activities: [] }, 60_000)).toEqual({
         lostInstances: [held!.lockToken],
         lostActivities: [],
+        canceledActivities: [],
       });
       await skewed.commitOrchestration('hub', commitOf(stolen!, marker('skewed')));
 

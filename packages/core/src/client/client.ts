@@ -5,6 +5,9 @@
  */
 import { nanoid } from 'nanoid';
 import {
+  CancellationRequestedError,
+  ConcurrencyLimitError,
+  QueueFullError,
   InstanceCompletedError,
   InstanceExistsError,
   InstanceNotFoundError,
@@ -20,7 +23,7 @@ import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
 import type { InstanceRecord, LogEntry, Storage } from '../storage/types.js';
 import type { RuntimeStatus } from '../status.js';
-import type { GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
+import type { CountInstancesFilter, GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
 import type { InstanceId, OrchestratorHandle } from '../definitions.js';
 import { entityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
@@ -29,7 +32,16 @@ import { readSchedulerState } from '../entities/entity-state.js';
 import { deserialize } from '../serializer.js';
 import type { Clock } from '../clock.js';
 import { renderStatus } from './render.js';
-import { validateDate, validateInstanceId, validateName, validateStatuses } from './validate.js';
+import { validateDate, validateInstanceId, validateName, validateNamespace, validateStatuses } from './validate.js';
+import { groupOf, resolveConcurrency } from './concurrency.js';
+import type { ConcurrencyDefinition } from './concurrency.js';
+import { executionCanceledEvent } from '../events.js';
+import { parentMessage } from '../runtime/effects.js';
+import type { ExecutionCancelRequestedEvent } from '../history.js';
+import { toFailureDetails } from '../errors.js';
+import { isSystemInstanceId, runPrefix, SCHEDULE_TAG, validateScheduleId } from '../schedules/ids.js';
+import { withScheduleId } from '../schedules/run-status.js';
+import { ScheduleClient } from '../schedules/schedules-client.js';
 
 export interface ClientDeps {
   storage: Storage;
@@ -38,6 +50,8 @@ export interface ClientDeps {
   maxPayloadBytes: number;
   ready(): Promise<void>;
   hasOrchestrator(name: string): boolean;
+  /** The concurrency group an orchestrator's definition names, if any. */
+  concurrencyOf(name: string): ConcurrencyDefinition | undefined;
   hasEntity(name: string): boolean;
   /** Registers a listener for one instance's status changes (undefined: re-check, notices were lost); returns its remover. */
   onInstanceUpdated(instanceId: string, listener: (status: RuntimeStatus | undefined) => void): () => void;
@@ -71,8 +85,11 @@ export type StartNewArgs<I> = undefined extends I ? [options?: StartOptions<I>] 
 
 export class OrchestrationClient {
   readonly #deps: ClientDeps;
+  /** Durable one-shot, interval and cron schedules that start orchestrations (see the core README). */
+  readonly schedules: ScheduleClient;
   constructor(deps: ClientDeps) {
     this.#deps = deps;
+    this.schedules = new ScheduleClient(this, deps);
   }
 
   get taskHub(): string {
@@ -90,19 +107,38 @@ export class OrchestrationClient {
     if (!this.#deps.hasOrchestrator(name)) throw new UnknownOrchestratorError(`no orchestrator named '${name}' is registered`);
     const instanceId = options.instanceId === undefined ? nanoid() : validateInstanceId(options.instanceId);
     const startAt = validateDate(options.startAt, 'startAt');
+    const namespace = validateNamespace(options.namespace) ?? '';
     validateTags(options.tags);
     const input = serialize(options.input, `input of orchestrator '${name}'`, this.#deps.maxPayloadBytes);
+    const concurrency = resolveConcurrency(name, options.concurrency, this.#deps.concurrencyOf(name), options.input, { namespace, instanceId });
     await this.#deps.ready();
     const now = this.#deps.clock.now();
     const executionId = nanoid();
-    const record = pendingOrchestrationRecord({ instanceId, name, executionId, input, now, tags: options.tags && { ...options.tags } });
-    const result = await this.#deps.storage.createInstance(this.#deps.taskHub, record, {
+    const record = pendingOrchestrationRecord({
       instanceId,
-      ...(startAt !== undefined && { visibleAt: startAt }),
-      event: executionStartedEvent({ name, executionId, input, timestamp: new Date(now).toISOString() }),
+      name,
+      executionId,
+      input,
+      now,
+      tags: options.tags && { ...options.tags },
+      namespace,
+      concurrency: concurrency && groupOf(concurrency),
     });
-    if (!result.created) throw new InstanceExistsError(`instance '${instanceId}' already exists and is ${result.existing.status}`);
-    return instanceId;
+    const result = await this.#deps.storage.createInstance(
+      this.#deps.taskHub,
+      record,
+      {
+        instanceId,
+        ...(startAt !== undefined && { visibleAt: startAt }),
+        event: executionStartedEvent({ name, executionId, input, timestamp: new Date(now).toISOString() }),
+      },
+      concurrency && { ...groupOf(concurrency), onFull: concurrency.onFull ?? 'queue' },
+    );
+    if (result.created) return instanceId;
+    if ('existing' in result) throw new InstanceExistsError(`instance '${instanceId}' already exists and is ${result.existing.status}`);
+    const group = concurrency!.group;
+    if (result.refused === 'limit') throw new ConcurrencyLimitError(`group '${group}' has no free slot (onFull 'reject'); instance '${instanceId}' was not started`);
+    throw new QueueFullError(`the queue of group '${group}' is full (maxQueued); instance '${instanceId}' was not started`);
   }
 
   /** The instance's status, or undefined when there is none; an id from `startNew(handle)` types its output and input. */
@@ -112,7 +148,8 @@ export class OrchestrationClient {
     const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
     if (!record || record.kind !== 'orchestration') return undefined;
     const history = options.showHistory ? await this.#deps.storage.getHistory(this.#deps.taskHub, instanceId) : undefined;
-    return renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true }) as OrchestrationStatus<O, I>;
+    const queue = await this.#queueOf(record);
+    return withScheduleId(renderStatus(record, history, { showInput: options.showInput !== false, showHistoryOutput: options.showHistoryOutput === true }, queue)) as OrchestrationStatus<O, I>;
   }
 
   /** The replay-safe log lines the orchestration wrote with `ctx.log`, in order. */
@@ -176,18 +213,42 @@ export class OrchestrationClient {
     const runtimeStatus = validateStatuses(filter.runtimeStatus);
     const createdFrom = validateDate(filter.createdTimeFrom, 'createdTimeFrom');
     const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
+    const scheduleId = filter.scheduleId === undefined ? undefined : validateScheduleId(filter.scheduleId);
+    if (scheduleId !== undefined && filter.instanceIdPrefix !== undefined) throw new InvalidArgumentError('scheduleId and instanceIdPrefix cannot be combined');
+    const instanceIdPrefix = scheduleId !== undefined ? runPrefix(scheduleId) : filter.instanceIdPrefix;
+    const namespace = validateNamespace(filter.namespace);
     await this.#deps.ready();
     const page = await this.#deps.storage.queryInstances(this.#deps.taskHub, {
       kind: 'orchestration',
+      ...(namespace !== undefined && { namespace }),
       ...(runtimeStatus && { runtimeStatus }),
       ...(createdFrom !== undefined && { createdFrom }),
       ...(createdTo !== undefined && { createdTo }),
-      ...(filter.instanceIdPrefix !== undefined && { instanceIdPrefix: String(filter.instanceIdPrefix) }),
+      ...(instanceIdPrefix !== undefined && { instanceIdPrefix: String(instanceIdPrefix) }),
       ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
       ...(filter.continuationToken !== undefined && { continuationToken: filter.continuationToken }),
     });
-    const instances = page.instances.map((r) => renderStatus(r, undefined, { showInput: filter.showInput !== false, showHistoryOutput: false }));
+    // System instances and look-alike ids are dropped after the store paged: a page may come back short.
+    const records = page.instances.filter((r) => (filter.includeSystem === true || !isSystemInstanceId(r.instanceId)) && (scheduleId === undefined || r.tags?.[SCHEDULE_TAG] === scheduleId));
+    const queues = await Promise.all(records.map((r) => this.#queueOf(r)));
+    const instances = records.map((r, i) => withScheduleId(renderStatus(r, undefined, { showInput: filter.showInput !== false, showHistoryOutput: false }, queues[i])));
     return page.continuationToken === undefined ? { instances } : { instances, continuationToken: page.continuationToken };
+  }
+
+  /** How many orchestration instances match; an index lookup in every store that has indexes. */
+  async countInstances(filter: CountInstancesFilter = {}): Promise<number> {
+    const runtimeStatus = validateStatuses(filter.runtimeStatus);
+    const createdFrom = validateDate(filter.createdTimeFrom, 'createdTimeFrom');
+    const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
+    const namespace = validateNamespace(filter.namespace);
+    await this.#deps.ready();
+    return this.#deps.storage.countInstances(this.#deps.taskHub, {
+      kind: 'orchestration',
+      ...(namespace !== undefined && { namespace }),
+      ...(runtimeStatus && { runtimeStatus }),
+      ...(createdFrom !== undefined && { createdFrom }),
+      ...(createdTo !== undefined && { createdTo }),
+    });
   }
 
   /** Every instance matching the filter, across pages (the durable-functions name). */
@@ -227,6 +288,33 @@ export class OrchestrationClient {
     await this.#sendToActive(instanceId, 'resume', { EventType: 'ExecutionResumed', Timestamp: this.#now(), ...(payload !== undefined && { Reason: payload }) });
   }
 
+  /**
+   * Ask an instance to wind down. Queued in a concurrency group: it becomes
+   * Canceled at once and leaves the queue. Running: the tasks it waits on
+   * reject with CancellationRequestedError, its running activities see their
+   * AbortSignal fire, the sub-orchestrations it waits on are asked too; left
+   * uncaught, the error ends it Canceled with `reason` as output. A second
+   * request changes nothing.
+   */
+  async requestCancel(instanceId: string, reason?: unknown): Promise<void> {
+    const payload = serialize(reason, 'reason', this.#deps.maxPayloadBytes);
+    const record = await this.#get(instanceId);
+    if (isTerminal(record.status)) throw new InstanceCompletedError(`cannot cancel instance '${instanceId}': it is ${record.status}`);
+    const timestamp = this.#now();
+    const event: ExecutionCancelRequestedEvent = { EventType: 'ExecutionCancelRequested', Timestamp: timestamp, ...(payload !== undefined && { Reason: payload }) };
+    if (await this.#queueOf(record)) {
+      const canceled = await this.#deps.storage.cancelQueued(this.#deps.taskHub, instanceId, {
+        ...(payload !== undefined && { output: payload }),
+        updatedAt: this.#deps.clock.now(),
+        history: [event, executionCanceledEvent(payload, timestamp)],
+        messages: await this.#parentAnswer(record, timestamp),
+      });
+      if (canceled) return;
+      // Promoted meanwhile: it runs now, so it is asked like any running instance.
+    }
+    await this.#deps.storage.sendMessages(this.#deps.taskHub, [{ instanceId, event }]);
+  }
+
   /** Re-run a Failed instance's failed work and continue from there. */
   async rewind(instanceId: string, reason?: unknown): Promise<void> {
     const payload = serialize(reason, 'reason', this.#deps.maxPayloadBytes);
@@ -253,8 +341,10 @@ export class OrchestrationClient {
     if (createdFrom === undefined) throw new InvalidArgumentError('createdTimeFrom is required');
     const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
     const runtimeStatus = validateStatuses(filter.runtimeStatus);
+    const namespace = validateNamespace(filter.namespace);
     await this.#deps.ready();
     return this.#deps.storage.purgeInstances(this.#deps.taskHub, {
+      ...(namespace !== undefined && { namespace }),
       createdFrom,
       ...(createdTo !== undefined && { createdTo }),
       ...(runtimeStatus && { runtimeStatus }),
@@ -350,6 +440,28 @@ export class OrchestrationClient {
     const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
     if (!record || record.kind !== 'orchestration') throw new InstanceNotFoundError(`no instance '${instanceId}'`);
     return record;
+  }
+
+  /** The queue place of an instance waiting in its group (only a Pending member can be queued). */
+  async #queueOf(record: InstanceRecord): Promise<{ group: string; position: number } | undefined> {
+    if (record.status !== 'Pending' || record.concurrency === undefined) return undefined;
+    return this.#deps.storage.getQueuePosition(this.#deps.taskHub, record.instanceId);
+  }
+
+  /**
+   * A queued sub-orchestration canceled before it ran: its parent's answer.
+   * The parent's scheduling event names the task it waits on; the answer
+   * targets the parent's current execution, so a stale one is dropped.
+   */
+  async #parentAnswer(record: InstanceRecord, timestamp: string) {
+    if (record.parentInstanceId === undefined) return [];
+    const { storage, taskHub } = this.#deps;
+    const parent = await storage.getInstance(taskHub, record.parentInstanceId);
+    if (!parent || isTerminal(parent.status)) return [];
+    const created = (await storage.getHistory(taskHub, parent.instanceId)).find((e) => e.EventType === 'SubOrchestrationInstanceCreated' && e.InstanceId === record.instanceId);
+    if (created?.EventType !== 'SubOrchestrationInstanceCreated') return [];
+    const failure = toFailureDetails(new CancellationRequestedError(`sub-orchestration '${record.instanceId}' was canceled before it started`));
+    return parentMessage({ InstanceId: parent.instanceId, ExecutionId: parent.executionId, TaskScheduledId: created.EventId }, { status: 'failed', failure }, timestamp);
   }
 
   async #sendToActive(instanceId: string, verb: string, event: HistoryEvent): Promise<void> {

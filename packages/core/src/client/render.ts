@@ -11,12 +11,17 @@
  */
 import type { HistoryEvent, Payload } from '../history.js';
 import { MAX_PAYLOAD_DEPTH, deserialize } from '../serializer.js';
-import type { InstanceRecord } from '../storage/types.js';
+import type { InstanceRecord, QueuePosition } from '../storage/types.js';
 import type { HistoryEventView, OrchestrationStatus } from '../status-types.js';
 
 const PAYLOAD_FIELDS = ['Input', 'Result', 'Details', 'Reason'] as const;
 
-export function renderStatus(record: InstanceRecord, history: HistoryEvent[] | undefined, options: { showInput: boolean; showHistoryOutput: boolean }): OrchestrationStatus {
+export function renderStatus(
+  record: InstanceRecord,
+  history: HistoryEvent[] | undefined,
+  options: { showInput: boolean; showHistoryOutput: boolean },
+  queue?: QueuePosition,
+): OrchestrationStatus {
   return {
     name: record.name,
     instanceId: record.instanceId,
@@ -28,6 +33,8 @@ export function renderStatus(record: InstanceRecord, history: HistoryEvent[] | u
     customStatus: readPayload(record.customStatus),
     ...(record.parentInstanceId !== undefined && { parentInstanceId: record.parentInstanceId }),
     ...(record.tags !== undefined && { tags: record.tags }),
+    namespace: record.namespace ?? '',
+    ...(queue && { queue: { group: queue.group, position: queue.position } }),
     ...(history && { history: renderHistory(history, options.showHistoryOutput) }),
   };
 }
@@ -50,7 +57,7 @@ export function renderHistory(history: HistoryEvent[], showOutput: boolean): His
     }
     for (const field of PAYLOAD_FIELDS) {
       if (!(field in view)) continue;
-      if (field === 'Reason' && event.EventType !== 'ExecutionTerminated' && event.EventType !== 'ExecutionSuspended' && event.EventType !== 'ExecutionResumed' && event.EventType !== 'ExecutionRewound') continue;
+      if (field === 'Reason' && event.EventType !== 'ExecutionTerminated' && event.EventType !== 'ExecutionSuspended' && event.EventType !== 'ExecutionResumed' && event.EventType !== 'ExecutionRewound' && event.EventType !== 'ExecutionCancelRequested') continue;
       if (showOutput || field === 'Reason') view[field] = readPayload(view[field] as Payload);
       else delete view[field];
     }

@@ -4,11 +4,12 @@
  * event against the action with the same number.
  */
 import type { HistoryEvent, Payload } from '../history.js';
+import type { ConcurrencyGroup } from '../storage/types.js';
 
 export type Action =
   | { kind: 'activity'; id: number; name: string; input: Payload }
   | { kind: 'timer'; id: number; fireAt: number }
-  | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: Payload }
+  | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: Payload; /** The group the child starts in, from its definition. */ concurrency?: ConcurrencyGroup }
   | { kind: 'entityRequest'; id: number; request: 'call' | 'signal' | 'lock' | 'unlock'; entityId: string; operation?: string; input: Payload; requestId: string; lockSet?: string[]; /** Set when sent inside a critical section that holds the target. */ lockOwner?: string };
 
 export type ActionKind = Action['kind'];

@@ -71,6 +71,13 @@ export interface OrchestrationContext<I = unknown> {
   lock(entityIds: EntityId[]): Task<EntityLock>;
   /** True inside a critical section. */
   readonly isLocked: boolean;
+  /**
+   * True once cancellation was requested (`client.requestCancel`, or the
+   * parent's cancellation). Deterministic: it turns true at the same point
+   * of every replay. Tasks pending at the request reject with
+   * CancellationRequestedError; tasks created afterwards run normally.
+   */
+  readonly isCancellationRequested: boolean;
 }
 
 /** What the context needs from the executor that owns it. */
@@ -92,6 +99,7 @@ export interface ContextHost {
   signalEntity(entityId: EntityId, operation: string, input: unknown): void;
   lockEntities(entityIds: EntityId[]): Task<EntityLock>;
   readonly isLocked: boolean;
+  readonly isCancellationRequested: boolean;
 }
 
 const nameOf = (target: string | { name: string }): string => (typeof target === 'string' ? target : target.name);
@@ -131,6 +139,9 @@ export function createOrchestrationContext<I>(host: ContextHost): OrchestrationC
     },
     get isLocked() {
       return host.isLocked;
+    },
+    get isCancellationRequested() {
+      return host.isCancellationRequested;
     },
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     Task: { all, any },

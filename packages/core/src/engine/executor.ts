@@ -12,7 +12,7 @@
  * - A live executor can be cached and fed only the next events: feeding
  *   (history + new) at once or in two steps gives identical results.
  */
-import { InvalidArgumentError, LockingRulesError, NonDeterminismError, toFailureDetails } from '../errors.js';
+import { CancellationRequestedError, InvalidArgumentError, LockingRulesError, NonDeterminismError, toFailureDetails } from '../errors.js';
 import type { FailureDetails } from '../errors.js';
 import type { HistoryEvent, HistoryEventOf, EventType, Payload, EventRaisedEvent, ParentInstance } from '../history.js';
 import { deserialize, serialize } from '../serializer.js';
@@ -24,7 +24,7 @@ import type { ContextHost, EntityLock, OrchestrationContext } from './context.js
 import { LeafTask, Task, TimerTask, failureToError } from './task.js';
 import { entityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
-import type { LogEntry } from '../storage/types.js';
+import type { ConcurrencyGroup, LogEntry } from '../storage/types.js';
 
 export type ExecutionOutcome =
   | { status: 'running' }
@@ -37,6 +37,17 @@ export interface ExecutorOptions {
   maxPayloadBytes: number;
   /** Called for each replay-safe log line (never while replaying). */
   onLog?: (entry: LogEntry, instanceId: string) => void;
+  /** The group a sub-orchestration starts in, from its orchestrator's definition (may throw InvalidArgumentError). */
+  childConcurrency?: (name: string, input: unknown, instanceId: string) => ConcurrencyGroup | undefined;
+  /** The group this instance holds a slot in: a child may not wait for its own parent's slot. */
+  group?: string;
+}
+
+/** What a cancellation request asks of the episode that processes it: mark work items, tell waited-on children. */
+export interface CancellationEffects {
+  reason: Payload;
+  /** Instance ids of sub-orchestrations that were pending when the request arrived. */
+  children: string[];
 }
 
 type Handler<E extends EventType> = (event: HistoryEventOf<E>) => void;
@@ -74,6 +85,9 @@ export class OrchestrationExecutor implements ContextHost {
   #heldLocks: string[] | undefined;
   #lockRequestId: string | undefined;
   #pendingLockSet: string[] | undefined;
+  #subInstances = new Map<number, string>();
+  #cancelReason: { value: Payload } | undefined;
+  #cancelEffects: CancellationEffects | undefined;
 
   constructor(instanceId: string, fn: OrchestratorFunction, options: ExecutorOptions) {
     this.instanceId = instanceId;
@@ -103,11 +117,31 @@ export class OrchestrationExecutor implements ContextHost {
     return this.#heldLocks !== undefined;
   }
 
+  get isCancellationRequested(): boolean {
+    return this.#cancelReason !== undefined;
+  }
+
+  /** The reason of the cancellation request, once there is one. */
+  get cancelReason(): Payload {
+    return this.#cancelReason?.value;
+  }
+
+  /** What the cancellation request applied since the last call asks of the episode (once). */
+  takeCancellation(): CancellationEffects | undefined {
+    const effects = this.#cancelEffects;
+    this.#cancelEffects = undefined;
+    return effects;
+  }
+
   /** Apply events in order. `replaying` marks recorded history. */
   apply(events: readonly HistoryEvent[], replaying: boolean): void {
     this.isReplaying = replaying;
     for (const event of events) {
-      if (this.isDone) continue;
+      if (this.isDone) {
+        // Events after continue-as-new in the same episode travel to the new execution like buffered ones.
+        if (this.outcome.status === 'continuedAsNew' && event.EventType === 'EventRaised') this.outcome.carryOver.push(event);
+        continue;
+      }
       const time = Date.parse(event.Timestamp);
       if (time > this.currentTime) this.currentTime = time;
       try {
@@ -137,7 +171,7 @@ export class OrchestrationExecutor implements ContextHost {
   }
 
   #dispatch(event: HistoryEvent): void {
-    if (this.#suspended && event.EventType !== 'ExecutionResumed' && event.EventType !== 'ExecutionTerminated') {
+    if (this.#suspended && event.EventType !== 'ExecutionResumed' && event.EventType !== 'ExecutionTerminated' && event.EventType !== 'ExecutionCancelRequested') {
       this.#suspendedEvents.push(event);
       return;
     }
@@ -155,6 +189,7 @@ export class OrchestrationExecutor implements ContextHost {
     ExecutionCompleted: () => {},
     ExecutionFailed: () => {},
     ExecutionTerminated: () => {},
+    ExecutionCancelRequested: (e) => this.#requestCancel(e.Reason),
     ExecutionRewound: () => {},
     ContinueAsNew: () => {},
     ExecutionSuspended: () => {
@@ -196,10 +231,33 @@ export class OrchestrationExecutor implements ContextHost {
     EntityLockReleased: () => {},
   } satisfies { [E in EventType]: Handler<E> };
 
+  /**
+   * Every task pending now rejects with CancellationRequestedError (a lock
+   * being acquired is kept: its grant must still be recorded so the lock is
+   * released when the execution ends). Tasks created later run normally.
+   */
+  #requestCancel(reason: Payload): void {
+    if (this.#cancelReason) return;
+    this.#cancelReason = { value: reason };
+    const children = [...this.#tasks.keys()].flatMap((id) => {
+      const child = this.#subInstances.get(id);
+      return child === undefined ? [] : [child];
+    });
+    this.#cancelEffects = { reason, children };
+    const error = () => new CancellationRequestedError(`cancellation of instance '${this.instanceId}' was requested`, deserialize(reason));
+    const pending = [...this.#tasks.values(), ...[...this.#entityTasks.values()].filter((t) => t.kind !== 'lock'), ...[...this.#eventWaiters.values()].flat()];
+    this.#tasks.clear();
+    this.#subInstances.clear();
+    for (const [requestId, task] of this.#entityTasks) if (task.kind !== 'lock') this.#entityTasks.delete(requestId);
+    this.#eventWaiters.clear();
+    for (const task of pending) task.fail(error());
+  }
+
   /** The task a completion event settles, forgotten from then on: a live executor's memory must not grow with its history. */
   #settled(id: number): LeafTask | undefined {
     const task = this.#tasks.get(id);
     this.#tasks.delete(id);
+    this.#subInstances.delete(id);
     return task;
   }
 
@@ -318,7 +376,16 @@ export class OrchestrationExecutor implements ContextHost {
   scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined): LeafTask {
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('callSubOrchestrator needs an orchestrator name');
     const payload = this.#payload(input, `input of sub-orchestrator '${name}'`);
-    const action = this.#nextAction((id) => ({ kind: 'subOrchestration', id, name, instanceId: instanceId ?? `${this.instanceId}:${id}`, input: payload }));
+    const id = this.#nextId;
+    const childId = instanceId ?? `${this.instanceId}:${id}`;
+    const concurrency = this.#options.childConcurrency?.(name, input, childId);
+    if (concurrency && concurrency.group === this.#options.group) {
+      throw new InvalidArgumentError(
+        `sub-orchestrator '${name}' would start in group '${concurrency.group}', where its parent '${this.instanceId}' holds a slot: it could wait for its own parent forever; give it another group`,
+      );
+    }
+    const action = this.#nextAction((n) => ({ kind: 'subOrchestration', id: n, name, instanceId: childId, input: payload, ...(concurrency && { concurrency }) }));
+    this.#subInstances.set(action.id, childId);
     return this.#track(new LeafTask('subOrchestration', action.id));
   }
 

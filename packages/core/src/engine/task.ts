@@ -5,7 +5,7 @@
  *
  * A task is iterable, so `const x = yield* task` gives `x` the task's type.
  */
-import { TaskFailedError } from '../errors.js';
+import { TaskFailedError, isRepriseError } from '../errors.js';
 
 type TaskState = 'pending' | 'completed' | 'failed';
 
@@ -170,6 +170,8 @@ export class RetryTask<T> extends CompositeTask<T> {
   }
   override onChildSettled(child: Task<unknown>): void {
     if (this.isCompleted || child !== this.#current) return;
+    // A cancellation request is never retried, whether it hit an attempt or the backoff timer.
+    if (child.isFaulted && isRepriseError(child.error, 'CANCELLATION_REQUESTED')) return this.fail(child.error!);
     if (this.#waitingTimer) {
       this.#waitingTimer = false;
       this.#attempt += 1;

@@ -3,7 +3,7 @@
  * TaskFailed) to the orchestrator's inbox atomically with the item's removal.
  * Activities are at-least-once: a crash before the commit means a rerun.
  */
-import { MaxDeliveriesExceededError, UnknownActivityError, isRepriseError, toFailureDetails } from '../errors.js';
+import { CancellationRequestedError, MaxDeliveriesExceededError, UnknownActivityError, isRepriseError, toFailureDetails } from '../errors.js';
 import type { HistoryEvent } from '../history.js';
 import { deserialize, serialize } from '../serializer.js';
 import type { ActivityFunction } from '../definitions.js';
@@ -15,7 +15,10 @@ export interface ActivityDeps {
   storage: Storage;
   options: ResolvedOptions;
   activities: Map<string, ActivityFunction>;
+  /** The runtime stopping: the item is handed back, not failed. */
   signal: AbortSignal;
+  /** The instance was canceled while the item ran: the activity's signal fires too, and its failure is its result. */
+  canceled?: AbortSignal;
 }
 
 /**
@@ -45,9 +48,12 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     if (item.deliveries > options.maxDeliveries) {
       throw new MaxDeliveriesExceededError(`activity '${item.name}' was delivered ${item.deliveries} times without completing (maxDeliveries ${options.maxDeliveries}); its worker kept stopping before it finished`);
     }
+    // Marked canceled before it ran: the orchestrator stopped waiting for it, so it is answered without running.
+    if (item.canceled) throw new CancellationRequestedError(`activity '${item.name}' was not run: its orchestration was canceled`);
     const fn = deps.activities.get(item.name);
     if (!fn) throw new UnknownActivityError(`no activity named '${item.name}' is registered with this runtime`);
-    const result = await fn(deserialize(item.input), { instanceId: item.instanceId, name: item.name, attempt: item.deliveries, signal: deps.signal });
+    const signal = deps.canceled ? AbortSignal.any([deps.signal, deps.canceled]) : deps.signal;
+    const result = await fn(deserialize(item.input), { instanceId: item.instanceId, name: item.name, attempt: item.deliveries, signal });
     const payload = serialize(result, `result of activity '${item.name}'`, options.maxPayloadBytes);
     event = { EventType: 'TaskCompleted', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...(payload !== undefined && { Result: payload }) };
   } catch (error) {

@@ -72,10 +72,21 @@ export function splitEffects(actions: readonly Action[], instance: InstanceRecor
       case 'subOrchestration': {
         const parent: ParentInstance = { InstanceId: instance.instanceId, ExecutionId: instance.executionId, TaskScheduledId: action.id };
         const executionId = clock.newExecutionId();
+        // A child inherits its parent's namespace; in a group, it queues rather than being refused (its parent waits for it).
         messages.push({
           instanceId: action.instanceId,
           event: executionStartedEvent({ name: action.name, executionId, input: action.input, parent, timestamp }),
-          createIfMissing: pendingOrchestrationRecord({ instanceId: action.instanceId, name: action.name, executionId, input: action.input, now, parentInstanceId: instance.instanceId }),
+          createIfMissing: pendingOrchestrationRecord({
+            instanceId: action.instanceId,
+            name: action.name,
+            executionId,
+            input: action.input,
+            now,
+            parentInstanceId: instance.instanceId,
+            namespace: instance.namespace,
+            concurrency: action.concurrency,
+          }),
+          ...(action.concurrency && { admission: { ...action.concurrency, onFull: 'queue' as const } }),
         });
         break;
       }

@@ -14,12 +14,16 @@ import { episodeNeeds, planEpisode, startsNewExecution } from './plan-episode.js
 import type { EpisodeFacts, EpisodePlan } from './plan-episode.js';
 import type { ReplayCache } from './replay-cache.js';
 import type { Reservation } from './work-loop.js';
+import { groupOf, resolveConcurrency } from '../client/concurrency.js';
+import type { ConcurrencyDefinition } from '../client/concurrency.js';
 import type { ResolvedOptions } from './options.js';
 
 export interface EpisodeDeps {
   storage: Storage;
   options: ResolvedOptions;
   orchestrators: Map<string, OrchestratorFunction>;
+  /** Orchestrators defined with a concurrency group, for the sub-orchestrations they start as. */
+  concurrency: Map<string, ConcurrencyDefinition>;
   cache: ReplayCache;
 }
 
@@ -86,9 +90,15 @@ function readHistory(deps: EpisodeDeps, instanceId: string, length: number): Pro
 async function replayed(deps: EpisodeDeps, locked: LockedInstance, fn: OrchestratorFunction): Promise<OrchestrationExecutor> {
   const { options } = deps;
   const { instance } = locked;
+  const namespace = instance.namespace ?? '';
   const executor = new OrchestrationExecutor(instance.instanceId, fn, {
     maxPayloadBytes: options.maxPayloadBytes,
     onLog: (entry, instanceId) => options.logger({ ...entry, instanceId }),
+    childConcurrency: (name, input, instanceId) => {
+      const chosen = resolveConcurrency(name, undefined, deps.concurrency.get(name), input, { namespace, instanceId });
+      return chosen && groupOf(chosen);
+    },
+    ...(instance.concurrency && { group: instance.concurrency.group }),
   });
   if (instance.historyLength > 0) executor.apply(await readHistory(deps, instance.instanceId, instance.historyLength), true);
   return executor;

@@ -19,6 +19,8 @@ export class LeaseKeeper {
     private readonly leaseMs: number,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
+    /** Called with the token of each held work item the store reports canceled. */
+    private readonly onCanceled: (token: string) => void = () => {},
   ) {}
 
   start(): void {
@@ -55,7 +57,7 @@ export class LeaseKeeper {
   async #renew(): Promise<void> {
     try {
       if (this.#instances.size > 0 || this.#activities.size > 0) {
-        const { lostInstances, lostActivities } = await this.storage.renewLeases(
+        const { lostInstances, lostActivities, canceledActivities } = await this.storage.renewLeases(
           this.hub,
           {
             instances: [...this.#instances].map(([lockToken, instanceId]) => ({ instanceId, lockToken })),
@@ -65,6 +67,7 @@ export class LeaseKeeper {
         );
         // A lost lease is no longer ours to renew; its commit will be refused (fencing).
         for (const token of [...lostInstances, ...lostActivities]) this.drop(token);
+        for (const token of canceledActivities ?? []) this.onCanceled(token);
       }
     } catch (error) {
       this.onError(error);

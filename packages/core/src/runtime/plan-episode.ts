@@ -14,16 +14,21 @@
  * - Poison is judged before any replay, so a replay that kills its worker is
  *   capped too.
  * - Nothing is committed past `maxHistoryEvents`.
+ * - A cancellation request is recorded once: later requests for the same
+ *   execution are consumed and dropped. The episode that applies it marks
+ *   the instance's work items canceled and passes the request to the
+ *   sub-orchestrations it was waiting on; an uncaught cancellation ends the
+ *   instance Canceled with the request's reason as output.
  */
-import { HistoryTooLongError, InstanceExistsError, MaxDeliveriesExceededError, UnknownOrchestratorError, toFailureDetails } from '../errors.js';
+import { HistoryTooLongError, InstanceExistsError, MaxDeliveriesExceededError, UnknownOrchestratorError, isRepriseError, toFailureDetails } from '../errors.js';
 import type { FailureDetails } from '../errors.js';
-import { executionCompletedEvent, executionFailedEvent, executionStartedEvent } from '../events.js';
+import { executionCanceledEvent, executionCompletedEvent, executionFailedEvent, executionStartedEvent } from '../events.js';
 import type { ExecutionRewoundEvent, ExecutionTerminatedEvent, HistoryEvent, ParentInstance, Payload } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
 import { scheduledEvent } from '../engine/actions.js';
 import type { Action } from '../engine/actions.js';
-import type { ExecutionOutcome, OrchestrationExecutor } from '../engine/executor.js';
+import type { CancellationEffects, ExecutionOutcome, OrchestrationExecutor } from '../engine/executor.js';
 import type { InstanceRecord, NewMessage, OrchestrationCommit, StoredMessage } from '../storage/types.js';
 import { endOfExecutionMessages, isFireAndForget, parentMessage, splitEffects } from './effects.js';
 import type { EpisodeClock } from './effects.js';
@@ -46,7 +51,7 @@ export interface EpisodeFacts {
 }
 
 /** What an episode commits; the shell adds the lock token and the consumed message ids. */
-export type EpisodeCommit = Pick<OrchestrationCommit, 'instance' | 'history' | 'messages' | 'activities' | 'logs'>;
+export type EpisodeCommit = Pick<OrchestrationCommit, 'instance' | 'history' | 'messages' | 'activities' | 'logs' | 'cancelActivities'>;
 
 export interface EpisodePlan {
   commit: EpisodeCommit;
@@ -158,11 +163,14 @@ function planRewind(facts: EpisodeFacts, inbox: Inbox, rewind: ExecutionRewoundE
 /** Feed the new events to the executor and commit what it did. */
 function planRun(facts: EpisodeFacts, inbox: Inbox, executor: OrchestrationExecutor): EpisodePlan {
   const { instance } = facts;
-  const { events, clock } = inbox;
-  const terminateAt = events.findIndex((e) => e.EventType === 'ExecutionTerminated');
+  const { clock } = inbox;
+  const terminateAt = inbox.events.findIndex((e) => e.EventType === 'ExecutionTerminated');
   if (terminateAt >= 0) return forget(planTerminate(instance, inbox, executor, terminateAt));
 
+  const events = onceCanceled(inbox.events, executor.isCancellationRequested);
   executor.apply(events, false);
+  const cancellation = executor.takeCancellation();
+  if (!executor.hasStarted && executor.isCancellationRequested) return forget(planCanceledBeforeStart(instance, inbox, events, executor.cancelReason));
   const actions = executor.takeNewActions();
   const outcome = executor.outcome;
   const logs = executor.takeLogs();
@@ -200,19 +208,57 @@ function planRun(facts: EpisodeFacts, inbox: Inbox, executor: OrchestrationExecu
     return forget(failedCommit(row, inbox, failure, executor.parent, executor.heldLocks));
   }
 
-  const history = episodeHistory(events, actions, outcome, clock.timestamp);
+  const canceled = outcome.status === 'failed' && isRepriseError(outcome.error, 'CANCELLATION_REQUESTED');
+  const history = canceled
+    ? [...events, ...actions.filter(isFireAndForget).map((a) => scheduledEvent(a, clock.timestamp)), executionCanceledEvent(executor.cancelReason, clock.timestamp)]
+    : episodeHistory(events, actions, outcome, clock.timestamp);
   const effects = outcome.status === 'running' ? splitEffects(actions, instance, clock) : { messages: splitEffects(actions.filter(isFireAndForget), instance, clock).messages, activities: [] };
   if (outcome.status === 'completed') {
     row.status = 'Completed';
     row.output = outcome.output;
+  } else if (canceled) {
+    row.status = 'Canceled';
+    row.output = executor.cancelReason;
   } else if (outcome.status === 'failed') {
     row.status = 'Failed';
     row.output = serialize(outcome.failure, 'failure details');
   }
   if (outcome.status !== 'running') effects.messages.push(...endOfExecutionMessages(instance.instanceId, executor.parent, executor.heldLocks, outcome, clock.timestamp));
+  if (cancellation) effects.messages.push(...cancelRequests(cancellation, clock.timestamp));
   row.historyLength = instance.historyLength + history.length;
-  const commit = withRefusals(inbox, { instance: row, history: { append: history }, messages: effects.messages, activities: effects.activities, logs });
+  const commit = withRefusals(inbox, { instance: row, history: { append: history }, messages: effects.messages, activities: effects.activities, logs, ...(cancellation && { cancelActivities: true }) });
   return { commit, executor: outcome.status === 'running' ? 'cache' : 'forget' };
+}
+
+/** The first cancellation request of an execution counts; later ones are dropped (they change nothing). */
+function onceCanceled(events: HistoryEvent[], alreadyRequested: boolean): HistoryEvent[] {
+  let seen = alreadyRequested;
+  return events.filter((e) => {
+    if (e.EventType !== 'ExecutionCancelRequested') return true;
+    if (seen) return false;
+    seen = true;
+    return true;
+  });
+}
+
+/** The request passed on to the sub-orchestrations the instance was waiting on. */
+function cancelRequests(cancellation: CancellationEffects, timestamp: string): NewMessage[] {
+  return cancellation.children.map((child) => ({
+    instanceId: child,
+    event: { EventType: 'ExecutionCancelRequested', Timestamp: timestamp, ...(cancellation.reason !== undefined && { Reason: cancellation.reason }) },
+  }));
+}
+
+/** Canceled before its start was applied (a delayed start): no code ran, so there is nothing to wind down. */
+function planCanceledBeforeStart(instance: InstanceRecord, inbox: Inbox, events: HistoryEvent[], reason: Payload): EpisodeCommit {
+  const history = [...events, executionCanceledEvent(reason, inbox.clock.timestamp)];
+  return withRefusals(inbox, {
+    instance: { ...instance, status: 'Canceled', output: reason, updatedAt: inbox.clock.now, historyLength: instance.historyLength + history.length },
+    history: { append: history },
+    messages: [],
+    activities: [],
+    logs: [],
+  });
 }
 
 /** Terminate: events before it still apply; the execution ends there, its fire-and-forget work still goes out. */

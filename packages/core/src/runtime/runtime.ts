@@ -6,7 +6,7 @@
  * redelivery.ts), so a crash is charged to its cause only.
  */
 import { systemClock } from '../clock.js';
-import { toRegistryMap } from '../definitions.js';
+import { concurrencyMap, toRegistryMap } from '../definitions.js';
 import type { ActivityFunction, OrchestratorFunction } from '../definitions.js';
 import type { ErrorHandler } from '../error-handler.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -24,6 +24,7 @@ import { Redelivery } from './redelivery.js';
 import type { RecoveredItem } from './redelivery.js';
 import { ReplayCache } from './replay-cache.js';
 import { WorkLoop } from './work-loop.js';
+import { registerSchedules } from '../schedules/activities.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
@@ -55,8 +56,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const { storage } = options;
   const hub = resolved.taskHub;
   const orchestrators = toRegistryMap<OrchestratorFunction>(options.orchestrators);
+  const concurrency = concurrencyMap(options.orchestrators);
   const activities = toRegistryMap<ActivityFunction>(options.activities);
   const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
+  // Schedules are built-in orchestrations over the engine's own primitives (see schedules/orchestrator.ts).
+  registerSchedules(orchestrators, activities, () => client);
   const cache = new ReplayCache(resolved.cacheSize);
   // One store subscription; instance notices go straight to that instance's waiters.
   const instanceListeners = new Map<string, Set<(status: RuntimeStatus | undefined) => void>>();
@@ -91,7 +95,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }));
 
   let abort = new AbortController();
-  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError);
+  // Running activities whose instance was canceled: their signal fires when a renewal reports the mark.
+  const activityCancels = new Map<string, AbortController>();
+  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.abort(new Error('the orchestration was canceled')));
 
   const redelivery: Redelivery = new Redelivery({
     settled: () => Promise.all([orchestrationLoop.settled(), activityLoop.settled()]).then(() => {}),
@@ -114,7 +120,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       } else {
         // Our own new work needs no round trip through the store's notices: the store leases it
         // to us in the commit (eager dispatch), into slots reserved for it, or we wake our own loop.
-        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, cache }, locked, (wanted) => activityLoop.reserve(wanted));
+        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, concurrency, cache }, locked, (wanted) => activityLoop.reserve(wanted));
         if (result.scheduledWithoutEager) activityLoop.notify();
       }
     } catch (error) {
@@ -160,10 +166,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Its lease was lost while it waited: running it would only have its result refused.
     if (!leases.holds(item.lockToken)) return;
     inFlightActivities.set(item.lockToken, item);
+    const canceled = new AbortController();
+    activityCancels.set(item.lockToken, canceled);
     try {
-      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal }, item, () => orchestrationLoop.reserve(1));
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal }, item, () => orchestrationLoop.reserve(1));
       if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
+      activityCancels.delete(item.lockToken);
       inFlightActivities.delete(item.lockToken);
       leases.drop(item.lockToken);
     }
@@ -210,6 +219,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxPayloadBytes: resolved.maxPayloadBytes,
     ready,
     hasOrchestrator: (name) => orchestrators.has(name),
+    concurrencyOf: (name) => concurrency.get(name),
     hasEntity: (name) => entities.has(name),
     onInstanceUpdated: (instanceId, listener) => {
       let listeners = instanceListeners.get(instanceId);

@@ -72,9 +72,10 @@ export function matchesPage(record: InstanceRecord, query: InstanceQuery, cursor
 }
 
 /** The filter part of a query, as a predicate (for stores that filter in process). */
-export function matchesQuery(record: InstanceRecord, query: InstanceQuery): boolean {
+export function matchesQuery(record: InstanceRecord, query: Omit<InstanceQuery, 'pageSize' | 'continuationToken'>): boolean {
   return (
     (query.kind === undefined || record.kind === query.kind) &&
+    (query.namespace === undefined || (record.namespace ?? '') === query.namespace) &&
     (query.runtimeStatus === undefined || query.runtimeStatus.length === 0 || query.runtimeStatus.includes(record.status)) &&
     (query.createdFrom === undefined || record.createdAt >= query.createdFrom) &&
     (query.createdTo === undefined || record.createdAt <= query.createdTo) &&

@@ -28,6 +28,12 @@
  *   made without a lock call (eager dispatch), from a work notice with
  *   `inMs`.
  * - Payloads are opaque strings; the store never parses them.
+ * - Namespaces partition instances inside a hub: fixed at creation, filtered
+ *   exactly by queries, counts and purges, always served by an index.
+ * - Concurrency groups (see `Admission`): a slot belongs to an instance, not
+ *   a worker. Admission happens in the operation that creates the instance;
+ *   the commit that makes a member terminal releases its slot or queue place
+ *   and promotes the oldest queued member, in the same atomic operation.
  *
  * Arguments are trusted by contract: the runtime and client check what users
  * pass (task hub names, instance ids, names, statuses, dates, tags, payload
@@ -67,6 +73,19 @@ export interface InstanceRecord {
   parentInstanceId?: string;
   /** User data attached at start. */
   tags?: Record<string, string>;
+  /**
+   * The namespace the instance lives in, fixed at creation (sub-orchestrations
+   * inherit their parent's). `''` is the default namespace: stores keep `''`
+   * and absent as the same value and read it back as absent. Rows written
+   * before namespaces existed read as `''`.
+   */
+  namespace?: string;
+  /**
+   * The concurrency group the instance was started in, with the settings its
+   * start asked for (kept as data; the settings that apply are the group's,
+   * see `Admission`). Absent: not in a group.
+   */
+  concurrency?: ConcurrencyGroup;
   /** Entities: serialized state and scheduler (lock holder, queued requests). */
   entityState?: string;
 }
@@ -83,6 +102,69 @@ export interface NewMessage {
    * left as it is and just receives the message.
    */
   createIfMissing?: InstanceRecord;
+  /** With `createIfMissing`: admit the created instance into a group (never refused, see `Admission`). Ignored when the instance exists. */
+  admission?: Admission;
+}
+
+/**
+ * A concurrency group as an instance records it: at most `limit` admitted
+ * (running) members, at most `maxQueued` waiting ones (no cap when absent).
+ */
+export interface ConcurrencyGroup {
+  /** Non-empty; groups are per hub (not per namespace). */
+  group: string;
+  /** Positive integer. */
+  limit: number;
+  /** Non-negative integer. */
+  maxQueued?: number;
+}
+
+/**
+ * How `createInstance` (or a `createIfMissing` message) admits a new
+ * instance into a concurrency group, decided atomically with the creation:
+ * - **admitted**: fewer than `limit` members hold a slot. The instance takes
+ *   a slot and its start message is visible (or due at its `visibleAt`).
+ * - **queued**: the group is full and `onFull` is `'queue'` and fewer than
+ *   `maxQueued` members wait (or no cap). The instance is stored Pending; its
+ *   start message is held invisibly (not lockable, not counted in
+ *   `nextVisibleInMs`) until promotion. Other messages sent to it are
+ *   delivered as usual (they wait in its history like those before a
+ *   delayed start).
+ * - **refused**: full and `onFull` is `'reject'` (`'limit'`), or the queue is
+ *   at `maxQueued` (`'queueFull'`). Nothing is stored.
+ *
+ * **Group settings rule**: the `limit` and `maxQueued` that apply are those
+ * of the admission that found the group empty (no member holding a slot or
+ * queued); they stay until the group is empty again. Later admissions with
+ * other settings join under the group's settings.
+ *
+ * **Release and promotion**: a member leaves its group when a
+ * `commitOrchestration` makes it terminal (Completed, Failed, Terminated,
+ * Canceled; ContinuedAsNew keeps its slot), when `cancelQueued` cancels it,
+ * or when it is removed (purge, or `createInstance` replacing it). A member
+ * that held a slot frees it, and the same atomic operation promotes the
+ * oldest queued member (FIFO by admission order): it takes the slot and its
+ * held start message becomes visible (at its own `visibleAt` if that is
+ * later), with an 'orchestration-work' notice. A queued member that becomes
+ * terminal (terminated before its turn) frees its queue place and its held
+ * start message is discarded. Slots belong to instances, so
+ * a worker's crash never leaks one. A rewound instance (Failed back to
+ * Running) does not rejoin its group.
+ */
+export interface Admission extends ConcurrencyGroup {
+  /**
+   * What to do when every slot is taken. Admissions carried by
+   * `createIfMissing` messages (sub-orchestrations) are never refused: they
+   * queue whatever `onFull` and `maxQueued` say, since their parent already
+   * runs and waits for them.
+   */
+  onFull: 'queue' | 'reject';
+}
+
+/** Where a queued instance waits: 1 is the next to be promoted. */
+export interface QueuePosition {
+  group: string;
+  position: number;
 }
 
 export interface StoredMessage {
@@ -109,6 +191,12 @@ export interface ActivityWorkItem extends NewActivity {
    * 1, this is a redelivery: an earlier holder died with it.
    */
   deliveries: number;
+  /**
+   * True when a commit with `cancelActivities` marked the item canceled
+   * before this handout; the runtime reports it canceled without running it.
+   * Absent (or false) otherwise.
+   */
+  canceled?: boolean;
 }
 
 export interface LockedInstance {
@@ -208,6 +296,15 @@ export interface OrchestrationCommit {
    * redelivered item. A store without it ignores the field.
    */
   lockActivities?: { max: number; leaseMs: number };
+  /**
+   * Cancellation (the episode processed an ExecutionCancelRequested): mark
+   * every work item of this instance that exists before this commit as
+   * canceled. Work items this commit creates (compensation) are not marked.
+   * A marked item stays where it is: a holder learns of the mark from
+   * `renewLeases` (`canceledActivities`), a later handout carries
+   * `canceled: true`.
+   */
+  cancelActivities?: boolean;
 }
 
 export interface CommitResult {
@@ -240,6 +337,8 @@ export interface CompletionResult {
 
 export interface InstanceQuery {
   kind?: InstanceKind;
+  /** Exact match; `''` is the default namespace. Absent: every namespace. */
+  namespace?: string;
   runtimeStatus?: RuntimeStatus[];
   /** Epoch ms, inclusive. */
   createdFrom?: number;
@@ -261,15 +360,36 @@ export interface InstancePage {
   continuationToken?: string;
 }
 
+/** The filter part of a query, for `countInstances` (paging fields are ignored). */
+export type CountQuery = Omit<InstanceQuery, 'pageSize' | 'continuationToken'>;
+
 export interface PurgeFilter {
+  /** Exact match; absent: every namespace. */
+  namespace?: string;
   createdFrom: number;
   createdTo?: number;
   runtimeStatus?: RuntimeStatus[];
 }
 
 export type CreateInstanceResult =
-  | { created: true }
-  | { created: false; existing: InstanceRecord };
+  /** `queued`: only when the admission queued it (then always present). */
+  | { created: true; queued?: QueuePosition }
+  | { created: false; existing: InstanceRecord }
+  /** The admission was refused; nothing was stored. */
+  | { created: false; refused: 'limit' | 'queueFull' };
+
+/**
+ * What `cancelQueued` writes when it cancels a queued instance. The store
+ * sets status 'Canceled', `output`, `updatedAt`, appends `history` (and adds
+ * its length to `historyLength`) and enqueues `messages` (the parent's
+ * answer), atomically with dropping the queue place and the held start.
+ */
+export interface QueuedCancellation {
+  output?: string;
+  updatedAt: number;
+  history: HistoryEvent[];
+  messages: NewMessage[];
+}
 
 /**
  * What a store tells the runtime, so workers never busy-poll.
@@ -324,7 +444,7 @@ export interface Storage {
    * returned. A terminal one is replaced: its history, inbox, activities and
    * logs are removed first.
    */
-  createInstance(hub: string, record: InstanceRecord, message: NewMessage): Promise<CreateInstanceResult>;
+  createInstance(hub: string, record: InstanceRecord, message: NewMessage, admission?: Admission): Promise<CreateInstanceResult>;
   /** Enqueue messages (events, terminate, suspend...). Messages to missing instances without `createIfMissing` are dropped. */
   sendMessages(hub: string, messages: NewMessage[]): Promise<void>;
 
@@ -332,6 +452,22 @@ export interface Storage {
   getHistory(hub: string, instanceId: string): Promise<HistoryEvent[]>;
   getLogs(hub: string, instanceId: string): Promise<LogEntry[]>;
   queryInstances(hub: string, query: InstanceQuery): Promise<InstancePage>;
+  /**
+   * How many instances match (same filters as `queryInstances`). Served by
+   * an index on (namespace, status, createdAt) or kept counters, never by
+   * reading every instance row.
+   */
+  countInstances(hub: string, query: CountQuery): Promise<number>;
+  /** The queue place of an instance waiting in a group; undefined when it is not queued (admitted, not in a group, unknown). */
+  getQueuePosition(hub: string, instanceId: string): Promise<QueuePosition | undefined>;
+  /**
+   * Cancel an instance that is still queued in its group: atomically drop its
+   * queue place, its held start message and its inbox, end any lease on it
+   * (the holder's commit is then refused), and write `cancel` (see
+   * QueuedCancellation). Returns false and changes nothing when the instance
+   * is not queued (admitted meanwhile, terminal, not in a group, unknown).
+   */
+  cancelQueued(hub: string, instanceId: string, cancel: QueuedCancellation): Promise<boolean>;
 
   /** Lock instances that have visible messages and no live lease: fresh ones, or one redelivered alone (see LockOptions, LockResult). */
   lockInstances(hub: string, options: LockOptions): Promise<LockResult<LockedInstance>>;
@@ -363,18 +499,20 @@ export interface Storage {
 
   /**
    * Extend leases still held. Returns the tokens whose lease was lost (these
-   * are not extended).
+   * are not extended), and the tokens of held work items marked canceled
+   * (`cancelActivities`; their leases are extended as usual).
    */
   renewLeases(
     hub: string,
     leases: { instances: Array<{ instanceId: string; lockToken: string }>; activities: Array<{ workItemId: string; lockToken: string }> },
     leaseMs: number,
-  ): Promise<{ lostInstances: string[]; lostActivities: string[] }>;
+  ): Promise<{ lostInstances: string[]; lostActivities: string[]; canceledActivities: string[] }>;
 
   /**
    * Delete terminal instances (row, history, inbox, activities, logs).
    * Non-terminal instances are left alone and not counted. Concurrent purges
-   * count each deletion once.
+   * count each deletion once. A filter purge takes orchestrations only and
+   * honours `namespace`.
    */
   purgeInstances(hub: string, target: { instanceIds: string[] } | PurgeFilter): Promise<{ instancesDeleted: number }>;
 

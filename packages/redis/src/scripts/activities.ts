@@ -3,7 +3,7 @@
 /**
  * ARGV: max, leaseMs, token base, redelivered ('0': fresh items only) →
  * { items, nextVisibleInMs | -1, redelivered waiting 1 | 0 }, each item
- * { item JSON, token, deliveries }. One redelivered item alone when there is
+ * { item JSON, token, deliveries, canceled 1|0 }. One redelivered item alone when there is
  * one (given back with its handout counted, or its lease expired: its
  * holder died) and the caller allows it, else up to max fresh items in
  * enqueue order. nextVisibleInMs: when the earliest lease in 'alease'
@@ -16,7 +16,7 @@ local items = {}
 -- fresh: 'dl' must be 0 (a queued id handed out before is redelivered work and moves to 'aredo').
 local function take(wid, fresh)
   local key = P .. 'a:' .. wid
-  local f = redis.call('HMGET', key, 'item', 'lt', 'le', 'dl')
+  local f = redis.call('HMGET', key, 'item', 'lt', 'le', 'dl', 'cx')
   if not f[1] or (f[2] and num(f[3]) > NOW) then return end
   if fresh and num(f[4]) > 0 then
     redis.call('RPUSH', P .. 'aredo', wid)
@@ -27,7 +27,7 @@ local function take(wid, fresh)
   redis.call('HSET', key, 'lt', token, 'le', expires)
   local dl = redis.call('HINCRBY', key, 'dl', 1)
   redis.call('ZADD', P .. 'alease', expires, wid)
-  items[#items + 1] = { f[1], token, dl }
+  items[#items + 1] = { f[1], token, dl, f[5] and 1 or 0 }
 end
 
 local function take_redelivered()
@@ -83,7 +83,7 @@ return { items, next_visible, waiting }
 `;
 
 /**
- * ARGV: workItemId, token, message (9 fields), eagerLeaseMs ('' = none),
+ * ARGV: workItemId, token, message (11 fields), eagerLeaseMs ('' = none),
  * eagerToken → { 1 } or { 1, locked instance }, or 0 when the lease is not
  * held. Eager dispatch: with eagerLeaseMs, when the message's instance
  * exists, has no live lease and has visible messages (its due timers made
@@ -101,17 +101,17 @@ redis.call('DEL', key)
 redis.call('ZREM', P .. 'alease', wid)
 redis.call('SREM', P .. 'ia:' .. f[3], wid)
 local id, visible_at = ARGV[3], ARGV[5]
-enqueue(id, ARGV[4], visible_at, ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+enqueue(id, ARGV[4], visible_at, ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13])
 
-if ARGV[12] ~= '' then
+if ARGV[14] ~= '' then
   local ikey = P .. 'i:' .. id
   local r = redis.call('HMGET', ikey, 'row', 'lt', 'le', 'dl')
   -- Never a redelivered instance (dl > 0): a lock call hands that out alone.
   if r[1] and not (r[2] and num(r[3]) > NOW) and num(r[4]) == 0 then
     promote_due(id)
-    local lease_ms = tonumber(ARGV[12])
+    local lease_ms = tonumber(ARGV[14])
     local earliest = earliest_lease('ilease', NOW + lease_ms)
-    local locked = lease_instance(id, r[1], lease_ms, ARGV[13])
+    local locked = lease_instance(id, r[1], lease_ms, ARGV[15])
     if locked then
       if earliest then LEASED_O = lease_ms end
       redis.call('ZREM', P .. 'ready', id)

@@ -5,8 +5,9 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { ABANDON_ACTIVITY, COMPLETE_ACTIVITY, LOCK_ACTIVITIES } from './activities.js';
+import { CANCEL_QUEUED, QUEUE_POSITION } from './groups.js';
 import { COMMIT_ORCHESTRATION, CREATE_INSTANCE, LOCK_INSTANCES, RELEASE_INSTANCE, SEND_MESSAGES } from './instances.js';
-import { PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
+import { COUNT_INDEXED, MIGRATE_INDEXES, PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
 import { PRELUDE } from './prelude.js';
 
 const BODIES = {
@@ -21,6 +22,10 @@ const BODIES = {
   renewLeases: RENEW_LEASES,
   purgeInstances: PURGE_INSTANCES,
   queryScan: QUERY_SCAN,
+  queuePosition: QUEUE_POSITION,
+  cancelQueued: CANCEL_QUEUED,
+  countIndexed: COUNT_INDEXED,
+  migrateIndexes: MIGRATE_INDEXES,
 } as const;
 
 export type ScriptName = keyof typeof BODIES;

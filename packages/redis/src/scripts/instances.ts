@@ -1,28 +1,41 @@
 /**
  * Scripts for the orchestration side: create, send, lock, commit, release.
- * Message fields in ARGV are always 9: instanceId, event JSON, visibleAt
+ * Message fields in ARGV are always 11: instanceId, event JSON, visibleAt
  * ('' = now), then the row to create if missing ('' = none) and its st, k,
- * n, ca, ua columns.
+ * n, ca, ua, ns columns, and its admission ('' = none, else
+ * '<limit>:<maxQueued>:<group>').
  */
 
 /**
- * ARGV: id, row, st, k, n, ca, ua, event, visibleAt, requestId → {1} or
- * {0, existingRow}. Only a create that applied is remembered: a refusal
- * changed nothing, so its repeat may judge afresh.
+ * ARGV: id, row, st, k, n, ca, ua, ns, event, visibleAt, requestId, then
+ * the admission: group ('' = none), limit, maxQueued ('' = unbounded),
+ * onFull ('queue' | 'reject') → {1, 'admitted' | 'queued', queue position
+ * (0: not queued)}, {0, existingRow} or {2, 'limit' | 'queueFull'} (refused:
+ * nothing stored). Only a create
+ * that applied is remembered: a refusal changed nothing, so its repeat may
+ * judge afresh.
  */
 export const CREATE_INSTANCE = `
-local id, rid = ARGV[1], ARGV[10]
-if first_result(rid) then return { 1 } end
+local id, rid, g = ARGV[1], ARGV[11], ARGV[12]
+local seen = first_result(rid)
+if seen then return { 1, seen, queue_rank(id) } end
 local cur = redis.call('HMGET', P .. 'i:' .. id, 'row', 'st')
+if cur[1] and not TERMINAL[cur[2]] then return { 0, cur[1] } end
+local verdict, fresh, limit, max_queued = 'admitted', false, 0, ''
+if g ~= '' then
+  verdict, fresh, limit, max_queued = judge_admission(g, tonumber(ARGV[13]), ARGV[14], ARGV[15])
+  if verdict ~= 'admitted' and verdict ~= 'queued' then return { 2, verdict } end
+end
 if cur[1] then
-  if not TERMINAL[cur[2]] then return { 0, cur[1] } end
+  leave_group(id)
   remove_instance(id)
 end
-put_row(id, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], nil)
-enqueue(id, ARGV[8], ARGV[9], '', '', '', '', '', '')
-remember_result(rid, '1')
+put_row(id, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+if g ~= '' then join_group(id, g, verdict, fresh, limit, max_queued, ARGV[9], ARGV[10]) end
+if verdict == 'admitted' then enqueue(id, ARGV[9], ARGV[10], '', '', '', '', '', '', '', '') end
+remember_result(rid, verdict)
 publish(ARGV[3], id)
-return { 1 }
+return { 1, verdict, queue_rank(id) }
 `;
 
 /** ARGV: requestId, n, messages... → 1 */
@@ -143,10 +156,12 @@ return { items, next_visible, waiting }
 `;
 
 /**
- * ARGV: id, token, row, st, k, n, ca, ua, 'a'|'r', nEvents, events...,
+ * ARGV: id, token, row, st, k, n, ca, ua, ns, 'a'|'r', nEvents, events...,
  * nConsumed, ids..., nMessages, messages..., eagerMax, eagerLeaseMs,
  * eagerTokenBase, nActivities, (wid, instanceId, item JSON)..., nLogs,
- * logs... → { 1, { leased item... } }, or 0 when the lease is not held.
+ * logs..., cancelActivities ('1' | '0') → { 1, { leased item... } }, or 0
+ * when the lease is not held. A terminal row gives back the instance's
+ * group slot or queue place and promotes the next queued instances.
  * Eager dispatch: the first eagerMax (0 = none) new work items are leased
  * to the committer here, as lockActivities leases an item (reply items in
  * its encoding), and never enter 'aq'; the rest are queued. Their leases are
@@ -158,10 +173,10 @@ local key = P .. 'i:' .. id
 local f = redis.call('HMGET', key, 'lt', 'le', 'ca')
 if not f[3] or f[1] ~= token or num(f[2]) <= NOW then return 0 end
 
-local i = 10
+local i = 11
 local n = tonumber(ARGV[i])
 local hkey = P .. 'h:' .. id
-if ARGV[9] == 'r' then redis.call('DEL', hkey) end
+if ARGV[10] == 'r' then redis.call('DEL', hkey) end
 call_many('RPUSH', hkey, ARGV, i + 1, i + n)
 i = i + n + 1
 
@@ -170,7 +185,12 @@ call_many('ZREM', P .. 'ib:' .. id, ARGV, i + 1, i + n)
 call_many('HDEL', P .. 'm:' .. id, ARGV, i + 1, i + n)
 i = i + n + 1
 
-put_row(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], f[3])
+put_row(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
+if TERMINAL[ARGV[4]] then leave_group(id) end
+-- Cancel delivery: the work items the instance has so far (not this commit's) are marked.
+if ARGV[#ARGV] == '1' then
+  for _, wid in ipairs(redis.call('SMEMBERS', P .. 'ia:' .. id)) do redis.call('HSET', P .. 'a:' .. wid, 'cx', '1') end
+end
 i = enqueue_argv(i)
 
 local eager_max, eager_ms, eager_base = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), ARGV[i + 2]

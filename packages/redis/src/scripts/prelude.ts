@@ -28,9 +28,17 @@
  *   P..'ib:'..id      zset    visible message ids by sequence
  *   P..'ia:'..id      set     the instance's activity work item ids
  * Per activity work item:
- *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl
+ *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl; cx ('1': marked canceled)
+ * Namespaces and groups (per hub):
+ *   P..'schema'       string  '2' once the status indexes below cover rows written before them
+ *   P..'xs:'..k..':'..st          zset  instance ids of kind k in status st, by createdAt
+ *   P..'xn:'..k..':'..st..':'..ns zset  the same within namespace ns ('' = default)
+ *   P..'g:' / 'gr:' / 'gq:'..group       concurrency groups (see groups.ts)
+ * The instance hash also holds ns (namespace; absent = ''), and for group
+ * members cg, hm, hv (groups.ts).
  */
 import { RUNTIME_STATUSES, isTerminal } from '@reprise/core';
+import { GROUP_HELPERS } from './groups.js';
 
 /**
  * How long a request id of an idempotent write is remembered. The adapter
@@ -130,24 +138,61 @@ local function lease_instance(id, row, lease_ms, token)
   return { id, token, dl, row, msgs }
 end
 
--- Writes the row; the index only changes when createdAt does (old_ca: the stored one).
-local function put_row(id, row, st, k, n, ca, ua, old_ca)
-  redis.call('HSET', P .. 'i:' .. id, 'row', row, 'st', st, 'k', k, 'n', n, 'ca', ca, 'ua', ua)
-  if old_ca ~= ca then redis.call('ZADD', P .. 'idx', ca, id) end
+-- The status indexes of a row (createdAt scores): hub-wide by kind and
+-- status, and per namespace (counts and namespace queries read these).
+local function status_keys(k, st, ns)
+  return P .. 'xs:' .. k .. ':' .. st, P .. 'xn:' .. k .. ':' .. st .. ':' .. ns
+end
+
+local function index_row(id, k, st, ns, ca)
+  local xs, xn = status_keys(k, st, ns)
+  redis.call('ZADD', xs, ca, id)
+  redis.call('ZADD', xn, ca, id)
+end
+
+local function unindex_row(id, k, st, ns)
+  local xs, xn = status_keys(k, st, ns)
+  redis.call('ZREM', xs, id)
+  redis.call('ZREM', xn, id)
+end
+
+-- Writes the row; the indexes only change when a column they key on does.
+-- A row written before namespaces has no 'ns' field: its namespace is ''.
+local function put_row(id, row, st, k, n, ca, ua, ns)
+  local key = P .. 'i:' .. id
+  local o = redis.call('HMGET', key, 'st', 'k', 'ns', 'ca')
+  local old_ns = o[3] or ''
+  redis.call('HSET', key, 'row', row, 'st', st, 'k', k, 'n', n, 'ca', ca, 'ua', ua, 'ns', ns)
+  if o[4] ~= ca then redis.call('ZADD', P .. 'idx', ca, id) end
+  if o[1] ~= st or o[2] ~= k or old_ns ~= ns or o[4] ~= ca then
+    if o[1] then unindex_row(id, o[2], o[1], old_ns) end
+    index_row(id, k, st, ns, ca)
+  end
 end
 
 local function mark_ready(id)
   redis.call('ZADD', P .. 'ready', 'NX', NOW, id)
   WORK_O = true
 end
-
+${GROUP_HELPERS}
 -- Deliver one message. A message to a missing instance is dropped unless a
--- row to create comes with it. Invisible messages wait in 'timers'.
-local function enqueue(id, event, visible_at, row, st, k, n, ca, ua)
+-- row to create comes with it, admitted into a group when adm is
+-- '<limit>:<maxQueued>:<group>' (queued: the message is held). Invisible
+-- messages wait in 'timers'.
+local function enqueue(id, event, visible_at, row, st, k, n, ca, ua, ns, adm)
   local exists, leased = instance_state(id)
   if not exists then
     if row == '' then return end
-    put_row(id, row, st, k, n, ca, ua, nil)
+    put_row(id, row, st, k, n, ca, ua, ns)
+    if adm and adm ~= '' then
+      local limit, mq, g = string.match(adm, '^(%d+):(%d*):(.*)$')
+      local verdict, fresh, lim, max_queued = judge_admission(g, tonumber(limit), mq, 'queue', true)
+      join_group(id, g, verdict, fresh, lim, max_queued, event, visible_at)
+      if verdict == 'queued' then
+        WORK_O = true
+        return
+      end
+    end
   end
   local seq = redis.call('INCR', KEYS[1])
   local mid = string.format('%d', seq)
@@ -162,13 +207,13 @@ local function enqueue(id, event, visible_at, row, st, k, n, ca, ua)
   WORK_O = true
 end
 
--- ARGV[i..] holds n messages of 9 fields each; returns the index after them.
+-- ARGV[i..] holds n messages of 11 fields each; returns the index after them.
 local function enqueue_argv(i)
   local n = tonumber(ARGV[i])
   i = i + 1
   for _ = 1, n do
-    enqueue(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
-    i = i + 9
+    enqueue(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10])
+    i = i + 11
   end
   return i
 end
@@ -181,6 +226,8 @@ local function remove_instance(id)
     redis.call('DEL', P .. 'a:' .. wid)
     redis.call('ZREM', P .. 'alease', wid)
   end
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns')
+  if f[1] then unindex_row(id, f[2], f[1], f[3] or '') end
   redis.call('DEL', P .. 'i:' .. id, P .. 'h:' .. id, P .. 'lg:' .. id, P .. 'm:' .. id, P .. 'ib:' .. id, P .. 'ia:' .. id)
   redis.call('ZREM', P .. 'idx', id)
   redis.call('ZREM', P .. 'ready', id)

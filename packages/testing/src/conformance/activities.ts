@@ -61,6 +61,7 @@ export function describeActivities(ctx: ConformanceContext): void {
       expect(await s.renewLeases(hub, { instances: [], activities: [{ workItemId: item!.id, lockToken: item!.lockToken }] }, LONG_LEASE)).toEqual({
         lostInstances: [],
         lostActivities: [item!.lockToken],
+        canceledActivities: [],
       });
       await quietOrLeaseLost(s.abandonActivity(hub, item!.id, item!.lockToken));
       expect(await lockAllActivities(s, hub)).toEqual([]);

@@ -31,6 +31,7 @@ import { createContext } from './context.js';
 import type { ConformanceOptions } from './context.js';
 import { describeEagerDispatch } from './eager.js';
 import { describeEntities } from './entities.js';
+import { describeFlowControl } from './flow-control.js';
 import { describeHubs } from './hubs.js';
 import { describeInstances } from './instances.js';
 import { describeLeaseExpiry } from './lease-expiry.js';
@@ -43,7 +44,9 @@ import { describePurge } from './purge.js';
 import { describeQueries } from './queries.js';
 import { describeRedelivery } from './redelivery.js';
 import { describeRuntimeEntities } from './runtime-entities.js';
+import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
+import { describeRuntimeSchedules } from './runtime-schedules.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 
 export type { ConformanceOptions } from './context.js';
@@ -110,8 +113,11 @@ export function describeStorageConformance(
     describeNotices(ctx);
     describePayloads(ctx);
     describeLifecycle(ctx);
+    describeFlowControl(ctx);
     describeRuntimeWorkers(ctx);
+    describeRuntimeSchedules(ctx);
     describeRuntimeRedelivery(ctx);
     describeRuntimeEntities(ctx);
+    describeRuntimeFlowControl(ctx);
   });
 }

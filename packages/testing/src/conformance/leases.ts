@@ -126,7 +126,7 @@ export function describeLeases(ctx: ConformanceContext): void {
         { instances: [{ instanceId: 'i1', lockToken: instance.lockToken }], activities: [{ workItemId: work!.id, lockToken: work!.lockToken }] },
         LONG_LEASE,
       );
-      expect(renewed).toEqual({ lostInstances: [], lostActivities: [] });
+      expect(renewed).toEqual({ lostInstances: [], lostActivities: [], canceledActivities: [] });
 
       await sleep(lease + PAST_EXPIRY);
       expect((await s.lockInstances(hub, { max: 10, leaseMs: LONG_LEASE })).items).toEqual([]);
@@ -170,7 +170,7 @@ export function describeLeases(ctx: ConformanceContext): void {
 
       // Renewing with the old token once another holder has the lease is lost too, and harms nothing.
       const late = await s.renewLeases(hub, { instances: [{ instanceId: 'i1', lockToken: expired.lockToken }], activities: [{ workItemId: expiredWork!.id, lockToken: expiredWork!.lockToken }] }, LONG_LEASE);
-      expect(late).toEqual({ lostInstances: [expired.lockToken], lostActivities: [expiredWork!.lockToken] });
+      expect(late).toEqual({ lostInstances: [expired.lockToken], lostActivities: [expiredWork!.lockToken], canceledActivities: [] });
       await s.commitOrchestration(hub, commitFor(again, { append: again.messages.map((m) => m.event) }));
       await s.completeActivity(hub, { workItemId: workAgain!.id, lockToken: workAgain!.lockToken, message: message('i1', ev.taskCompleted(1)) });
     });
