@@ -7,7 +7,8 @@
  *
  * Redelivered work (handed out before, its holder died) waits in its own
  * queues, apart from fresh work, so a lock call finds it without a scan of
- * the fresh queue and hands it out alone.
+ * the fresh queue and hands it out alone (or, asked for fresh work only,
+ * says it waits).
  *
  * Concurrency groups keep their members here too: the ids holding a slot,
  * and a FIFO of queued ones with their held start messages.
@@ -261,6 +262,17 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     };
   }
 
+  /** Whether a redelivered instance could be handed out now; drops entries that went away. */
+  function redeliveredInstanceWaiting(hub: Hub, now: number): boolean {
+    for (const instanceId of hub.redelivered) {
+      const lease = hub.leases.get(instanceId);
+      const visible = hub.inbox.get(instanceId)?.some((m) => m.visibleAt <= now) ?? false;
+      if (hub.instances.has(instanceId) && visible && !(lease && lease.expiresAt > now)) return true;
+      if (!lease) hub.redelivered.delete(instanceId);
+    }
+    return false;
+  }
+
   function removeInstance(hub: Hub, instanceId: string, now: number): void {
     leave(hub, instanceId, now);
     hub.instances.delete(instanceId);
@@ -369,7 +381,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       return true;
     },
 
-    async lockInstances(hubName, { max, leaseMs }: LockOptions): Promise<LockResult<LockedInstance>> {
+    async lockInstances(hubName, { max, leaseMs, redelivered = true }: LockOptions): Promise<LockResult<LockedInstance>> {
       const hub = hubOf(hubName);
       const now = clock.now();
       const items: LockedInstance[] = [];
@@ -388,7 +400,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         }
         return undefined;
       };
-      const first = takeRedelivered();
+      const first = redelivered ? takeRedelivered() : undefined;
       if (first) return { items: [first] };
       for (const instanceId of hub.ready) {
         if (items.length >= max) break;
@@ -401,13 +413,18 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         const locked = lockInstance(hub, instanceId, now, leaseMs);
         if (locked) items.push(locked);
       }
-      const moved = items.length === 0 ? takeRedelivered() : undefined;
+      const moved = items.length === 0 && redelivered ? takeRedelivered() : undefined;
       if (moved) return { items: [moved] };
+      const waiting = !redelivered && redeliveredInstanceWaiting(hub, now);
       let nextVisible = hub.delayed.peekLive((id) => hub.inbox.has(id)) ?? Infinity;
       if (items.length === 0) {
         for (const [id, lease] of hub.leases) if (hub.inbox.get(id)?.length) nextVisible = Math.min(nextVisible, lease.expiresAt);
       }
-      return items.length > 0 || nextVisible === Infinity ? { items } : { items, nextVisibleInMs: Math.max(0, nextVisible - now) };
+      return {
+        items,
+        ...(items.length === 0 && nextVisible !== Infinity && { nextVisibleInMs: Math.max(0, nextVisible - now) }),
+        ...(waiting && { redeliveredWaiting: true }),
+      };
     },
 
     async commitOrchestration(hubName, commit: OrchestrationCommit) {
@@ -449,6 +466,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       if (remaining) hub.ready.add(instanceId);
       if (work || remaining || released.work) emit(hub, { type: 'orchestration-work' });
       if (created.length > eager.length) emit(hub, { type: 'activity-work' });
+      // Leased without a lock call: a worker asleep must learn when the lease expires (its holder may die).
+      else if (eager.length > 0) emit(hub, { type: 'activity-work', inMs: commit.lockActivities!.leaseMs });
       return eager.length > 0 ? { activities: eager } : {};
     },
 
@@ -467,7 +486,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       emit(hub, { type: 'orchestration-work' });
     },
 
-    async lockActivities(hubName, { max, leaseMs }: LockOptions): Promise<LockResult<ActivityWorkItem>> {
+    async lockActivities(hubName, { max, leaseMs, redelivered = true }: LockOptions): Promise<LockResult<ActivityWorkItem>> {
       const hub = hubOf(hubName);
       const now = clock.now();
       const items: ActivityWorkItem[] = [];
@@ -479,20 +498,33 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         else if (entry.lease.expiresAt <= now) endActivityLease(hub, entry, false);
         else nextVisible = Math.min(nextVisible, entry.lease.expiresAt);
       }
-      const takeRedelivered = (): ActivityWorkItem | undefined => {
+      // Drops ids that went away (completed, purged, leased again) from the head of the redelivered queue.
+      const redeliveredHead = (): ActivityEntry | undefined => {
         while (hub.activityRedo.length > 0) {
-          const entry = hub.activities.get(hub.activityRedo.shift()!);
-          if (entry && !entry.lease) return leaseActivity(hub, entry, now, leaseMs);
+          const entry = hub.activities.get(hub.activityRedo[0]!);
+          if (entry && !entry.lease) return entry;
+          hub.activityRedo.shift();
         }
         return undefined;
       };
-      const first = takeRedelivered();
+      const takeRedelivered = (): ActivityWorkItem | undefined => {
+        const entry = redeliveredHead();
+        if (!entry) return undefined;
+        hub.activityRedo.shift();
+        return leaseActivity(hub, entry, now, leaseMs);
+      };
+      const first = redelivered ? takeRedelivered() : undefined;
       if (first) return { items: [first] };
       while (items.length < max && hub.activityQueue.length > 0) {
         const entry = hub.activities.get(hub.activityQueue.shift()!);
         if (entry && !entry.lease) items.push(leaseActivity(hub, entry, now, leaseMs));
       }
-      return items.length > 0 || nextVisible === Infinity ? { items } : { items, nextVisibleInMs: Math.max(0, nextVisible - now) };
+      const waiting = !redelivered && redeliveredHead() !== undefined;
+      return {
+        items,
+        ...(items.length === 0 && nextVisible !== Infinity && { nextVisibleInMs: Math.max(0, nextVisible - now) }),
+        ...(waiting && { redeliveredWaiting: true }),
+      };
     },
 
     async completeActivity(hubName, completion: ActivityCompletion) {
@@ -512,7 +544,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       // Eager dispatch never hands out a redelivered instance: a lock call hands it out alone.
       const woken = completion.message.instanceId;
       const instance = completion.lockInstance && !hub.deliveries.has(woken) && lockInstance(hub, woken, now, completion.lockInstance.leaseMs);
-      if (instance) return { instance };
+      if (instance) {
+        // Leased without a lock call: a worker asleep must learn when the lease expires (its holder may die).
+        emit(hub, { type: 'orchestration-work', inMs: completion.lockInstance!.leaseMs });
+        return { instance };
+      }
       emit(hub, { type: 'orchestration-work' });
       return {};
     },

@@ -69,11 +69,17 @@ export function decodeActivity(reply: ActivityReply): ActivityWorkItem {
   return decoded;
 }
 
-export type LockReply<R> = [R[], number];
+/** items, nextVisibleInMs (-1: none), redelivered waiting (1) or not (0). */
+export type LockReply<R> = [R[], number, number];
 export type { ActivityReply, LockedInstanceReply };
 
-export function nextVisible(ms: number): { nextVisibleInMs?: number } {
-  return ms >= 0 ? { nextVisibleInMs: ms } : {};
+/** LockOptions.redelivered as the scripts read it: '1' may hand one out (the default), '0' fresh items only. */
+export function redeliveredArg(redelivered: boolean | undefined): string {
+  return redelivered === false ? '0' : '1';
+}
+
+export function lockExtras(ms: number, waiting: number): { nextVisibleInMs?: number; redeliveredWaiting?: boolean } {
+  return { ...(ms >= 0 && { nextVisibleInMs: ms }), ...(waiting === 1 && { redeliveredWaiting: true }) };
 }
 
 /** A row of the activityStates script: item JSON, running (0/1), startedAt ('' when not running), progress JSON (''). */

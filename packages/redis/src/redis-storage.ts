@@ -20,7 +20,7 @@
 import { nanoid } from 'nanoid';
 import { StorageError, leaseLost } from '@reprise/core';
 import type { CreateInstanceResult, HistoryEvent, InstanceQuery, InstanceRecord, LogEntry, QueuePosition, Storage } from '@reprise/core';
-import { activityArgs, checkAdmission, decodeActivity, decodeActivityState, decodeLockedInstance, messageArgs, messagesArgs, nextVisible, rowArgs } from './codec.js';
+import { activityArgs, checkAdmission, decodeActivity, decodeActivityState, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs } from './codec.js';
 import type { ActivityReply, Arg, LockReply, LockedInstanceReply } from './codec.js';
 import { Connections } from './connection.js';
 import { hubKeys } from './keys.js';
@@ -112,9 +112,9 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       throw new StorageError(`instance '${instanceId}' kept changing while it was being canceled; try again`);
     },
 
-    async lockInstances(hub, { max, leaseMs }) {
-      const [items, next] = await redis.script<LockReply<LockedInstanceReply>>('lockInstances', hub, [max, leaseMs, nanoid()]);
-      return { items: items.map(decodeLockedInstance), ...nextVisible(next) };
+    async lockInstances(hub, { max, leaseMs, redelivered }) {
+      const [items, next, waiting] = await redis.script<LockReply<LockedInstanceReply>>('lockInstances', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered)]);
+      return { items: items.map(decodeLockedInstance), ...lockExtras(next, waiting) };
     },
 
     async commitOrchestration(hub, commit) {
@@ -143,9 +143,9 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       await redis.script('releaseInstance', hub, [instanceId, lockToken, giveBack?.countDelivery ? '0' : '1']);
     },
 
-    async lockActivities(hub, { max, leaseMs }) {
-      const [items, next] = await redis.script<LockReply<ActivityReply>>('lockActivities', hub, [max, leaseMs, nanoid()]);
-      return { items: items.map(decodeActivity), ...nextVisible(next) };
+    async lockActivities(hub, { max, leaseMs, redelivered }) {
+      const [items, next, waiting] = await redis.script<LockReply<ActivityReply>>('lockActivities', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered)]);
+      return { items: items.map(decodeActivity), ...lockExtras(next, waiting) };
     },
 
     async completeActivity(hub, completion) {

@@ -3,7 +3,8 @@
  * duplicate of the command connection) per storage, one channel per hub.
  * The scripts publish at most one message per run:
  * `<flags>` or `<flags>\n<status>\n<instanceId>` with flags `o`
- * (orchestration work) and `a` (activity work).
+ * (orchestration work) and `a` (activity work), or `O<ms>` / `A<ms>` (a
+ * lease made without a lock call expires in <ms>: work notices with `inMs`).
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { RuntimeStatus, StorageNotice } from '@reprise/core';
@@ -19,8 +20,12 @@ export function parseNotice(message: string): StorageNotice[] {
     const nl2 = rest.indexOf('\n');
     if (nl2 > 0) notices.push({ type: 'instance-updated', status: rest.slice(0, nl2) as RuntimeStatus, instanceId: rest.slice(nl2 + 1) });
   }
+  const leasedO = /O(\d+)/.exec(flags);
+  const leasedA = /A(\d+)/.exec(flags);
   if (flags.includes('o')) notices.push({ type: 'orchestration-work' });
+  else if (leasedO) notices.push({ type: 'orchestration-work', inMs: Number(leasedO[1]) });
   if (flags.includes('a')) notices.push({ type: 'activity-work' });
+  else if (leasedA) notices.push({ type: 'activity-work', inMs: Number(leasedA[1]) });
   return notices;
 }
 

@@ -88,7 +88,7 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
     expect(await admin.hget(`${p}a:${eager[0]!.id}`, 'dl')).toBe('1');
     expect(flags.map((f) => f.split('\n')[0])).toEqual(['a']);
 
-    // Every item leased: no activity-work at all.
+    // Every item leased, and a lease that expires sooner is live: no activity-work, no announcement.
     await storage.sendMessages(hub, [{ instanceId: 'i1', event: ev.raised('x') }]);
     const [again] = (await storage.lockInstances(hub, { max: 1, leaseMs: LONG })).items;
     const flags2 = await noticesOf(hub, published, async () => {
@@ -112,7 +112,17 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
     });
   });
 
-  it('completeActivity: the leased instance leaves ready for ilease and no orchestration-work goes out', async () => {
+  it("commit: every item leased and none live before: no activity-work, the lease announced ('A<ms>')", async () => {
+    const { hub, locked, published } = await setup();
+    let result: Awaited<ReturnType<Storage['commitOrchestration']>> | undefined;
+    const flags = await noticesOf(hub, published, async () => {
+      result = await storage.commitOrchestration(hub, { ...commitOf(locked, [work(0)]), lockActivities: { max: 1, leaseMs: LONG } });
+    });
+    expect(result?.activities).toHaveLength(1);
+    expect(flags.map((f) => f.split('\n')[0])).toEqual([`A${LONG}`]);
+  });
+
+  it("completeActivity: the leased instance leaves ready for ilease; no orchestration-work goes out, only the lease's announcement", async () => {
     const { hub, locked, published } = await setup();
     const p = hubKeys(hub).prefix;
     const [item] = (await storage.commitOrchestration(hub, { ...commitOf(locked, [work(0)]), lockActivities: { max: 1, leaseMs: LONG } }))?.activities ?? [];
@@ -121,7 +131,7 @@ describe.skipIf(!binary)('redis: eager dispatch in the scripts', () => {
       result = await storage.completeActivity(hub, { workItemId: item!.id, lockToken: item!.lockToken, message: { instanceId: 'i1', event: ev.taskCompleted(0) }, lockInstance: { leaseMs: LONG } });
     });
     expect(result?.instance?.messages.map((m) => m.event.EventType)).toEqual(['TaskCompleted']);
-    expect(flags).toEqual([]);
+    expect(flags).toEqual([`O${LONG}`]); // the earliest (only) instance lease
     expect(await admin.zscore(`${p}ready`, 'i1')).toBeNull();
     expect(await admin.zscore(`${p}ilease`, 'i1')).not.toBeNull();
     expect(await admin.hget(`${p}i:i1`, 'lt')).toBe(result?.instance?.lockToken);

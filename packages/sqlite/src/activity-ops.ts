@@ -17,14 +17,15 @@ export const lockActivities =
   (hub: string, options: LockOptions): Op<LockResult<ActivityWorkItem>> =>
   (ctx) => {
     const { s, now } = ctx;
-    // A redelivered item first, alone (one indexed row).
+    // A redelivered item first, alone (one indexed row); asked for fresh items only, we say it waits.
     const redelivered = s.redeliveredActivity.get({ hub, now }) as number | undefined;
-    if (redelivered !== undefined) return { items: [leaseActivity(ctx, redelivered, options.leaseMs)] };
+    if (redelivered !== undefined && options.redelivered !== false) return { items: [leaseActivity(ctx, redelivered, options.leaseMs)] };
+    const waiting = redelivered !== undefined && { redeliveredWaiting: true };
     const ready = s.readyActivities.all({ hub, max: options.max }) as number[];
     const items = ready.map((seq) => leaseActivity(ctx, seq, options.leaseMs));
-    if (items.length > 0) return { items };
+    if (items.length > 0) return { items, ...waiting };
     const next = s.nextActivityExpiry.get(hub, now) as number | null;
-    return next === null ? { items } : { items, nextVisibleInMs: Math.max(0, next - now) };
+    return { items, ...(next !== null && { nextVisibleInMs: Math.max(0, next - now) }), ...waiting };
   };
 
 export const completeActivity =
@@ -44,7 +45,11 @@ export const completeActivity =
     const work = enqueueMessages(ctx, hub, [completion.message]);
     // Eager dispatch: the woken instance goes to the completer when nobody holds it.
     const instance = completion.lockInstance ? lockFreeInstance(ctx, hub, completion.message.instanceId, completion.lockInstance.leaseMs) : undefined;
-    if (instance) return { instance };
+    if (instance) {
+      // Leased without a lock call: a worker asleep must learn when the lease expires (its holder may die).
+      ctx.notices.push({ type: 'orchestration-work', inMs: completion.lockInstance!.leaseMs });
+      return { instance };
+    }
     if (work) ctx.notices.push({ type: 'orchestration-work' });
     return {};
   };

@@ -77,18 +77,21 @@ export const lockInstances =
   (ctx) => {
     const { s, now } = ctx;
     const items: LockedInstance[] = [];
-    // A redelivered instance first, alone (one indexed row).
+    // A redelivered instance first, alone (one indexed row); asked for fresh items only, we say it waits.
     const redelivered = s.redeliveredInstance.get({ hub, now }) as string | undefined;
-    const again = redelivered === undefined ? undefined : leaseInstance(ctx, hub, redelivered, options.leaseMs);
-    if (again) return { items: [again] };
+    if (redelivered !== undefined && options.redelivered !== false) {
+      const again = leaseInstance(ctx, hub, redelivered, options.leaseMs);
+      if (again) return { items: [again] };
+    }
+    const waiting = redelivered !== undefined && options.redelivered === false && { redeliveredWaiting: true };
     const ready = s.readyInstances.all({ hub, now, max: options.max }) as string[];
     for (const instanceId of ready) {
       const locked = leaseInstance(ctx, hub, instanceId, options.leaseMs);
       if (locked) items.push(locked);
     }
-    if (items.length > 0) return { items };
+    if (items.length > 0) return { items, ...waiting };
     const times = [s.nextDue.get(hub, now), s.nextDueLeaseExpiry.get({ hub, now })].filter((t): t is number => typeof t === 'number');
-    return times.length === 0 ? { items } : { items, nextVisibleInMs: Math.max(0, Math.min(...times) - now) };
+    return { items, ...(times.length > 0 && { nextVisibleInMs: Math.max(0, Math.min(...times) - now) }), ...waiting };
   };
 
 export const commitOrchestration =
@@ -126,6 +129,8 @@ export const commitOrchestration =
     ctx.notices.push({ type: 'instance-updated', instanceId, status: commit.instance.status });
     if (work || promoted || (due !== null && due <= now)) ctx.notices.push({ type: 'orchestration-work' });
     if (created.length > eager.length) ctx.notices.push({ type: 'activity-work' });
+    // Leased without a lock call: a worker asleep must learn when the lease expires (its holder may die).
+    else if (eager.length > 0) ctx.notices.push({ type: 'activity-work', inMs: commit.lockActivities!.leaseMs });
     return eager.length > 0 ? { activities: eager } : {};
   };
 

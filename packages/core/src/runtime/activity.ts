@@ -10,6 +10,7 @@ import type { ActivityFunction } from '../definitions.js';
 import type { ActivityWorkItem, LockedInstance, Storage } from '../storage/types.js';
 import type { ResolvedOptions } from './options.js';
 import { ActivityReporter } from './activity-reporter.js';
+import type { Reservation } from './work-loop.js';
 
 export interface ActivityDeps {
   storage: Storage;
@@ -22,24 +23,24 @@ export interface ActivityDeps {
 }
 
 /**
- * What an activity hands back to the runtime: the instance its result woke,
- * leased to us in the completion (eager dispatch), or, from a store that does
- * not declare eager dispatch, whether a result was delivered (to wake the
- * orchestration loop).
+ * What an activity tells the runtime: from a store that does not declare
+ * eager dispatch, whether a result was delivered (to wake the orchestration
+ * loop). An instance leased to us in the completion is queued by its
+ * reservation.
  */
 export interface ActivityResult {
-  eagerInstance?: LockedInstance;
   deliveredWithoutEager: boolean;
 }
 
 const NOTHING: ActivityResult = { deliveredWithoutEager: false };
 
 /**
- * Runs the item and commits its result. With `lockInstance` and a store that
- * declares eager dispatch, asks the store to lease the woken instance to us
- * in the same operation.
+ * Runs the item and commits its result. With `reserveInstance` and a store
+ * that declares eager dispatch, asks the store to lease the woken instance
+ * to us in the same operation when a slot is free for it; the reservation
+ * queues it.
  */
-export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lockInstance = false): Promise<ActivityResult> {
+export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, reserveInstance?: () => Reservation<LockedInstance>): Promise<ActivityResult> {
   const { options } = deps;
   const eager = deps.storage.capabilities?.eagerDispatch === true;
   let event: HistoryEvent;
@@ -76,17 +77,20 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, lo
     const failure = toFailureDetails(error);
     event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...progressOf(reporter), Reason: failure.message, Details: serialize(failure, 'failure details') };
   }
+  // Reserved just for the completion (not while the activity runs): the slot waits for the commit only.
+  const slot = eager ? reserveInstance?.() : undefined;
   try {
     const result = await deps.storage.completeActivity(options.taskHub, {
       workItemId: item.id,
       lockToken: item.lockToken,
       message: { instanceId: item.instanceId, event },
       ...(reporter.logs.length > 0 && { logs: reporter.logs }),
-      ...(eager && lockInstance && { lockInstance: { leaseMs: options.leaseMs } }),
+      ...(slot && slot.slots > 0 && { lockInstance: { leaseMs: options.leaseMs } }),
     });
-    if (!eager) return { deliveredWithoutEager: true };
-    return result?.instance ? { eagerInstance: result.instance, deliveredWithoutEager: false } : NOTHING;
+    slot?.fill(result?.instance ? [result.instance] : []);
+    return eager ? NOTHING : { deliveredWithoutEager: true };
   } catch (error) {
+    slot?.fill([]);
     // Our lease ran out and another worker took the item: its result wins.
     if (!isRepriseError(error, 'LEASE_LOST')) throw error; // thrown by the adapter, maybe from its own copy of core
     return NOTHING;

@@ -9,10 +9,11 @@ import { isRepriseError } from '../errors.js';
 import type { HistoryEvent } from '../history.js';
 import { OrchestrationExecutor } from '../engine/executor.js';
 import type { OrchestratorFunction } from '../definitions.js';
-import type { ActivityWorkItem, LockedInstance, Storage } from '../storage/types.js';
+import type { ActivityWorkItem, CommitResult, LockedInstance, Storage } from '../storage/types.js';
 import { episodeNeeds, planEpisode, startsNewExecution } from './plan-episode.js';
 import type { EpisodeFacts, EpisodePlan } from './plan-episode.js';
 import type { ReplayCache } from './replay-cache.js';
+import type { Reservation } from './work-loop.js';
 import { groupOf, resolveConcurrency } from '../client/concurrency.js';
 import type { ConcurrencyDefinition } from '../client/concurrency.js';
 import type { ResolvedOptions } from './options.js';
@@ -27,19 +28,21 @@ export interface EpisodeDeps {
 }
 
 /**
- * What an episode hands back to the runtime: work items the store leased to
- * us in the commit (eager dispatch), or, from a store that does not declare
- * eager dispatch, whether activities were scheduled (to wake the activity loop).
+ * What an episode tells the runtime: from a store that does not declare
+ * eager dispatch, whether activities were scheduled (to wake the activity
+ * loop). Work items leased to us in the commit are queued by their reservation.
  */
 export interface EpisodeResult {
-  eagerActivities: ActivityWorkItem[];
   scheduledWithoutEager: boolean;
 }
 
-const NOTHING: EpisodeResult = { eagerActivities: [], scheduledWithoutEager: false };
+const NOTHING: EpisodeResult = { scheduledWithoutEager: false };
 
-/** Runs one episode; `eagerActivities` is how many new work items this runtime can take at once. */
-export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedInstance, eagerActivities = 0): Promise<EpisodeResult> {
+/** Sets aside slots for the new work items a commit may lease to us (eager dispatch); the reservation queues them. */
+export type ReserveActivities = (wanted: number) => Reservation<ActivityWorkItem>;
+
+/** Runs one episode; `reserve`, when given, takes the slots for the work items the store may lease to us in the commit. */
+export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedInstance, reserve?: ReserveActivities): Promise<EpisodeResult> {
   const { storage, options, cache } = deps;
   const { instance } = locked;
   const fn = deps.orchestrators.get(instance.name);
@@ -69,7 +72,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
         break;
     }
     if (plan.executor === 'forget') cache.delete(instance.instanceId);
-    const result = await commit(deps, locked, plan, eagerActivities);
+    const result = await commit(deps, locked, plan, reserve);
     if (executor && plan.executor === 'cache') cache.put(instance.instanceId, { executor, executionId: instance.executionId, historyLength: plan.commit.instance.historyLength });
     return result;
   } catch (error) {
@@ -101,16 +104,25 @@ async function replayed(deps: EpisodeDeps, locked: LockedInstance, fn: Orchestra
   return executor;
 }
 
-async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, eagerActivities: number): Promise<EpisodeResult> {
+async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, reserve: ReserveActivities | undefined): Promise<EpisodeResult> {
   const { storage, options } = deps;
   const scheduled = plan.commit.activities.length > 0;
   const eager = storage.capabilities?.eagerDispatch === true;
-  const committed = await storage.commitOrchestration(options.taskHub, {
-    instanceId: locked.instance.instanceId,
-    lockToken: locked.lockToken,
-    consumedMessageIds: locked.messages.map((m) => m.id),
-    ...plan.commit,
-    ...(eager && scheduled && eagerActivities > 0 && { lockActivities: { max: eagerActivities, leaseMs: options.leaseMs } }),
-  });
-  return eager ? { eagerActivities: committed?.activities ?? [], scheduledWithoutEager: false } : { eagerActivities: [], scheduledWithoutEager: scheduled };
+  // Reserved before the commit, filled when it returns: concurrent episodes never ask for the same slots.
+  const reservation = eager && scheduled ? reserve?.(plan.commit.activities.length) : undefined;
+  let committed: CommitResult | void;
+  try {
+    committed = await storage.commitOrchestration(options.taskHub, {
+      instanceId: locked.instance.instanceId,
+      lockToken: locked.lockToken,
+      consumedMessageIds: locked.messages.map((m) => m.id),
+      ...plan.commit,
+      ...(reservation && reservation.slots > 0 && { lockActivities: { max: reservation.slots, leaseMs: options.leaseMs } }),
+    });
+  } catch (error) {
+    reservation?.fill([]);
+    throw error;
+  }
+  reservation?.fill(committed?.activities ?? []);
+  return { scheduledWithoutEager: scheduled && !eager };
 }

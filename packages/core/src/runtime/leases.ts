@@ -1,7 +1,9 @@
 /**
  * Keeps the leases this runtime holds alive: every `leaseMs / 2` one
  * renewLeases call extends all of them, so a long activity or a slow episode
- * is never taken over while it still runs.
+ * is never taken over while it still runs. A runtime holds an item from the
+ * moment it receives it (locked or leased to it in a commit) until it
+ * finishes or gives it back, queued time included.
  */
 import type { Clock } from '../clock.js';
 import type { Storage } from '../storage/types.js';
@@ -36,6 +38,11 @@ export class LeaseKeeper {
 
   holdActivity(token: string, workItemId: string): void {
     this.#activities.set(token, workItemId);
+  }
+
+  /** False once the store reported the lease lost (or it was dropped): the item must not start. */
+  holds(token: string): boolean {
+    return this.#instances.has(token) || this.#activities.has(token);
   }
 
   drop(token: string): void {

@@ -1,15 +1,16 @@
 /**
  * The runtime: two work loops (orchestration episodes, activities), a lease
  * keeper, the replay cache and the client, over one Storage and task hub.
- * Redelivered work (an earlier holder died with it) runs alone, apart from
- * both loops (see redelivery.ts), so a crash is charged to its cause only.
+ * The loops lock fresh work only; redelivered work (an earlier holder died
+ * with it) is taken once this runtime has drained, and runs alone (see
+ * redelivery.ts), so a crash is charged to its cause only.
  */
 import { systemClock } from '../clock.js';
 import { concurrencyMap, toRegistryMap } from '../definitions.js';
 import type { ActivityFunction, OrchestratorFunction } from '../definitions.js';
 import type { ErrorHandler } from '../error-handler.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { ActivityWorkItem, LockedInstance, StorageNotice } from '../storage/types.js';
+import type { ActivityWorkItem, LockOptions, LockedInstance, StorageNotice } from '../storage/types.js';
 import type { RuntimeStatus } from '../status.js';
 import { OrchestrationClient as ClientClass } from '../client/client.js';
 import type { OrchestrationClient } from '../client/public-client.js';
@@ -20,6 +21,7 @@ import { runOrchestrationEpisode } from './episode.js';
 import { LeaseKeeper } from './leases.js';
 import type { ResolvedOptions, RuntimeOptions } from './options.js';
 import { Redelivery } from './redelivery.js';
+import type { RecoveredItem } from './redelivery.js';
 import { ReplayCache } from './replay-cache.js';
 import { WorkLoop } from './work-loop.js';
 import { registerSchedules } from '../schedules/activities.js';
@@ -103,22 +105,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       orchestrationLoop.notify();
       activityLoop.notify();
     },
+    lock: (kind) => (kind === 'orchestration' ? recoverInstances() : recoverActivities()),
+    clock: resolved.clock,
     onError,
   });
-  // A redelivered item runs alone, unless it is past maxDeliveries: then it is failed without running
-  // user code (entities have no such cap, so a redelivered entity always runs alone).
-  const mustRunAlone = (deliveries: number, capped = true) => deliveries > 1 && (!capped || deliveries <= resolved.maxDeliveries);
+  const leaseOptions = (max: number, redelivered: boolean): LockOptions => ({ max, leaseMs: resolved.leaseMs, redelivered });
 
   const handleInstance = async (locked: LockedInstance): Promise<void> => {
-    leases.holdInstance(locked.lockToken, locked.instance.instanceId);
     try {
+      // Its lease was lost while it waited (a renewal said so): another worker has it now.
+      if (!leases.holds(locked.lockToken)) return;
       if (locked.instance.kind === 'entity') {
         await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n) }, locked);
       } else {
         // Our own new work needs no round trip through the store's notices: the store leases it
-        // to us in the commit (eager dispatch), or we wake our own loop.
-        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, concurrency, cache }, locked, activityLoop.freeSlots);
-        for (const item of result.eagerActivities) activityLoop.push(item);
+        // to us in the commit (eager dispatch), into slots reserved for it, or we wake our own loop.
+        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, concurrency, cache }, locked, (wanted) => activityLoop.reserve(wanted));
         if (result.scheduledWithoutEager) activityLoop.notify();
       }
     } catch (error) {
@@ -131,37 +133,43 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   };
 
+  // Every item is held (its lease renewed) from the moment it arrives until it finishes or goes back.
+  const holdInstance = (locked: LockedInstance) => leases.holdInstance(locked.lockToken, locked.instance.instanceId);
   const orchestrationLoop: WorkLoop<LockedInstance> = new WorkLoop<LockedInstance>({
     concurrency: resolved.maxConcurrentOrchestrations,
     clock: resolved.clock,
     onError,
-    lock: (max) => storage.lockInstances(hub, { max, leaseMs: resolved.leaseMs }),
+    lock: (max) => storage.lockInstances(hub, leaseOptions(max, false)),
     handle: handleInstance,
+    received: holdInstance,
     paused: () => redelivery.active,
-    hold: (locked) => {
-      if (!mustRunAlone(locked.deliveries, locked.instance.kind === 'orchestration')) return false;
-      const { instanceId } = locked.instance;
-      leases.holdInstance(locked.lockToken, instanceId);
-      redelivery.hold({
+    redeliveredWaiting: () => redelivery.waiting('orchestration'),
+  });
+  const recoverInstances = async (): Promise<RecoveredItem[]> => {
+    const { items } = await storage.lockInstances(hub, leaseOptions(resolved.maxConcurrentOrchestrations, true));
+    return items.map((locked) => {
+      holdInstance(locked);
+      return {
+        redelivered: locked.deliveries > 1,
         run: () => handleInstance(locked),
+        queue: () => orchestrationLoop.push(locked),
         giveBack: async () => {
           leases.drop(locked.lockToken);
-          await storage.releaseInstance(hub, instanceId, locked.lockToken);
+          await storage.releaseInstance(hub, locked.instance.instanceId, locked.lockToken);
         },
-      });
-      return true;
-    },
-  });
+      };
+    });
+  };
 
   const inFlightActivities = new Map<string, ActivityWorkItem>();
   const handleActivity = async (item: ActivityWorkItem): Promise<void> => {
-    leases.holdActivity(item.lockToken, item.id);
+    // Its lease was lost while it waited: running it would only have its result refused.
+    if (!leases.holds(item.lockToken)) return;
     inFlightActivities.set(item.lockToken, item);
     const canceled = new AbortController();
     activityCancels.set(item.lockToken, canceled);
     try {
-      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal }, item, orchestrationLoop.freeSlots > 0);
-      if (result.eagerInstance) orchestrationLoop.push(result.eagerInstance);
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal }, item, () => orchestrationLoop.reserve(1));
       if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
       activityCancels.delete(item.lockToken);
@@ -169,30 +177,39 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       leases.drop(item.lockToken);
     }
   };
+  const holdActivity = (item: ActivityWorkItem) => leases.holdActivity(item.lockToken, item.id);
   const activityLoop: WorkLoop<ActivityWorkItem> = new WorkLoop<ActivityWorkItem>({
     concurrency: resolved.maxConcurrentActivities,
     clock: resolved.clock,
     onError,
-    lock: (max) => storage.lockActivities(hub, { max, leaseMs: resolved.leaseMs }),
+    lock: (max) => storage.lockActivities(hub, leaseOptions(max, false)),
     handle: handleActivity,
+    received: holdActivity,
     paused: () => redelivery.active,
-    hold: (item) => {
-      if (!mustRunAlone(item.deliveries)) return false;
-      leases.holdActivity(item.lockToken, item.id);
-      redelivery.hold({
+    redeliveredWaiting: () => redelivery.waiting('activity'),
+  });
+  const recoverActivities = async (): Promise<RecoveredItem[]> => {
+    const { items } = await storage.lockActivities(hub, leaseOptions(resolved.maxConcurrentActivities, true));
+    return items.map((item) => {
+      holdActivity(item);
+      return {
+        redelivered: item.deliveries > 1,
         run: () => handleActivity(item),
+        queue: () => activityLoop.push(item),
         giveBack: async () => {
           leases.drop(item.lockToken);
           await storage.abandonActivity(hub, item.id, item.lockToken);
         },
-      });
-      return true;
-    },
-  });
+      };
+    });
+  };
 
   const routeNotice = (notice: StorageNotice) => {
-    if (notice.type === 'orchestration-work') orchestrationLoop.notify();
-    else if (notice.type === 'activity-work') activityLoop.notify();
+    if (notice.type !== 'orchestration-work' && notice.type !== 'activity-work') return;
+    const loop = notice.type === 'orchestration-work' ? orchestrationLoop : activityLoop;
+    // With inMs: a lease made without a lock call expires then; a sleeping loop locks again by then.
+    if (notice.inMs === undefined) loop.notify();
+    else loop.notifyWithin(notice.inMs);
   };
 
   const client = new ClientClass({

@@ -21,8 +21,14 @@
  *   died: an item is *redelivered* when it was handed out before and that
  *   lease ended without a commit, completion or refunding give-back. A lock
  *   call returns either fresh items or exactly one redelivered item (those
- *   first, so they never starve), and eager dispatch never hands one out, so
- *   a runtime can run a redelivered item alone (see `Redelivery`).
+ *   first, so they never starve); a caller with work in flight asks for
+ *   fresh items only and is told when a redelivered one waits; eager
+ *   dispatch never hands one out. So a runtime takes a redelivered item only
+ *   once drained, and runs it alone (see `Redelivery`).
+ * - A worker asleep learns when the earliest live lease expires (its holder
+ *   may have died): from a lock call that found nothing, or, for a lease
+ *   made without a lock call (eager dispatch), from a work notice with
+ *   `inMs`.
  * - Payloads are opaque strings; the store never parses them.
  * - Namespaces partition instances inside a hub: fixed at creation, filtered
  *   exactly by queries, counts and purges, always served by an index.
@@ -236,15 +242,27 @@ export interface LockOptions {
   /** Most fresh items to hand out in one call (a redelivered item always comes alone). */
   max: number;
   leaseMs: number;
+  /**
+   * Whether this call may hand out a redelivered item. `false`: fresh items
+   * only, and `redeliveredWaiting` says when a redelivered one waits; it
+   * stays unleased and uncharged. A runtime with work in flight asks so,
+   * drains, then locks with `true` and runs what it gets alone.
+   * @default true
+   */
+  redelivered?: boolean;
 }
 
 export interface LockResult<T> {
   items: T[];
   /**
-   * When nothing was available: milliseconds until the earliest message or
-   * work item becomes visible (by the store's clock), if any is scheduled.
+   * When nothing was available: milliseconds until something may become
+   * available (by the store's clock): the earliest message or work item
+   * becoming visible, or the earliest live lease of this kind expiring
+   * (its holder may die), leases made by eager dispatch included.
    */
   nextVisibleInMs?: number;
+  /** Only for `redelivered: false`: a redelivered item waits for a lock call that allows it. */
+  redeliveredWaiting?: boolean;
 }
 
 export interface LogEntry {
@@ -298,10 +316,11 @@ export interface OrchestrationCommit {
    * work items this commit creates to the committer, in the same atomic
    * operation, and return them, saving the committer a lock round trip.
    * They are leased exactly as `lockActivities` would lease them
-   * (deliveries 1, fenced by their token). The rest stay queued.
-   * The runtime asks only stores that declare the capability, and asks for
-   * none while it runs a redelivered item alone. A store without it ignores
-   * the field.
+   * (deliveries 1, fenced by their token), and announced (an
+   * 'activity-work' notice with `inMs`, see StorageNotice). The rest stay
+   * queued. The runtime asks only stores that declare the capability, for no
+   * more than the slots it reserved, and for none while it drains for a
+   * redelivered item. A store without it ignores the field.
    */
   lockActivities?: { max: number; leaseMs: number };
   /**
@@ -333,8 +352,9 @@ export interface ActivityCompletion {
    * operation and return it exactly as `lockInstances` would (all visible
    * messages, deliveries incremented). A redelivered instance (handed out
    * before since its last commit) is never leased here: it waits for a lock
-   * call, which hands it out alone. A store without the capability ignores
-   * the field.
+   * call, which hands it out alone. A lease made here is announced (an
+   * 'orchestration-work' notice with `inMs`, see StorageNotice). A store
+   * without the capability ignores the field.
    */
   lockInstance?: { leaseMs: number };
 }
@@ -404,10 +424,18 @@ export interface QueuedCancellation {
  * What a store tells the runtime, so workers never busy-poll.
  * 'orchestration-work' follows every enqueued message, delayed ones included
  * (a sleeping worker re-locks and learns the new earliest due time).
+ *
+ * A work notice with `inMs` says nothing is new now, but work may become
+ * available within `inMs` ms: a lease made without a lock call (eager
+ * dispatch: a commit's work items, a completion's instance) expires then,
+ * and its holder may die. A store sends one for every such lease, or only
+ * when it expires before every other live lease of its kind (a worker
+ * asleep already wakes by the earliest one); a worker asleep past it locks
+ * again by then.
  */
 export type StorageNotice =
-  | { type: 'orchestration-work' }
-  | { type: 'activity-work' }
+  | { type: 'orchestration-work'; inMs?: number }
+  | { type: 'activity-work'; inMs?: number }
   | { type: 'instance-updated'; instanceId: string; status: RuntimeStatus }
   /** Notices may have been lost (a reconnect): listeners re-check whatever they wait for. */
   | { type: 'resync' };
@@ -470,7 +498,7 @@ export interface Storage {
    */
   cancelQueued(hub: string, instanceId: string, cancel: QueuedCancellation): Promise<boolean>;
 
-  /** Lock instances that have visible messages and no live lease: fresh ones, or one redelivered alone (see LockOptions). */
+  /** Lock instances that have visible messages and no live lease: fresh ones, or one redelivered alone (see LockOptions, LockResult). */
   lockInstances(hub: string, options: LockOptions): Promise<LockResult<LockedInstance>>;
   /**
    * Atomically apply one episode's outcome and release the lock. Throws
@@ -484,7 +512,7 @@ export interface Storage {
    */
   releaseInstance(hub: string, instanceId: string, lockToken: string, options?: GiveBackOptions): Promise<void>;
 
-  /** Lock work items without a live lease: fresh ones, or one redelivered alone (see LockOptions). */
+  /** Lock work items without a live lease: fresh ones, or one redelivered alone (see LockOptions, LockResult). */
   lockActivities(hub: string, options: LockOptions): Promise<LockResult<ActivityWorkItem>>;
   /**
    * Atomically delete the work item and deliver its result. Throws

@@ -1,13 +1,16 @@
 /** Scripts for activity work items: lock, complete, abandon. */
 
 /**
- * ARGV: max, leaseMs, token base → { items, nextVisibleInMs | -1 }, each item
+ * ARGV: max, leaseMs, token base, redelivered ('0': fresh items only) →
+ * { items, nextVisibleInMs | -1, redelivered waiting 1 | 0 }, each item
  * { item JSON, token, deliveries, canceled 1|0 }. One redelivered item alone when there is
  * one (given back with its handout counted, or its lease expired: its
- * holder died), else up to max fresh items in enqueue order.
+ * holder died) and the caller allows it, else up to max fresh items in
+ * enqueue order. nextVisibleInMs: when the earliest lease in 'alease'
+ * expires (leases made at birth by eager dispatch included).
  */
 export const LOCK_ACTIVITIES = `
-local max, lease_ms, base = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local max, lease_ms, base, allow = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] ~= '0'
 local items = {}
 
 -- fresh: 'dl' must be 0 (a queued id handed out before is redelivered work and moves to 'aredo').
@@ -43,14 +46,32 @@ local function take_redelivered()
   end
 end
 
-take_redelivered()
+-- Whether take_redelivered would find an item; drops the stale heads it would drop.
+local function redelivered_waiting()
+  for _ = 1, CHUNK do
+    local wid = redis.call('LINDEX', P .. 'aredo', 0)
+    if not wid then break end
+    local f = redis.call('HMGET', P .. 'a:' .. wid, 'item', 'lt', 'le')
+    if f[1] and not (f[2] and num(f[3]) > NOW) then return true end
+    redis.call('LPOP', P .. 'aredo')
+  end
+  for _ = 1, CHUNK do
+    local head = redis.call('ZRANGEBYSCORE', P .. 'alease', '-inf', NOW, 'LIMIT', 0, 1)
+    if #head == 0 then return false end
+    if redis.call('EXISTS', P .. 'a:' .. head[1]) == 1 then return true end
+    redis.call('ZREM', P .. 'alease', head[1])
+  end
+  return false
+end
+
+if allow then take_redelivered() end
 if #items == 0 then
   while #items < max do
     local wid = redis.call('LPOP', P .. 'aq')
     if not wid then break end
     take(wid, true)
   end
-  take_redelivered()
+  if allow then take_redelivered() end
 end
 
 local next_visible = -1
@@ -58,7 +79,8 @@ if #items == 0 then
   local l1 = redis.call('ZRANGE', P .. 'alease', 0, 0, 'WITHSCORES')
   if l1[2] then next_visible = math.max(0, math.ceil(tonumber(l1[2]) - NOW)) end
 end
-return { items, next_visible }
+local waiting = (not allow and redelivered_waiting()) and 1 or 0
+return { items, next_visible, waiting }
 `;
 
 /**
@@ -69,7 +91,8 @@ return { items, next_visible }
  * exists, has no live lease and has visible messages (its due timers made
  * visible first), it is leased to the caller here, as lockInstances leases
  * one (the reply item in its encoding), and no orchestration-work notice
- * goes out for the message.
+ * goes out for the message; the lease is announced ('O<ms>') when it is the
+ * earliest in 'ilease'.
  */
 export const COMPLETE_ACTIVITY = `
 local wid, token = ARGV[1], ARGV[2]
@@ -90,8 +113,11 @@ if ARGV[14] ~= '' then
   -- Never a redelivered instance (dl > 0): a lock call hands that out alone.
   if r[1] and not (r[2] and num(r[3]) > NOW) and num(r[4]) == 0 then
     promote_due(id)
-    local locked = lease_instance(id, r[1], tonumber(ARGV[14]), ARGV[15])
+    local lease_ms = tonumber(ARGV[14])
+    local earliest = earliest_lease('ilease', NOW + lease_ms)
+    local locked = lease_instance(id, r[1], lease_ms, ARGV[15])
     if locked then
+      if earliest then LEASED_O = lease_ms end
       redis.call('ZREM', P .. 'ready', id)
       -- The caller has the message; a delayed one still tells sleepers its due time.
       if visible_at == '' or tonumber(visible_at) <= NOW then WORK_O = false end

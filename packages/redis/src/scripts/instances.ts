@@ -48,15 +48,18 @@ return 1
 `;
 
 /**
- * ARGV: max, leaseMs, token base → { items, nextVisibleInMs | -1 }, each item
+ * ARGV: max, leaseMs, token base, redelivered ('0': fresh items only) →
+ * { items, nextVisibleInMs | -1, redelivered waiting 1 | 0 }, each item
  * { instanceId, token, deliveries, row, { messageId, event, ... } }.
  * First makes due timers visible and takes back expired leases (bounded per
  * call: their instances are redelivered, in 'redo'), then hands out one
- * redelivered instance alone, or else pops up to max fresh ones from 'ready'
- * (one handed out before, found there, moves to 'redo').
+ * redelivered instance alone when the caller allows it, or else pops up to
+ * max fresh ones from 'ready' (one handed out before, found there, moves to
+ * 'redo'). nextVisibleInMs: the earliest timer or lease in 'ilease' (leases
+ * made by eager dispatch included).
  */
 export const LOCK_INSTANCES = `
-local max, lease_ms, base = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local max, lease_ms, base, allow = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] ~= '0'
 local revived = false
 
 local due = redis.call('ZRANGEBYSCORE', P .. 'timers', '-inf', NOW, 'LIMIT', 0, CHUNK)
@@ -105,7 +108,18 @@ local function take_redelivered()
   end
 end
 
-take_redelivered()
+-- Whether take_redelivered would find an instance; drops the stale heads it would drop.
+local function redelivered_waiting()
+  for _ = 1, CHUNK do
+    local head = redis.call('ZRANGE', P .. 'redo', 0, 0)
+    if #head == 0 then return false end
+    if free_row(head[1]) and redis.call('ZCARD', P .. 'ib:' .. head[1]) > 0 then return true end
+    redis.call('ZREM', P .. 'redo', head[1])
+  end
+  return false
+end
+
+if allow then take_redelivered() end
 if #items == 0 then
   while #items < max do
     local popped = redis.call('ZPOPMIN', P .. 'ready', max - #items)
@@ -121,7 +135,7 @@ if #items == 0 then
       end
     end
   end
-  take_redelivered()
+  if allow then take_redelivered() end
 end
 
 local next_visible = -1
@@ -137,7 +151,8 @@ end
 if revived and redis.call('ZCARD', P .. 'ready') + redis.call('ZCARD', P .. 'redo') > 0 then
   publish(nil, nil)
 end
-return { items, next_visible }
+local waiting = (not allow and redelivered_waiting()) and 1 or 0
+return { items, next_visible, waiting }
 `;
 
 /**
@@ -149,7 +164,8 @@ return { items, next_visible }
  * group slot or queue place and promotes the next queued instances.
  * Eager dispatch: the first eagerMax (0 = none) new work items are leased
  * to the committer here, as lockActivities leases an item (reply items in
- * its encoding), and never enter 'aq'; the rest are queued.
+ * its encoding), and never enter 'aq'; the rest are queued. Their leases are
+ * announced ('A<ms>') when they are the earliest in 'alease'.
  */
 export const COMMIT_ORCHESTRATION = `
 local id, token = ARGV[1], ARGV[2]
@@ -182,6 +198,7 @@ i = i + 3
 n = tonumber(ARGV[i])
 i = i + 1
 local leased, queued = {}, {}
+if n > 0 and eager_max > 0 and earliest_lease('alease', NOW + eager_ms) then LEASED_A = eager_ms end
 for _ = 1, n do
   local wid, inst, item = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local akey = P .. 'a:' .. wid
@@ -190,7 +207,7 @@ for _ = 1, n do
     -- Leased at birth, as lockActivities leases an item: a token, deliveries 1, expiry in 'alease'.
     local token = eager_base .. '.' .. (#leased + 1)
     local expires = NOW + eager_ms
-    redis.call('HSET', akey, 'item', item, 'inst', inst, 'lt', token, 'le', expires, 'dl', 1)
+    redis.call('HSET', akey, 'item', item, 'inst', inst, 'lt', token, 'le', expires, 'dl', 1, 'ls', NOW)
     redis.call('ZADD', P .. 'alease', expires, wid)
     leased[#leased + 1] = { item, token, 1 }
   else

@@ -61,6 +61,9 @@ local T = redis.call('TIME')
 local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
 local TERMINAL = { ${TERMINAL_SET} }
 local WORK_O, WORK_A = false, false
+-- A lease made without a lock call (eager dispatch) that became the earliest of its kind: its
+-- duration in ms, announced so workers asleep lock again by then (its holder may die).
+local LEASED_O, LEASED_A = false, false
 local CHUNK = 1000
 
 -- Run redis.call(cmd, key, <list[a..b]>) in chunks (Lua's unpack has a limit).
@@ -245,10 +248,20 @@ local function remember_result(rid, result)
   if rid ~= '' then redis.call('SET', P .. 'rq:' .. rid, result, 'PX', ${REQUEST_TTL_MS}) end
 end
 
+-- True when a lease expiring at 'expires' would expire before every live lease in zset: workers
+-- asleep wake by the earliest lease they were told of, so only a new earliest one is announced.
+local function earliest_lease(zset, expires)
+  local head = redis.call('ZRANGE', P .. zset, 0, 0, 'WITHSCORES')
+  return head[2] == nil or tonumber(head[2]) > expires
+end
+
 -- One message per script: '<flags>' or '<flags>\\n<status>\\n<instanceId>',
--- flags 'o' (orchestration work) and 'a' (activity work).
+-- flags 'o' (orchestration work) and 'a' (activity work), or 'O<ms>' / 'A<ms>'
+-- (no work now, but a lease made without a lock call expires in <ms>).
 local function publish(status, id)
   local msg = (WORK_O and 'o' or '') .. (WORK_A and 'a' or '')
+  if LEASED_O and not WORK_O then msg = msg .. string.format('O%d', math.ceil(LEASED_O)) end
+  if LEASED_A and not WORK_A then msg = msg .. string.format('A%d', math.ceil(LEASED_A)) end
   if status then msg = msg .. '\\n' .. status .. '\\n' .. id end
   if msg ~= '' then redis.call('PUBLISH', P .. 'notices', msg) end
 end

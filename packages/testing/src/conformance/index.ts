@@ -34,6 +34,7 @@ import { describeEntities } from './entities.js';
 import { describeFlowControl } from './flow-control.js';
 import { describeHubs } from './hubs.js';
 import { describeInstances } from './instances.js';
+import { describeLeaseExpiry } from './lease-expiry.js';
 import { describeLeases } from './leases.js';
 import { describeLifecycle } from './lifecycle.js';
 import { describeMessages } from './messages.js';
@@ -101,6 +102,7 @@ export function describeStorageConformance(
     describeInstances(ctx);
     describeMessages(ctx);
     describeLeases(ctx);
+    describeLeaseExpiry(ctx);
     describeCommits(ctx);
     describeActivities(ctx);
     describeProgress(ctx);

@@ -4,7 +4,10 @@
  * commit, completion or refunding give-back (its worker died). A lock call
  * hands out such an item alone, before any fresh one, so a runtime can run it
  * in isolation and charge the next crash to it only. Graceful give-backs
- * (shutdown) refund their handout; the runtime's error path counts it.
+ * (shutdown) refund their handout; the runtime's error path counts it. A
+ * caller with work in flight asks for fresh items only (`redelivered:
+ * false`): a redelivered item is then neither leased nor charged, and the
+ * result says it waits, so the caller can drain first and take it alone.
  *
  * Guards issue 12, defects 3 and 4: poison work charged every item leased in
  * the same batch, and graceful stops counted as deliveries.
@@ -161,6 +164,49 @@ export function describeRedelivery(ctx: ConformanceContext): void {
       const still = await lockActivityCall(hub);
       expect(still.map((w) => [w.taskScheduledId, w.deliveries])).toEqual([[0, 2]]);
       expect((await lockActivityCall(hub)).map((w) => w.taskScheduledId)).toEqual([3]);
+    });
+
+    it('a lock call for fresh items only leaves a redelivered instance unleased and uncharged, and says it waits', async () => {
+      const s = ctx.storage;
+      const hub = ctx.hub();
+      await startInstance(s, hub, 'dead');
+      await lockOne(s, hub, 'dead', SHORT_LEASE); // its worker dies with it
+      await startInstance(s, hub, 'fresh');
+      await sleep(PAST_EXPIRY);
+
+      const freshOnly = await s.lockInstances(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: false });
+      expect(ids(freshOnly.items)).toEqual(['fresh']);
+      expect(freshOnly.redeliveredWaiting).toBe(true);
+      const nothingFresh = await s.lockInstances(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: false });
+      expect(nothingFresh.items).toEqual([]);
+      expect(nothingFresh.redeliveredWaiting, 'still waiting, not leased by the calls that left it').toBe(true);
+
+      const alone = await s.lockInstances(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: true });
+      expect(ids(alone.items)).toEqual(['dead']);
+      expect(alone.items[0]!.deliveries, 'charged for the dead handout only').toBe(2);
+      expect(alone.redeliveredWaiting).toBeUndefined();
+      expect((await s.lockInstances(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: false })).redeliveredWaiting).toBeUndefined();
+    });
+
+    it('a lock call for fresh items only leaves a redelivered work item unleased and uncharged, and says it waits', async () => {
+      const s = ctx.storage;
+      const hub = ctx.hub();
+      await schedule(hub, 'i1', [0]);
+      await lockAllActivities(s, hub, SHORT_LEASE); // its worker dies with it
+      await schedule(hub, 'i1', [1]);
+      await sleep(PAST_EXPIRY);
+
+      const freshOnly = await s.lockActivities(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: false });
+      expect(freshOnly.items.map((w) => [w.taskScheduledId, w.deliveries])).toEqual([[1, 1]]);
+      expect(freshOnly.redeliveredWaiting).toBe(true);
+      const nothingFresh = await s.lockActivities(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: false });
+      expect(nothingFresh.items).toEqual([]);
+      expect(nothingFresh.redeliveredWaiting, 'still waiting, not leased by the calls that left it').toBe(true);
+
+      const alone = await s.lockActivities(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: true });
+      expect(alone.items.map((w) => [w.taskScheduledId, w.deliveries]), 'charged for the dead handout only').toEqual([[0, 2]]);
+      expect(alone.redeliveredWaiting).toBeUndefined();
+      expect((await s.lockActivities(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: false })).redeliveredWaiting).toBeUndefined();
     });
 
     it('racing lock calls hand each redelivered instance to one holder, each alone', async () => {

@@ -1,12 +1,13 @@
 /**
  * Redelivery through real runtimes on the store under test: graceful stops
- * never count as deliveries, and a redelivered work item runs alone in its
- * runtime while fresh work keeps running in parallel.
+ * never count as deliveries, a redelivered work item runs alone in its
+ * runtime while fresh work keeps running in parallel, and it is not leased
+ * (so not charged) while its runtime drains the work in flight.
  *
  * Guards issue 12, defects 3 and 4.
  */
 import { describe, expect, it } from 'vitest';
-import type { ActivityContext, OrchestrationCommit, OrchestrationContext, OrchestratorFunction, Storage } from '@reprise/core';
+import type { ActivityContext, ActivityWorkItem, LockOptions, LockResult, OrchestrationCommit, OrchestrationContext, OrchestratorFunction, Storage } from '@reprise/core';
 import type { ConformanceContext } from './context.js';
 import { PAST_EXPIRY, SHORT_LEASE } from './context.js';
 import { eventually, runtimeStarter, sleep } from './runtime-helpers.js';
@@ -18,6 +19,23 @@ function orchestrationsOnly(storage: Storage): Storage {
       if (key === 'lockActivities') return async () => ({ items: [] });
       if (key === 'commitOrchestration') {
         return (hub: string, commit: OrchestrationCommit) => target.commitOrchestration(hub, { ...commit, lockActivities: undefined });
+      }
+      const value = Reflect.get(target, key, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The same store, telling `seen` about every work item a lock call hands out. */
+function watchingActivityLocks(storage: Storage, seen: (item: ActivityWorkItem) => void): Storage {
+  return new Proxy(storage, {
+    get(target, key, receiver) {
+      if (key === 'lockActivities') {
+        return async (hub: string, options: LockOptions): Promise<LockResult<ActivityWorkItem>> => {
+          const result = await target.lockActivities(hub, options);
+          result.items.forEach(seen);
+          return result;
+        };
       }
       const value = Reflect.get(target, key, receiver) as unknown;
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
@@ -66,6 +84,58 @@ export function describeRuntimeRedelivery(ctx: ConformanceContext): void {
       expect(status.runtimeStatus).toBe('Completed');
       expect(status.output).toBe('done');
       expect(attempts).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    });
+
+    it('a redelivered work item is not leased while its runtime drains the work in flight; then it runs alone', async () => {
+      const hub = ctx.hub();
+      const scheduler = await startRuntime({ taskHub: hub, storage: orchestrationsOnly(ctx.storage), orchestrators: { Fan } });
+      await scheduler.client.startNew('Fan', { instanceId: 'dead', input: 1 });
+      await eventually(async () => (await ctx.storage.getInstance(hub, 'dead'))?.historyLength === 2);
+      await scheduler.stop();
+      // A worker leases the item and dies with it; its lease lapses while the runtime below is busy.
+      let leased: ActivityWorkItem[] = [];
+      while (leased.length === 0) leased = (await ctx.storage.lockActivities(hub, { max: 10, leaseMs: 400 })).items;
+
+      let release = () => {};
+      let slowRunning = false;
+      const handedOut: Array<{ key: string; deliveries: number; slowRunning: boolean }> = [];
+      const runs: Array<{ key: string; attempt: number }> = [];
+      const worker = await startRuntime({
+        taskHub: hub,
+        storage: watchingActivityLocks(ctx.storage, (item) => handedOut.push({ key: `${item.instanceId}/${item.taskScheduledId}`, deliveries: item.deliveries, slowRunning })),
+        orchestrators: {
+          Fan,
+          Slow: function* (c: OrchestrationContext) {
+            return yield c.callActivity('Slow');
+          },
+        },
+        activities: {
+          Probe: (key: string, actx: ActivityContext) => {
+            runs.push({ key, attempt: actx.attempt });
+            return key;
+          },
+          Slow: () => {
+            slowRunning = true;
+            return new Promise<string>((resolve) => {
+              release = () => {
+                slowRunning = false;
+                resolve('slow');
+              };
+            });
+          },
+        },
+      });
+      await worker.client.startNew('Slow', { instanceId: 'slow' });
+      await eventually(async () => slowRunning);
+      await sleep(PAST_EXPIRY + 400); // the dead lease lapsed; the runtime has looked again (its lock call said when)
+      expect(handedOut.filter((h) => h.deliveries > 1), 'handed out (charged) while the runtime drained').toEqual([]);
+      expect(runs).toEqual([]);
+      release();
+      const status = await worker.client.waitForCompletion('dead', { timeoutMs: 10_000 });
+      expect(status.output).toEqual(['dead/0']);
+      expect(runs).toEqual([{ key: 'dead/0', attempt: 2 }]);
+      expect(handedOut.filter((h) => h.deliveries > 1)).toEqual([{ key: 'dead/0', deliveries: 2, slowRunning: false }]);
+      expect((await worker.client.waitForCompletion('slow', { timeoutMs: 10_000 })).output).toBe('slow');
     });
 
     it('a redelivered work item runs alone in its runtime; fresh work still runs in parallel', async () => {

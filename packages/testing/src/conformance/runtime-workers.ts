@@ -1,11 +1,28 @@
 /**
  * Several runtimes racing on the store under test: no step is committed
- * twice, no lease is stolen while held, and a stopped runtime's work moves on.
+ * twice, no lease is stolen while held or lapses while its item waits, a
+ * stopped runtime's work moves on, and a hung holder's work is taken over
+ * by a runtime that was idle before the work existed.
  */
 import { describe, expect, it } from 'vitest';
-import type { OrchestrationContext, OrchestratorFunction } from '@reprise/core';
+import type { ActivityCompletion, ActivityContext, OrchestrationContext, OrchestratorFunction, Storage } from '@reprise/core';
+import { activity, commitFor } from './builders.js';
 import type { ConformanceContext } from './context.js';
+import { lockOne, startInstance } from './context.js';
+import { itWithCapability } from './optional.js';
 import { eventually, runtimeStarter, sleep } from './runtime-helpers.js';
+
+/** The same store for a runtime that only runs activities: it never locks (or eagerly takes) instances. */
+function activitiesOnly(storage: Storage): Storage {
+  return new Proxy(storage, {
+    get(target, key, receiver) {
+      if (key === 'lockInstances') return async () => ({ items: [] });
+      if (key === 'completeActivity') return (hub: string, completion: ActivityCompletion) => target.completeActivity(hub, { ...completion, lockInstance: undefined });
+      const value = Reflect.get(target, key, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 export function describeRuntimeWorkers(ctx: ConformanceContext): void {
   describe('runtimes racing on one store', () => {
@@ -71,6 +88,60 @@ export function describeRuntimeWorkers(ctx: ConformanceContext): void {
       const b = await startRuntime(options);
       expect((await b.client.waitForCompletion(id, { timeoutMs: 10_000 })).output).toBe('done');
       expect(runs).toBe(1);
+    });
+
+    it('work items leased to a busy runtime keep their lease while they wait for a slot: each runs once, all complete', async () => {
+      const hub = ctx.hub();
+      const attempts: number[] = [];
+      const runtime = await startRuntime({
+        taskHub: hub,
+        // Two slots, six instances started at once, activities longer than the lease: eager dispatch
+        // leases what concurrent episodes ask for, and nothing may wait unrenewed past its lease.
+        leaseMs: 600,
+        maxConcurrentActivities: 2,
+        activities: {
+          Long: async (_: unknown, actx: ActivityContext) => {
+            attempts.push(actx.attempt);
+            await sleep(900);
+            return actx.instanceId;
+          },
+        },
+        orchestrators: {
+          Once: function* (c: OrchestrationContext) {
+            return yield c.callActivity('Long');
+          },
+        } satisfies Record<string, OrchestratorFunction>,
+      });
+      const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => runtime.client.startNew('Once', { instanceId: `q${i}` })));
+      for (const id of ids) expect((await runtime.client.waitForCompletion(id, { timeoutMs: 15_000 })).output).toBe(id);
+      expect(attempts).toEqual([1, 1, 1, 1, 1, 1]);
+    });
+
+    itWithCapability(ctx, 'eagerDispatch')('a runtime idle before the work existed takes over a work item leased by eager dispatch to a holder that hung', async () => {
+      const hub = ctx.hub();
+      const attempts: number[] = [];
+      await startRuntime({
+        taskHub: hub,
+        storage: activitiesOnly(ctx.storage),
+        orchestrators: {},
+        activities: {
+          TestActivity: (_: unknown, actx: ActivityContext) => {
+            attempts.push(actx.attempt);
+            return 'taken over';
+          },
+        },
+      });
+      await sleep(100); // the runtime has looked for work, found none, and sleeps
+      // The holder: commits a step, takes its new work item by eager dispatch, and hangs.
+      const record = await startInstance(ctx.storage, hub, 'hung');
+      const locked = await lockOne(ctx.storage, hub, 'hung');
+      const result = await ctx.storage.commitOrchestration(hub, {
+        ...commitFor(locked, { append: [locked.messages[0]!.event], activities: [activity('hung', record.executionId, 0)] }),
+        lockActivities: { max: 1, leaseMs: 300 },
+      });
+      expect(result?.activities).toHaveLength(1);
+      await eventually(() => attempts.length > 0, { timeoutMs: 5_000, what: 'the idle runtime to take the item over' });
+      expect(attempts).toEqual([2]);
     });
 
     it('durable timers and events work through the store', async () => {
