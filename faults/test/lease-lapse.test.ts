@@ -1,16 +1,15 @@
 /**
  * Leases that lapse while their holder is alive but not running the item.
- * Both defects were found while building this suite (not in issue 12's list):
+ * Regression tests for two defects this suite found (beyond issue 12's list),
+ * both fixed in the runtime and the stores:
  *
- * 1. Eager dispatch can lease a worker more activity items than it has slots
- *    (concurrent episodes each see the same free slots). The extra items wait
- *    in the worker's local queue, leased but not renewed (renewal starts when
- *    an item starts), so an item that waits longer than `leaseMs` lapses; the
- *    worker still runs it, its completion is refused, and no loop ever locks
- *    it again: the instance is stuck, with one healthy worker and no fault.
- * 2. On Redis an item leased at birth raises no notice, so a worker that was
- *    idle when it was created never learns of its lease; when the holder hangs
- *    past it, nobody takes it over, and the holder's late completion is refused.
+ * 1. Eager dispatch could lease a worker more activity items than it had
+ *    slots, and items waiting in its local queue were not renewed, so they
+ *    lapsed and the instance was stuck. Now leases are renewed from the
+ *    moment an item arrives, and eager requests reserve slots.
+ * 2. A lease made by eager dispatch raised no notice, so a worker that was
+ *    already asleep never learnt when it would expire and never took over a
+ *    hung holder's item. Now such leases are announced (`inMs` on the notice).
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
