@@ -27,6 +27,7 @@ import { scaleOut } from './workloads/w6-scale-out.js';
 import { entityWorkloads } from './workloads/e-entities.js';
 import { groups } from './workloads/q1-groups.js';
 import { namespaces } from './workloads/q2-namespaces.js';
+import { chainWithProgress, getStepsOf } from './workloads/s-steps.js';
 import { renderMarkdown, renderTable } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -61,6 +62,8 @@ const workloads: Array<{ id: string; workload: Workload }> = [
   { id: 'W5', workload: events },
   ...entityWorkloads.map((workload) => ({ id: 'E', workload })),
   { id: 'Q1', workload: groups },
+  { id: 'S', workload: chainWithProgress(1000) },
+  { id: 'S', workload: getStepsOf(1000) },
 ];
 
 const adapters = await availableAdapters(only);

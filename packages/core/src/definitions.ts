@@ -5,6 +5,7 @@
  */
 import type { OrchestrationContext } from './engine/context.js';
 import type { Task } from './engine/task.js';
+import type { ActivityLogger } from './runtime/activity-reporter.js';
 
 export interface ActivityContext {
   instanceId: string;
@@ -18,6 +19,16 @@ export interface ActivityContext {
    * activity should give up and throw.
    */
   signal: AbortSignal;
+  /**
+   * Tell how far the activity got (0 to 100, else InvalidArgumentError),
+   * shown by `client.getSteps` while it runs and kept when it completes.
+   * One store write per call; calls within 100 ms are merged into one write
+   * of the last value, which they all await. Rejects with LeaseLostError once
+   * this worker's lease on the item is lost (another worker may run it now).
+   */
+  reportProgress(percent: number, message?: string): Promise<void>;
+  /** Log lines stored with the step's sequence, read back in order with the orchestration's by `client.getLogs`. */
+  log: ActivityLogger;
 }
 
 // `any` input by default only so functions of every input type can be registered; handles keep the real types.

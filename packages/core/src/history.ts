@@ -82,27 +82,54 @@ export interface ContinueAsNewEvent extends EventBase {
   Input?: Payload;
 }
 
-export interface TaskScheduledEvent extends EventBase {
+/**
+ * What a scheduling event records for the step view, never compared on
+ * replay (replay checks kind, name and sequence only), so histories written
+ * before these fields existed replay unchanged and read as `[]` / attempt 1.
+ */
+interface StepFields {
+  /** Sequences of the steps whose results the code consumed since it scheduled its previous step. */
+  Previous?: number[];
+  /** Retry attempt, from 2 on (`callActivityWithRetry`, `callSubOrchestratorWithRetry`); absent for the first. */
+  Attempt?: number;
+}
+
+export interface TaskScheduledEvent extends EventBase, StepFields {
   EventType: 'TaskScheduled';
   EventId: number;
   Name: string;
   Input?: Payload;
 }
 
-export interface TaskCompletedEvent extends EventBase {
+/** What an activity reported last (`actx.reportProgress`), carried into its completion. */
+export interface ProgressRecord {
+  Percent: number;
+  Message?: string;
+  /** ISO-8601 UTC time of the report. */
+  At: string;
+}
+
+/** When the completing attempt began running and how far it said it got. */
+interface ActivityRunFields {
+  /** ISO-8601 UTC time the worker that completed it took the work item. */
+  StartedAt?: string;
+  Progress?: ProgressRecord;
+}
+
+export interface TaskCompletedEvent extends EventBase, ActivityRunFields {
   EventType: 'TaskCompleted';
   TaskScheduledId: number;
   Result?: Payload;
 }
 
-export interface TaskFailedEvent extends EventBase {
+export interface TaskFailedEvent extends EventBase, ActivityRunFields {
   EventType: 'TaskFailed';
   TaskScheduledId: number;
   Reason: string;
   Details?: Payload;
 }
 
-export interface SubOrchestrationInstanceCreatedEvent extends EventBase {
+export interface SubOrchestrationInstanceCreatedEvent extends EventBase, StepFields {
   EventType: 'SubOrchestrationInstanceCreated';
   EventId: number;
   Name: string;
@@ -123,7 +150,7 @@ export interface SubOrchestrationInstanceFailedEvent extends EventBase {
   Details?: Payload;
 }
 
-export interface TimerCreatedEvent extends EventBase {
+export interface TimerCreatedEvent extends EventBase, Pick<StepFields, 'Previous'> {
   EventType: 'TimerCreated';
   EventId: number;
   FireAt: string;
@@ -165,7 +192,7 @@ export interface EntityLockEvent extends EventBase {
 }
 
 /** An orchestration's record that it called / signalled an entity or asked for locks. */
-export interface EntityRequestSentEvent extends EventBase {
+export interface EntityRequestSentEvent extends EventBase, Pick<StepFields, 'Previous'> {
   EventType: 'EntityRequestSent';
   EventId: number;
   Kind: 'call' | 'signal' | 'lock' | 'unlock';

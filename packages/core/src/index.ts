@@ -16,6 +16,8 @@ export type {
   LockOptions,
   LockResult,
   LogEntry,
+  ActivityProgress,
+  ActivityState,
   OrchestrationCommit,
   CommitResult,
   ActivityCompletion,
@@ -64,6 +66,7 @@ export type {
   ContinueAsNewEvent,
   TaskScheduledEvent,
   TaskCompletedEvent,
+  ProgressRecord,
   TaskFailedEvent,
   SubOrchestrationInstanceCreatedEvent,
   SubOrchestrationInstanceCompletedEvent,
@@ -119,8 +122,12 @@ export type { RuntimeOptions } from './runtime/options.js';
 // A type only: the runtime builds the client (`runtime.client`); its constructor takes internal dependencies.
 export type { OrchestrationClient } from './client/public-client.js';
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
+export type { Step, StepKind, StepStatus, StepProgress } from './client/steps.js';
+export type { ActivityLogger } from './runtime/activity-reporter.js';
 export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
+export { defineWorkflow } from './workflows/define-workflow.js';
+export type { WorkflowDefinition, WorkflowTask, WorkflowTaskInput, WorkflowOutput } from './workflows/define-workflow.js';
 export type {
   ActivityContext,
   ActivityFunction,

@@ -29,7 +29,7 @@ describe('OrchestrationExecutor', () => {
   it('replays recorded actions without scheduling them again, then schedules the next', () => {
     const ex = executor(chain);
     ex.apply([h.started('Chain'), h.taskScheduled(0, 'A', 1), h.taskCompleted(0, 10)], true);
-    expect(ex.takeNewActions()).toEqual([{ kind: 'activity', id: 1, name: 'B', input: '{"json":11}' }]);
+    expect(ex.takeNewActions()).toEqual([{ kind: 'activity', id: 1, name: 'B', input: '{"json":11}', previous: [0] }]);
   });
 
   it('completes with the serialized return value', () => {

@@ -20,6 +20,8 @@ import { compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matches
 import type {
   Admission,
   ActivityCompletion,
+  ActivityProgress,
+  ActivityState,
   ActivityWorkItem,
   Clock,
   CreateInstanceResult,
@@ -64,7 +66,8 @@ interface Lease {
 interface ActivityEntry {
   item: NewActivity & { id: string };
   deliveries: number;
-  lease?: Lease;
+  lease?: Lease & { startedAt: number };
+  progress?: ActivityProgress;
   /** Marked by a commit with `cancelActivities`. */
   canceled?: boolean;
 }
@@ -223,7 +226,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   /** Lease an activity entry; a queued id of a leased entry is skipped when it comes up. */
   function leaseActivity(hub: Hub, entry: ActivityEntry, now: number, leaseMs: number): ActivityWorkItem {
     entry.deliveries += 1;
-    entry.lease = { token: newToken(), expiresAt: now + leaseMs };
+    entry.lease = { token: newToken(), expiresAt: now + leaseMs, startedAt: now };
+    delete entry.progress;
     hub.activityLeases.add(entry.item.id);
     return { ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries, ...(entry.canceled && { canceled: true }) };
   }
@@ -532,6 +536,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       }
       hub.activities.delete(completion.workItemId);
       hub.activityLeases.delete(completion.workItemId);
+      if (completion.logs?.length) {
+        const { instanceId } = entry.item;
+        hub.logs.set(instanceId, [...(hub.logs.get(instanceId) ?? []), ...completion.logs.map(copyLog)]);
+      }
       enqueue(hub, [completion.message], now);
       // Eager dispatch never hands out a redelivered instance: a lock call hands it out alone.
       const woken = completion.message.instanceId;
@@ -543,6 +551,32 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       }
       emit(hub, { type: 'orchestration-work' });
       return {};
+    },
+
+    async reportProgress(hubName, workItemId, lockToken, progress: ActivityProgress) {
+      const entry = hubOf(hubName).activities.get(workItemId);
+      if (!entry || !leaseHeld(entry.lease, lockToken, clock.now())) throw leaseLost('activity', workItemId);
+      entry.progress = { ...progress };
+    },
+
+    async getActivityStates(hubName, instanceId): Promise<ActivityState[]> {
+      const now = clock.now();
+      const states: ActivityState[] = [];
+      for (const entry of hubOf(hubName).activities.values()) {
+        const { item, lease, progress } = entry;
+        if (item.instanceId !== instanceId) continue;
+        const running = lease !== undefined && lease.expiresAt > now;
+        states.push({
+          workItemId: item.id,
+          executionId: item.executionId,
+          taskScheduledId: item.taskScheduledId,
+          name: item.name,
+          running,
+          ...(running && { startedAt: lease.startedAt }),
+          ...(progress && { progress: { ...progress } }),
+        });
+      }
+      return states;
     },
 
     async abandonActivity(hubName, workItemId, lockToken, options?: GiveBackOptions) {

@@ -36,6 +36,8 @@ function withoutEagerDispatch(inner: Storage): Storage {
       await inner.completeActivity(hub, completion);
     },
     abandonActivity: (hub, workItemId, lockToken, options) => inner.abandonActivity(hub, workItemId, lockToken, options),
+    reportProgress: (hub, workItemId, lockToken, progress) => inner.reportProgress(hub, workItemId, lockToken, progress),
+    getActivityStates: (hub, instanceId) => inner.getActivityStates(hub, instanceId),
     renewLeases: (hub, leases, leaseMs) => inner.renewLeases(hub, leases, leaseMs),
     purgeInstances: (hub, target) => inner.purgeInstances(hub, target),
     subscribe: (hub, listener) => inner.subscribe(hub, listener),

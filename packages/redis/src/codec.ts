@@ -1,6 +1,6 @@
 /** Turns contract values into script arguments and script replies back. */
 import { InvalidArgumentError } from '@reprise/core';
-import type { ActivityWorkItem, Admission, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
+import type { ActivityProgress, ActivityState, ActivityWorkItem, Admission, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
 
 export type Arg = string | number;
 
@@ -80,4 +80,18 @@ export function redeliveredArg(redelivered: boolean | undefined): string {
 
 export function lockExtras(ms: number, waiting: number): { nextVisibleInMs?: number; redeliveredWaiting?: boolean } {
   return { ...(ms >= 0 && { nextVisibleInMs: ms }), ...(waiting === 1 && { redeliveredWaiting: true }) };
+}
+
+/** A row of the activityStates script: item JSON, running (0/1), startedAt ('' when not running), progress JSON (''). */
+export function decodeActivityState([item, running, startedAt, progress]: [string, number, string, string]): ActivityState {
+  const { id, executionId, taskScheduledId, name } = JSON.parse(item) as NewActivity & { id: string };
+  return {
+    workItemId: id,
+    executionId,
+    taskScheduledId,
+    name,
+    running: Number(running) === 1,
+    ...(startedAt !== '' && { startedAt: Number(startedAt) }),
+    ...(progress !== '' && { progress: JSON.parse(progress) as ActivityProgress }),
+  };
 }

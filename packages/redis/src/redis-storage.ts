@@ -20,7 +20,7 @@
 import { nanoid } from 'nanoid';
 import { StorageError, leaseLost } from '@reprise/core';
 import type { CreateInstanceResult, HistoryEvent, InstanceQuery, InstanceRecord, LogEntry, QueuePosition, Storage } from '@reprise/core';
-import { activityArgs, checkAdmission, decodeActivity, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs } from './codec.js';
+import { activityArgs, checkAdmission, decodeActivity, decodeActivityState, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs } from './codec.js';
 import type { ActivityReply, Arg, LockReply, LockedInstanceReply } from './codec.js';
 import { Connections } from './connection.js';
 import { hubKeys } from './keys.js';
@@ -154,6 +154,10 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       // Eager dispatch: the script leases the woken instance to us when nobody holds it.
       const eager = completion.lockInstance;
       args.push(eager ? eager.leaseMs : '', eager ? nanoid() : '');
+      if (completion.logs?.length) {
+        args.push(completion.logs.length);
+        for (const log of completion.logs) args.push(JSON.stringify(log));
+      }
       const reply = await redis.script<0 | [1, LockedInstanceReply?]>('completeActivity', hub, args);
       if (!Array.isArray(reply)) {
         throw leaseLost('activity', completion.workItemId);
@@ -164,6 +168,16 @@ export function redisStorage(options: RedisStorageOptions): Storage {
 
     async abandonActivity(hub, workItemId, lockToken, giveBack) {
       await redis.script('abandonActivity', hub, [workItemId, lockToken, giveBack?.countDelivery ? '0' : '1']);
+    },
+
+    async reportProgress(hub, workItemId, lockToken, progress) {
+      const reply = await redis.script<number>('reportProgress', hub, [workItemId, lockToken, JSON.stringify(progress)]);
+      if (reply !== 1) throw leaseLost('activity', workItemId);
+    },
+
+    async getActivityStates(hub, instanceId) {
+      const rows = await redis.script<Array<[string, number, string, string]>>('activityStates', hub, [instanceId], true);
+      return rows.map(decodeActivityState);
     },
 
     async renewLeases(hub, leases, leaseMs) {

@@ -1,6 +1,6 @@
 /** Activity work items: lock, complete, abandon. Same rules as instance-ops. */
 import { leaseLost } from '@reprise/core';
-import type { ActivityCompletion, ActivityWorkItem, CompletionResult, GiveBackOptions, LockOptions, LockResult } from '@reprise/core';
+import type { ActivityCompletion, ActivityProgress, ActivityWorkItem, CompletionResult, GiveBackOptions, LockOptions, LockResult } from '@reprise/core';
 import { nanoid } from 'nanoid';
 import { lockFreeInstance } from './instance-ops.js';
 import { enqueueMessages } from './op-context.js';
@@ -10,7 +10,7 @@ import type { ActivityRow } from './rows.js';
 
 /** Leases one work item row (it must be free); shared by lockActivities and eager dispatch. */
 export function leaseActivity({ s, now }: OpContext, seq: number, leaseMs: number): ActivityWorkItem {
-  return toWorkItem(s.lockActivity.get(nanoid(), now + leaseMs, seq) as ActivityRow);
+  return toWorkItem(s.lockActivity.get(nanoid(), now + leaseMs, now, seq) as ActivityRow);
 }
 
 export const lockActivities =
@@ -38,6 +38,10 @@ export const completeActivity =
       throw leaseLost('activity', completion.workItemId);
     }
     ctx.s.deleteActivity.run(seq);
+    if (completion.logs) {
+      const { instanceId } = completion.message;
+      for (const log of completion.logs) ctx.s.insertLog.run(hub, instanceId, log.time, log.level, log.message, log.sequence ?? null);
+    }
     const work = enqueueMessages(ctx, hub, [completion.message]);
     // Eager dispatch: the woken instance goes to the completer when nobody holds it.
     const instance = completion.lockInstance ? lockFreeInstance(ctx, hub, completion.message.instanceId, completion.lockInstance.leaseMs) : undefined;
@@ -56,4 +60,13 @@ export const abandonActivity =
     const seq = parseId(workItemId);
     const refund = options?.countDelivery ? 0 : 1;
     if (seq !== undefined && ctx.s.abandonActivity.run({ seq, hub, token: lockToken, refund }).changes > 0) ctx.notices.push({ type: 'activity-work' });
+  };
+
+/** One fenced write: the row's progress, only while the caller holds the lease. */
+export const reportProgress =
+  (hub: string, workItemId: string, lockToken: string, progress: ActivityProgress): Op<void> =>
+  ({ s, now }) => {
+    const seq = parseId(workItemId);
+    const changed = seq === undefined ? 0 : s.reportProgress.run({ seq, hub, token: lockToken, now, progress: JSON.stringify(progress) }).changes;
+    if (changed === 0) throw leaseLost('activity', workItemId);
   };

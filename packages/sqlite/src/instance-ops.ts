@@ -115,7 +115,7 @@ export const commitOrchestration =
       const seq = parseId(id);
       if (seq !== undefined) s.deleteMessage.run(seq, hub, instanceId);
     }
-    for (const log of commit.logs) s.insertLog.run(hub, instanceId, log.time, log.level, log.message);
+    for (const log of commit.logs) s.insertLog.run(hub, instanceId, log.time, log.level, log.message, log.sequence ?? null);
     // Before this commit's own work items exist: compensation is not canceled.
     if (commit.cancelActivities) s.cancelActivitiesOf.run(hub, instanceId);
     const work = enqueueMessages(ctx, hub, commit.messages);

@@ -1,6 +1,6 @@
 /** Reads: one instance, its history and logs, and paged instance queries. */
 import { cursorOf, pageOf, pageSizeOf } from '@reprise/core';
-import type { CountQuery, HistoryEvent, InstancePage, InstanceQuery, InstanceRecord, LogEntry } from '@reprise/core';
+import type { ActivityProgress, ActivityState, CountQuery, HistoryEvent, InstancePage, InstanceQuery, InstanceRecord, LogEntry } from '@reprise/core';
 import type { Op } from './op-context.js';
 import { decodeEvent, toRecord } from './rows.js';
 import type { InstanceRow } from './rows.js';
@@ -20,7 +20,33 @@ export const getHistory =
 export const getLogs =
   (hub: string, instanceId: string): Op<LogEntry[]> =>
   ({ s }) =>
-    s.getLogs.all(hub, instanceId) as LogEntry[];
+    (s.getLogs.all(hub, instanceId) as Array<LogEntry & { sequence: number | null }>).map(({ sequence, ...entry }) => (sequence === null ? entry : { ...entry, sequence }));
+
+interface ActivityStateRow {
+  seq: number;
+  execution_id: string;
+  task_scheduled_id: number;
+  name: string;
+  lock_expires: number;
+  started_at: number | null;
+  progress: string | null;
+}
+
+export const getActivityStates =
+  (hub: string, instanceId: string): Op<ActivityState[]> =>
+  ({ s, now }) =>
+    (s.activityStates.all(hub, instanceId) as ActivityStateRow[]).map((row) => {
+      const running = row.lock_expires > now;
+      return {
+        workItemId: String(row.seq),
+        executionId: row.execution_id,
+        taskScheduledId: row.task_scheduled_id,
+        name: row.name,
+        running,
+        ...(running && row.started_at !== null && { startedAt: row.started_at }),
+        ...(row.progress !== null && { progress: JSON.parse(row.progress) as ActivityProgress }),
+      };
+    });
 
 /**
  * The smallest string greater than every string that starts with `prefix`

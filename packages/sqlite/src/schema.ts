@@ -13,8 +13,9 @@
  *   store-wide counter bumped on every write, which other processes poll).
  * - history: append-only, one row per event, keyed (hub, instance_id, seq).
  * - messages: the inboxes; `seq` is the store-assigned order and the id.
- * - activities: activity work items with their own lease.
- * - logs: the replay-safe log lines.
+ * - activities: activity work items with their own lease, when the holder
+ *   took it and its last progress (the step view reads them by instance).
+ * - logs: the replay-safe log lines, and activities' lines with their step's sequence.
  * - counters: named integers (`change_seq`).
  * - concurrency_groups: per group, the settings that apply (those of the
  *   admission that found it empty) and its running / queued counts, so
@@ -176,8 +177,21 @@ const v3: Migration = (db) => {
   `);
 };
 
+/**
+ * Steps: a work item's current holder took it at `started_at` and last
+ * reported `progress` (JSON, the holder's own: a new lease clears it); a log
+ * line written by an activity carries its step's `sequence`.
+ */
+const v4: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE activities ADD COLUMN started_at INTEGER;
+    ALTER TABLE activities ADD COLUMN progress TEXT;
+    ALTER TABLE logs ADD COLUMN sequence INTEGER;
+  `);
+};
+
 /** Forward migrations; migration i brings a file from version i to i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -12,7 +12,7 @@ import type Database from 'better-sqlite3';
 import { nanoid } from 'nanoid';
 import { StorageError } from '@reprise/core';
 import type { Storage } from '@reprise/core';
-import { abandonActivity, completeActivity, lockActivities } from './activity-ops.js';
+import { abandonActivity, completeActivity, lockActivities, reportProgress } from './activity-ops.js';
 import { GroupCommit } from './group-commit.js';
 import { commitOrchestration, createInstance, lockInstances, releaseInstance, sendMessages } from './instance-ops.js';
 import { renewLeases } from './lease-ops.js';
@@ -22,7 +22,7 @@ import type { Op } from './op-context.js';
 import { isMemoryPath, openDatabase, resolvedPath } from './open-database.js';
 import { resolveOptions } from './options.js';
 import type { SqliteStorageOptions } from './options.js';
-import { countInstances, getHistory, getInstance, getLogs, queryInstances } from './queries.js';
+import { countInstances, getActivityStates, getHistory, getInstance, getLogs, queryInstances } from './queries.js';
 import { cancelQueued, getQueuePosition } from './group-ops.js';
 import { prepareStatements } from './statements.js';
 
@@ -123,6 +123,8 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
     lockActivities: (hub, lockOptions) => run(hub, true, lockActivities(hub, lockOptions)),
     completeActivity: (hub, completion) => run(hub, true, completeActivity(hub, completion)),
     abandonActivity: (hub, workItemId, lockToken, giveBack) => run(hub, true, abandonActivity(hub, workItemId, lockToken, giveBack)),
+    reportProgress: (hub, workItemId, lockToken, progress) => run(hub, true, reportProgress(hub, workItemId, lockToken, progress)),
+    getActivityStates: (hub, instanceId) => run(hub, false, getActivityStates(hub, instanceId)),
     renewLeases: (hub, leases, leaseMs) => run(hub, true, renewLeases(hub, leases, leaseMs)),
     purgeInstances: (hub, target) => run(hub, true, purgeInstances(hub, target)),
     subscribe: (hub, listener) => notifier.subscribe(hub, listener),

@@ -72,7 +72,9 @@ const TEXTS = {
   redeliveredActivity: `
     SELECT seq FROM activities INDEXED BY activities_redelivered
     WHERE hub = @hub AND deliveries > 0 AND lock_expires <= @now ORDER BY lock_expires, seq LIMIT 1`,
-  lockActivity: 'UPDATE activities SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE seq = ? RETURNING *',
+  lockActivity: 'UPDATE activities SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1, started_at = ?, progress = NULL WHERE seq = ? RETURNING *',
+  reportProgress: 'UPDATE activities SET progress = @progress WHERE seq = @seq AND hub = @hub AND lock_token = @token AND lock_expires > @now',
+  activityStates: 'SELECT seq, execution_id, task_scheduled_id, name, lock_expires, started_at, progress FROM activities INDEXED BY activities_by_instance WHERE hub = ? AND instance_id = ? ORDER BY seq',
   cancelActivitiesOf: 'UPDATE activities SET canceled = 1 WHERE hub = ? AND instance_id = ?',
   nextActivityExpiry: 'SELECT min(lock_expires) FROM activities INDEXED BY activities_redelivered WHERE hub = ? AND deliveries > 0 AND lock_expires > ?',
   fenceActivity: 'SELECT lock_token, lock_expires FROM activities WHERE seq = ? AND hub = ?',
@@ -85,8 +87,8 @@ const TEXTS = {
   renewActivity: 'UPDATE activities SET lock_expires = @expires WHERE seq = @seq AND hub = @hub AND lock_token = @token AND lock_expires > @now RETURNING canceled',
 
   // logs
-  insertLog: 'INSERT INTO logs (hub, instance_id, time, level, message) VALUES (?, ?, ?, ?, ?)',
-  getLogs: 'SELECT time, level, message FROM logs WHERE hub = ? AND instance_id = ? ORDER BY id',
+  insertLog: 'INSERT INTO logs (hub, instance_id, time, level, message, sequence) VALUES (?, ?, ?, ?, ?, ?)',
+  getLogs: 'SELECT time, level, message, sequence FROM logs WHERE hub = ? AND instance_id = ? ORDER BY id',
   deleteLogsOf: 'DELETE FROM logs WHERE hub = ? AND instance_id = ?',
 
   // concurrency groups

@@ -18,7 +18,7 @@ import {
   UnknownOrchestratorError,
 } from '../errors.js';
 import { executionStartedEvent, pendingOrchestrationRecord } from '../events.js';
-import type { HistoryEvent } from '../history.js';
+import type { HistoryEvent, Payload } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
 import type { InstanceRecord, LogEntry, Storage } from '../storage/types.js';
@@ -32,6 +32,8 @@ import { readSchedulerState } from '../entities/entity-state.js';
 import { deserialize } from '../serializer.js';
 import type { Clock } from '../clock.js';
 import { renderStatus } from './render.js';
+import { projectSteps } from './steps.js';
+import type { Step } from './steps.js';
 import { validateDate, validateInstanceId, validateName, validateNamespace, validateStatuses } from './validate.js';
 import { groupOf, resolveConcurrency } from './concurrency.js';
 import type { ConcurrencyDefinition } from './concurrency.js';
@@ -139,6 +141,45 @@ export class OrchestrationClient {
     const group = concurrency!.group;
     if (result.refused === 'limit') throw new ConcurrencyLimitError(`group '${group}' has no free slot (onFull 'reject'); instance '${instanceId}' was not started`);
     throw new QueueFullError(`the queue of group '${group}' is full (maxQueued); instance '${instanceId}' was not started`);
+  }
+
+  /**
+   * Run a terminal instance again: a new instance of the same orchestrator
+   * with the same input, namespace and tags (id `newInstanceId`, or a new one).
+   * Resolves with the new instance's id. A running instance is an
+   * InvalidStateError, an unknown one InstanceNotFoundError.
+   */
+  async restart(instanceId: string, options: { newInstanceId?: string } = {}): Promise<string> {
+    const newInstanceId = options.newInstanceId === undefined ? nanoid() : validateInstanceId(options.newInstanceId);
+    const record = await this.#get(instanceId);
+    // A schedule's own orchestration is the runtime's: a copy under another id would be a second, unmanaged loop.
+    if (isSystemInstanceId(instanceId)) throw new InvalidArgumentError(`instance '${instanceId}' is a system instance (a schedule); it cannot be restarted`);
+    if (!isTerminal(record.status)) throw new InvalidStateError(`cannot restart instance '${instanceId}': it is ${record.status}; only a finished instance can be restarted`);
+    // Through startNew, so the restarted run is admitted to its group like any start.
+    return this.startNew(record.name, {
+      input: deserialize(record.input),
+      instanceId: newInstanceId,
+      ...(record.tags && { tags: { ...record.tags } }),
+      ...(record.namespace !== undefined && record.namespace !== '' && { namespace: record.namespace }),
+    });
+  }
+
+  /**
+   * The run as steps: every activity, timer, sub-orchestration and entity
+   * request it scheduled, in sequence order, with status, attempt, progress,
+   * dependencies (`previous`), input and output. Undefined when there is no
+   * such instance.
+   */
+  async getSteps(instanceId: string): Promise<Step[] | undefined> {
+    validateName(instanceId, 'instanceId');
+    await this.#deps.ready();
+    const { storage, taskHub } = this.#deps;
+    const record = await storage.getInstance(taskHub, instanceId);
+    if (!record || record.kind !== 'orchestration') return undefined;
+    // Work items before history: a completion that lands in between is then seen in history, which wins.
+    const work = await storage.getActivityStates(taskHub, instanceId);
+    const history = await storage.getHistory(taskHub, instanceId);
+    return projectSteps(record, history, work);
   }
 
   /** The instance's status, or undefined when there is none; an id from `startNew(handle)` types its output and input. */

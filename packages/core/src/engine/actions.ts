@@ -6,11 +6,33 @@
 import type { HistoryEvent, Payload } from '../history.js';
 import type { ConcurrencyGroup } from '../storage/types.js';
 
-export type Action =
-  | { kind: 'activity'; id: number; name: string; input: Payload }
-  | { kind: 'timer'; id: number; fireAt: number }
-  | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: Payload; /** The group the child starts in, from its definition. */ concurrency?: ConcurrencyGroup }
-  | { kind: 'entityRequest'; id: number; request: 'call' | 'signal' | 'lock' | 'unlock'; entityId: string; operation?: string; input: Payload; requestId: string; lockSet?: string[]; /** Set when sent inside a critical section that holds the target. */ lockOwner?: string };
+/** What the step view needs of an action; recorded in its scheduling event, never compared on replay. */
+export interface StepMeta {
+  /** Sequences of the steps the code consumed since it scheduled its previous step. */
+  previous?: readonly number[];
+  /** Retry attempt, from 2 on. */
+  attempt?: number;
+}
+
+export type Action = StepMeta &
+  (
+    | { kind: 'activity'; id: number; name: string; input: Payload }
+    | { kind: 'timer'; id: number; fireAt: number }
+    | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: Payload; /** The group the child starts in, from its definition. */ concurrency?: ConcurrencyGroup }
+    | { kind: 'entityRequest'; id: number; request: 'call' | 'signal' | 'lock' | 'unlock'; entityId: string; operation?: string; input: Payload; requestId: string; lockSet?: string[]; /** Set when sent inside a critical section that holds the target. */ lockOwner?: string }
+  );
+
+/** The step fields of a scheduling event: written only when they say something, so histories stay as small as before. */
+function previousField(action: Action): { Previous?: number[] } {
+  return action.previous !== undefined && action.previous.length > 0 ? { Previous: [...action.previous] } : {};
+}
+
+function stepFields(action: Action): { Previous?: number[]; Attempt?: number } {
+  return {
+    ...previousField(action),
+    ...(action.attempt !== undefined && action.attempt > 1 && { Attempt: action.attempt }),
+  };
+}
 
 export type ActionKind = Action['kind'];
 
@@ -18,9 +40,9 @@ export type ActionKind = Action['kind'];
 export function scheduledEvent(action: Action, timestamp: string): HistoryEvent {
   switch (action.kind) {
     case 'activity':
-      return { EventType: 'TaskScheduled', Timestamp: timestamp, EventId: action.id, Name: action.name, ...(action.input !== undefined && { Input: action.input }) };
+      return { EventType: 'TaskScheduled', Timestamp: timestamp, EventId: action.id, Name: action.name, ...(action.input !== undefined && { Input: action.input }), ...stepFields(action) };
     case 'timer':
-      return { EventType: 'TimerCreated', Timestamp: timestamp, EventId: action.id, FireAt: new Date(action.fireAt).toISOString() };
+      return { EventType: 'TimerCreated', Timestamp: timestamp, EventId: action.id, FireAt: new Date(action.fireAt).toISOString(), ...previousField(action) };
     case 'subOrchestration':
       return {
         EventType: 'SubOrchestrationInstanceCreated',
@@ -29,6 +51,7 @@ export function scheduledEvent(action: Action, timestamp: string): HistoryEvent 
         Name: action.name,
         InstanceId: action.instanceId,
         ...(action.input !== undefined && { Input: action.input }),
+        ...stepFields(action),
       };
     case 'entityRequest':
       return {
@@ -41,6 +64,7 @@ export function scheduledEvent(action: Action, timestamp: string): HistoryEvent 
         ...(action.operation !== undefined && { Operation: action.operation }),
         ...(action.input !== undefined && { Input: action.input }),
         ...(action.request === 'lock' && action.lockSet && { LockSet: action.lockSet }),
+        ...previousField(action),
       };
   }
 }

@@ -10,6 +10,7 @@ import type { ActivityHandle, OrchestratorHandle } from '../definitions.js';
 import { LeafTask, RetryTask, Task, TimerTask, WhenAllTask, WhenAnyTask } from './task.js';
 import type { ResultsOf, RetryOptions } from './task.js';
 import type { EntityId } from '../entities/entity-id.js';
+import type { StepMeta } from './actions.js';
 
 export interface TaskFactories {
   /** Completes when every task completes, with their results in order; fails on the first failure. */
@@ -88,9 +89,13 @@ export interface ContextHost {
   readonly isReplaying: boolean;
   readonly currentTime: number;
   input(): unknown;
-  scheduleActivity(name: string, input: unknown): LeafTask;
-  scheduleTimer(fireAt: number): TimerTask;
-  scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined): LeafTask;
+  scheduleActivity(name: string, input: unknown, meta?: StepMeta): LeafTask;
+  scheduleTimer(fireAt: number, meta?: StepMeta): TimerTask;
+  scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined, meta?: StepMeta): LeafTask;
+  /** The `previous` recorded for the action with this sequence. */
+  previousOf(sequence: number): readonly number[];
+  /** Run `schedule` with `previous` as every new action's `previous` (DAG workflows know their dependencies exactly). */
+  withPrevious<T>(previous: readonly number[], schedule: () => T): T;
   waitForEvent(name: string): LeafTask;
   setCustomStatus(value: unknown): void;
   continueAsNew(input: unknown): void;
@@ -111,12 +116,15 @@ export function createOrchestrationContext<I>(host: ContextHost): OrchestrationC
     if (tasks.length === 0) throw new InvalidArgumentError('Task.any needs at least one task');
     return new WhenAnyTask(tasks) as Task<T>;
   };
-  const withRetry = <T>(options: RetryOptions, start: () => Task<T>): Task<T> => {
+  // Later attempts wait for what the first waited for; a backoff timer waits for the attempt that failed.
+  const withRetry = <T>(options: RetryOptions, start: (meta?: StepMeta) => Task<T>): Task<T> => {
     validateRetryOptions(options);
-    return new RetryTask(start(), options, host.currentTime, {
+    const first = start();
+    const previous = first instanceof LeafTask ? host.previousOf(first.id) : [];
+    return new RetryTask(first, options, host.currentTime, {
       now: () => host.currentTime,
-      startAttempt: start,
-      startTimer: (fireAt) => host.scheduleTimer(fireAt.getTime()),
+      startAttempt: (attempt) => start({ attempt, previous }),
+      startTimer: (fireAt, failed) => host.scheduleTimer(fireAt.getTime(), { previous: failed.steps() }),
     });
   };
   const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, ...args: unknown[]) => host.log(level, message, args);
@@ -158,16 +166,15 @@ export function createOrchestrationContext<I>(host: ContextHost): OrchestrationC
     },
     callActivity: ((activity: string | ActivityHandle, input?: unknown) => host.scheduleActivity(nameOf(activity), input)) as OrchestrationContext<I>['callActivity'],
     callActivityWithRetry: ((activity: string | ActivityHandle, options: RetryOptions, input?: unknown) =>
-      withRetry(options, () => host.scheduleActivity(nameOf(activity), input))) as OrchestrationContext<I>['callActivityWithRetry'],
+      withRetry(options, (meta) => host.scheduleActivity(nameOf(activity), input, meta))) as OrchestrationContext<I>['callActivityWithRetry'],
     callSubOrchestrator: ((orchestrator: string | OrchestratorHandle, input?: unknown, instanceId?: string) =>
       host.scheduleSubOrchestration(nameOf(orchestrator), input, instanceId)) as OrchestrationContext<I>['callSubOrchestrator'],
     callSubOrchestratorWithRetry: ((orchestrator: string | OrchestratorHandle, options: RetryOptions, input?: unknown, instanceId?: string) => {
       // Each attempt needs its own child instance; derive ids deterministically from the first.
-      let attempt = 0;
-      return withRetry(options, () => {
-        attempt += 1;
+      return withRetry(options, (meta) => {
+        const attempt = meta?.attempt ?? 1;
         const id = instanceId === undefined ? undefined : attempt === 1 ? instanceId : `${instanceId}:retry${attempt}`;
-        return host.scheduleSubOrchestration(nameOf(orchestrator), input, id);
+        return host.scheduleSubOrchestration(nameOf(orchestrator), input, id, meta);
       });
     }) as OrchestrationContext<I>['callSubOrchestratorWithRetry'],
     createTimer(fireAt: Date) {
@@ -185,7 +192,20 @@ export function createOrchestrationContext<I>(host: ContextHost): OrchestrationC
     signalEntity: (entityId, operation, input) => host.signalEntity(entityId, operation, input),
     lock: (entityIds) => host.lockEntities(entityIds),
   };
+  hosts.set(ctx, host);
   return ctx;
+}
+
+const hosts = new WeakMap<object, ContextHost>();
+
+/**
+ * Schedule with an exact `previous` (DAG workflows, which know each task's
+ * dependencies), instead of what the code consumed since its last step.
+ */
+export function schedulingAfter<T>(ctx: OrchestrationContext<unknown>, previous: readonly number[], schedule: () => T): T {
+  const host = hosts.get(ctx);
+  if (!host) throw new InvalidArgumentError('schedulingAfter needs a context created by the runtime');
+  return host.withPrevious(previous, schedule);
 }
 
 function validateRetryOptions(options: RetryOptions): void {

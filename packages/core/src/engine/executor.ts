@@ -11,6 +11,10 @@
  *   depends only on the order of events.
  * - A live executor can be cached and fed only the next events: feeding
  *   (history + new) at once or in two steps gives identical results.
+ * - Each action records `previous`: the steps whose results the code was
+ *   resumed with since it last scheduled something (all actions scheduled
+ *   between two resumptions share it). It is derived from the code's own
+ *   progress, so it is the same on every replay, and never compared.
  */
 import { CancellationRequestedError, InvalidArgumentError, LockingRulesError, NonDeterminismError, toFailureDetails } from '../errors.js';
 import type { FailureDetails } from '../errors.js';
@@ -18,7 +22,7 @@ import type { HistoryEvent, HistoryEventOf, EventType, Payload, EventRaisedEvent
 import { deserialize, serialize } from '../serializer.js';
 import type { OrchestratorFunction } from '../definitions.js';
 import { describeAction, describeScheduledEvent, sameAction } from './actions.js';
-import type { Action } from './actions.js';
+import type { Action, StepMeta } from './actions.js';
 import { createOrchestrationContext } from './context.js';
 import type { ContextHost, EntityLock, OrchestrationContext } from './context.js';
 import { LeafTask, Task, TimerTask, failureToError } from './task.js';
@@ -85,6 +89,12 @@ export class OrchestrationExecutor implements ContextHost {
   #heldLocks: string[] | undefined;
   #lockRequestId: string | undefined;
   #pendingLockSet: string[] | undefined;
+  /** Steps whose results the code was resumed with since it last scheduled (see the header). */
+  #consumed: number[] = [];
+  #scheduledSinceConsumed = false;
+  #previousOverride: readonly number[] | undefined;
+  /** `previous` of actions not yet settled, for retries (forgotten when settled, like #tasks). */
+  #previousById = new Map<number, readonly number[]>();
   #subInstances = new Map<number, string>();
   #cancelReason: { value: Payload } | undefined;
   #cancelEffects: CancellationEffects | undefined;
@@ -257,6 +267,7 @@ export class OrchestrationExecutor implements ContextHost {
   #settled(id: number): LeafTask | undefined {
     const task = this.#tasks.get(id);
     this.#tasks.delete(id);
+    this.#previousById.delete(id);
     this.#subInstances.delete(id);
     return task;
   }
@@ -298,7 +309,16 @@ export class OrchestrationExecutor implements ContextHost {
     const awaited = this.#awaited;
     if (!awaited || !awaited.isCompleted || this.isDone) return;
     this.#awaited = undefined;
+    this.#consume(awaited);
     this.#step(awaited.isFaulted ? { error: awaited.error } : { value: awaited.result });
+  }
+
+  #consume(task: Task<unknown>): void {
+    if (this.#scheduledSinceConsumed) {
+      this.#consumed = [];
+      this.#scheduledSinceConsumed = false;
+    }
+    for (const id of task.steps()) if (!this.#consumed.includes(id)) this.#consumed.push(id);
   }
 
   /** Drive the generator until it waits on an unfinished task or returns. */
@@ -321,6 +341,7 @@ export class OrchestrationExecutor implements ContextHost {
         this.#awaited = task;
         return;
       }
+      this.#consume(task);
       next = task.isFaulted ? { error: task.error } : { value: task.result };
     }
   }
@@ -342,8 +363,13 @@ export class OrchestrationExecutor implements ContextHost {
     this.#generator = undefined;
   }
 
-  #nextAction<A extends Action>(build: (id: number) => A): A {
+  #nextAction<A extends Action>(build: (id: number) => A, meta?: StepMeta): A {
     const action = build(this.#nextId++);
+    const previous = meta?.previous ?? this.#previousOverride ?? this.#consumed;
+    // Only when it says something: actions (and their events) stay as they were for a step that waited for nothing.
+    if (previous.length > 0) action.previous = [...previous];
+    if (meta?.attempt !== undefined) action.attempt = meta.attempt;
+    if (meta?.previous === undefined && this.#previousOverride === undefined) this.#scheduledSinceConsumed = true;
     this.#unconfirmed.set(action.id, action);
     this.#created.push(action);
     return action;
@@ -359,21 +385,19 @@ export class OrchestrationExecutor implements ContextHost {
     return this.#input;
   }
 
-  scheduleActivity(name: string, input: unknown): LeafTask {
+  scheduleActivity(name: string, input: unknown, meta?: StepMeta): LeafTask {
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('callActivity needs an activity name');
     const payload = this.#payload(input, `input of activity '${name}'`);
-    const action = this.#nextAction((id) => ({ kind: 'activity', id, name, input: payload }));
-    return this.#track(new LeafTask('activity', action.id));
+    const action = this.#nextAction((id) => ({ kind: 'activity', id, name, input: payload }), meta);
+    return this.#track(new LeafTask('activity', action.id), action);
   }
 
-  scheduleTimer(fireAt: number): TimerTask {
-    const action = this.#nextAction((id) => ({ kind: 'timer', id, fireAt }));
-    const task = new TimerTask(action.id, new Date(fireAt));
-    this.#tasks.set(action.id, task);
-    return task;
+  scheduleTimer(fireAt: number, meta?: StepMeta): TimerTask {
+    const action = this.#nextAction((id) => ({ kind: 'timer', id, fireAt }), meta);
+    return this.#track(new TimerTask(action.id, new Date(fireAt)), action);
   }
 
-  scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined): LeafTask {
+  scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined, meta?: StepMeta): LeafTask {
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('callSubOrchestrator needs an orchestrator name');
     const payload = this.#payload(input, `input of sub-orchestrator '${name}'`);
     const id = this.#nextId;
@@ -384,9 +408,23 @@ export class OrchestrationExecutor implements ContextHost {
         `sub-orchestrator '${name}' would start in group '${concurrency.group}', where its parent '${this.instanceId}' holds a slot: it could wait for its own parent forever; give it another group`,
       );
     }
-    const action = this.#nextAction((n) => ({ kind: 'subOrchestration', id: n, name, instanceId: childId, input: payload, ...(concurrency && { concurrency }) }));
+    const action = this.#nextAction((n) => ({ kind: 'subOrchestration', id: n, name, instanceId: childId, input: payload, ...(concurrency && { concurrency }) }), meta);
     this.#subInstances.set(action.id, childId);
-    return this.#track(new LeafTask('subOrchestration', action.id));
+    return this.#track(new LeafTask('subOrchestration', action.id), action);
+  }
+
+  previousOf(sequence: number): readonly number[] {
+    return this.#previousById.get(sequence) ?? [];
+  }
+
+  withPrevious<T>(previous: readonly number[], schedule: () => T): T {
+    const outer = this.#previousOverride;
+    this.#previousOverride = [...previous];
+    try {
+      return schedule();
+    } finally {
+      this.#previousOverride = outer;
+    }
   }
 
   waitForEvent(name: string): LeafTask {
@@ -482,8 +520,9 @@ export class OrchestrationExecutor implements ContextHost {
     }
   }
 
-  #track(task: LeafTask): LeafTask {
-    this.#tasks.set(task.id, task);
+  #track<L extends LeafTask<any>>(task: L, action: Action): L {
+    this.#tasks.set(task.id, task as LeafTask);
+    if (action.previous && action.previous.length > 0) this.#previousById.set(task.id, action.previous);
     return task;
   }
 }

@@ -35,6 +35,14 @@ export abstract class Task<T = unknown> {
     return this.#error;
   }
 
+  /**
+   * @internal The sequences of the steps whose results this task's outcome
+   * carries: what the code consumes when it is resumed with it (`previous`).
+   */
+  steps(): number[] {
+    return [];
+  }
+
   *[Symbol.iterator](): Generator<Task<T>, T, unknown> {
     return (yield this) as T;
   }
@@ -73,6 +81,9 @@ export class LeafTask<T = unknown> extends Task<T> {
     readonly id: number,
   ) {
     super();
+  }
+  override steps(): number[] {
+    return this.id >= 0 ? [this.id] : [];
   }
 }
 
@@ -119,6 +130,9 @@ export class WhenAllTask<T extends readonly Task<unknown>[]> extends CompositeTa
     this.#remaining -= 1;
     if (this.#remaining === 0 && !initial) this.complete(this.children.map((c) => c.result) as ResultsOf<T>);
   }
+  override steps(): number[] {
+    return this.children.filter((c) => c.isCompleted && (!this.isFaulted || c.isFaulted)).flatMap((c) => c.steps());
+  }
 }
 
 /** Completes with the first child to settle (the task itself, as durable-functions does). */
@@ -130,6 +144,10 @@ export class WhenAnyTask<T extends Task<unknown>> extends CompositeTask<T> {
   }
   override onChildSettled(child: Task<unknown>): void {
     if (!this.isCompleted) this.complete(child as T);
+  }
+  /** Only the winner: the losers' results were not read. */
+  override steps(): number[] {
+    return this.result?.steps() ?? [];
   }
 }
 
@@ -161,8 +179,10 @@ export class RetryTask<T> extends CompositeTask<T> {
     private readonly startedAt: number,
     private readonly hooks: {
       now(): number;
-      startAttempt(): Task<T>;
-      startTimer(fireAt: Date): Task<void>;
+      /** Start attempt `attempt` (2, 3, ...). */
+      startAttempt(attempt: number): Task<T>;
+      /** The backoff timer after `failed`. */
+      startTimer(fireAt: Date, failed: Task<T>): Task<void>;
     },
   ) {
     super([first]);
@@ -175,7 +195,7 @@ export class RetryTask<T> extends CompositeTask<T> {
     if (this.#waitingTimer) {
       this.#waitingTimer = false;
       this.#attempt += 1;
-      this.#follow(this.hooks.startAttempt());
+      this.#follow(this.hooks.startAttempt(this.#attempt));
       return;
     }
     if (!child.isFaulted) return this.complete(child.result as T);
@@ -189,7 +209,11 @@ export class RetryTask<T> extends CompositeTask<T> {
       (handle !== undefined && !safeHandle(handle, error));
     if (giveUp) return this.fail(error);
     this.#waitingTimer = true;
-    this.#follow(this.hooks.startTimer(new Date(now + delay)) as Task<unknown> as Task<T>);
+    this.#follow(this.hooks.startTimer(new Date(now + delay), child as Task<T>) as Task<unknown> as Task<T>);
+  }
+  /** The attempt that settled it. */
+  override steps(): number[] {
+    return this.#current.steps();
   }
   #follow(task: Task<T>): void {
     this.#current = task;

@@ -4,11 +4,12 @@
  * Activities are at-least-once: a crash before the commit means a rerun.
  */
 import { CancellationRequestedError, MaxDeliveriesExceededError, UnknownActivityError, isRepriseError, toFailureDetails } from '../errors.js';
-import type { HistoryEvent } from '../history.js';
+import type { HistoryEvent, ProgressRecord } from '../history.js';
 import { deserialize, serialize } from '../serializer.js';
 import type { ActivityFunction } from '../definitions.js';
 import type { ActivityWorkItem, LockedInstance, Storage } from '../storage/types.js';
 import type { ResolvedOptions } from './options.js';
+import { ActivityReporter } from './activity-reporter.js';
 import type { Reservation } from './work-loop.js';
 
 export interface ActivityDeps {
@@ -43,7 +44,9 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
   const { options } = deps;
   const eager = deps.storage.capabilities?.eagerDispatch === true;
   let event: HistoryEvent;
-  const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId };
+  const startedAt = new Date(options.clock.now()).toISOString();
+  const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId, StartedAt: startedAt };
+  const reporter = new ActivityReporter(deps.storage, options.taskHub, item, options.clock, (entry) => options.logger({ ...entry, instanceId: item.instanceId }));
   try {
     if (item.deliveries > options.maxDeliveries) {
       throw new MaxDeliveriesExceededError(`activity '${item.name}' was delivered ${item.deliveries} times without completing (maxDeliveries ${options.maxDeliveries}); its worker kept stopping before it finished`);
@@ -53,17 +56,26 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     const fn = deps.activities.get(item.name);
     if (!fn) throw new UnknownActivityError(`no activity named '${item.name}' is registered with this runtime`);
     const signal = deps.canceled ? AbortSignal.any([deps.signal, deps.canceled]) : deps.signal;
-    const result = await fn(deserialize(item.input), { instanceId: item.instanceId, name: item.name, attempt: item.deliveries, signal });
+    const result = await fn(deserialize(item.input), {
+      instanceId: item.instanceId,
+      name: item.name,
+      attempt: item.deliveries,
+      signal,
+      reportProgress: (percent, message) => reporter.report(percent, message),
+      log: reporter.log,
+    });
+    reporter.finish();
     const payload = serialize(result, `result of activity '${item.name}'`, options.maxPayloadBytes);
-    event = { EventType: 'TaskCompleted', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...(payload !== undefined && { Result: payload }) };
+    event = { EventType: 'TaskCompleted', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...progressOf(reporter), ...(payload !== undefined && { Result: payload }) };
   } catch (error) {
+    reporter.finish();
     if (deps.signal.aborted) {
       // Stopped mid-run: not the activity's failure. Hand the item back for another worker.
       await deps.storage.abandonActivity(options.taskHub, item.id, item.lockToken);
       return NOTHING;
     }
     const failure = toFailureDetails(error);
-    event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, Reason: failure.message, Details: serialize(failure, 'failure details') };
+    event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...progressOf(reporter), Reason: failure.message, Details: serialize(failure, 'failure details') };
   }
   // Reserved just for the completion (not while the activity runs): the slot waits for the commit only.
   const slot = eager ? reserveInstance?.() : undefined;
@@ -72,6 +84,7 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
       workItemId: item.id,
       lockToken: item.lockToken,
       message: { instanceId: item.instanceId, event },
+      ...(reporter.logs.length > 0 && { logs: reporter.logs }),
       ...(slot && slot.slots > 0 && { lockInstance: { leaseMs: options.leaseMs } }),
     });
     slot?.fill(result?.instance ? [result.instance] : []);
@@ -82,4 +95,9 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     if (!isRepriseError(error, 'LEASE_LOST')) throw error; // thrown by the adapter, maybe from its own copy of core
     return NOTHING;
   }
+}
+
+function progressOf(reporter: ActivityReporter): { Progress?: ProgressRecord } {
+  const progress = reporter.lastProgress;
+  return progress ? { Progress: progress } : {};
 }

@@ -13,6 +13,8 @@
  *   the lease is refused with `LeaseLostError` and changes nothing (fencing).
  * - `commitOrchestration` and `completeActivity` are atomic: all of their
  *   effects become visible together, or none does.
+ * - Progress (`reportProgress`) is fenced like a completion; the step view
+ *   reads it with the items' lease state through `getActivityStates`.
  * - History is append-only except for an explicit `history.replace`
  *   (continue-as-new, rewind).
  * - Deliveries (the poison-work count) charge only the item whose worker
@@ -268,6 +270,31 @@ export interface LogEntry {
   time: number;
   level: 'debug' | 'info' | 'warn' | 'error';
   message: string;
+  /** The step (activity sequence) that wrote it with `actx.log`; absent for the orchestrator's `ctx.log`. */
+  sequence?: number;
+}
+
+/** What an activity reported about how far it got (`actx.reportProgress`). */
+export interface ActivityProgress {
+  /** 0 to 100. */
+  percent: number;
+  message?: string;
+  /** Epoch ms of the report. */
+  at: number;
+}
+
+/** An activity work item of an instance, as the step view reads it. */
+export interface ActivityState {
+  workItemId: string;
+  executionId: string;
+  taskScheduledId: number;
+  name: string;
+  /** True while a worker holds a live lease on it (Executing); false while it waits (Requested). */
+  running: boolean;
+  /** Epoch ms the current holder leased it; present while running. */
+  startedAt?: number;
+  /** The last progress the current holder reported (a new lease starts without). */
+  progress?: ActivityProgress;
 }
 
 /** Everything one orchestration (or entity) episode produced, committed at once. */
@@ -317,6 +344,8 @@ export interface ActivityCompletion {
   lockToken: string;
   /** TaskCompleted / TaskFailed for the orchestrator's inbox. */
   message: NewMessage;
+  /** Lines the activity wrote (`actx.log`), appended to the instance's logs in the same operation. */
+  logs?: LogEntry[];
   /**
    * Eager dispatch (`capabilities.eagerDispatch`): when the target instance
    * has no live lease, lease it to the completer in the same atomic
@@ -491,6 +520,15 @@ export interface Storage {
    * without eager dispatch may resolve with nothing.
    */
   completeActivity(hub: string, completion: ActivityCompletion): Promise<CompletionResult | void>;
+  /**
+   * Record the progress of a locked work item, replacing the last one: one
+   * write. Throws LeaseLostError when the lease is not held (fencing), and
+   * then changes nothing. A new lease of the item starts without progress.
+   */
+  reportProgress(hub: string, workItemId: string, lockToken: string, progress: ActivityProgress): Promise<void>;
+  /** The instance's activity work items not completed yet, queued or leased (in no particular order). */
+  getActivityStates(hub: string, instanceId: string): Promise<ActivityState[]>;
+
   /**
    * Make a locked work item available again at once. By default the handout
    * is refunded (shutdown); see GiveBackOptions.

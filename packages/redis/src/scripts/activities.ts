@@ -24,7 +24,8 @@ local function take(wid, fresh)
   end
   local token = base .. '.' .. (#items + 1)
   local expires = NOW + lease_ms
-  redis.call('HSET', key, 'lt', token, 'le', expires)
+  -- 'ls': when this holder took it (the step view); progress ('pg') is tagged with its holder's token, so a new lease starts without.
+  redis.call('HSET', key, 'lt', token, 'le', expires, 'ls', NOW)
   local dl = redis.call('HINCRBY', key, 'dl', 1)
   redis.call('ZADD', P .. 'alease', expires, wid)
   items[#items + 1] = { f[1], token, dl, f[5] and 1 or 0 }
@@ -84,8 +85,9 @@ return { items, next_visible, waiting }
 
 /**
  * ARGV: workItemId, token, message (11 fields), eagerLeaseMs ('' = none),
- * eagerToken → { 1 } or { 1, locked instance }, or 0 when the lease is not
- * held. Eager dispatch: with eagerLeaseMs, when the message's instance
+ * eagerToken, log count, log entries (JSON)... → { 1 } or { 1, locked
+ * instance }, or 0 when the lease is not held. The activity's log lines go
+ * to its instance's log in the same step. Eager dispatch: with eagerLeaseMs, when the message's instance
  * exists, has no live lease and has visible messages (its due timers made
  * visible first), it is leased to the caller here, as lockInstances leases
  * one (the reply item in its encoding), and no orchestration-work notice
@@ -100,6 +102,8 @@ if not f[3] or f[1] ~= token or num(f[2]) <= NOW then return 0 end
 redis.call('DEL', key)
 redis.call('ZREM', P .. 'alease', wid)
 redis.call('SREM', P .. 'ia:' .. f[3], wid)
+local nlogs = tonumber(ARGV[16] or '0') or 0
+if nlogs > 0 then call_many('RPUSH', P .. 'lg:' .. f[3], ARGV, 17, 16 + nlogs) end
 local id, visible_at = ARGV[3], ARGV[5]
 enqueue(id, ARGV[4], visible_at, ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13])
 
@@ -146,4 +150,35 @@ if dl > 0 then redis.call('RPUSH', P .. 'aredo', wid) else redis.call('LPUSH', P
 WORK_A = true
 publish(nil, nil)
 return 1
+`;
+
+/**
+ * ARGV: workItemId, token, progress JSON → 1, or 0 when the lease is not
+ * held (nothing changes). The value is stored as '<token>|<json>': it is
+ * the current holder's only while that token still holds the item.
+ */
+export const REPORT_PROGRESS = `
+local key = P .. 'a:' .. ARGV[1]
+local f = redis.call('HMGET', key, 'lt', 'le')
+if f[1] ~= ARGV[2] or num(f[2]) <= NOW then return 0 end
+redis.call('HSET', key, 'pg', ARGV[2] .. '|' .. ARGV[3])
+return 1
+`;
+
+/**
+ * ARGV: instanceId → { NOW, { { item JSON, running 0/1, startedAt | '', progress JSON | '' }... } }
+ * for the instance's work items (read-only; the server's clock judges the leases).
+ */
+export const ACTIVITY_STATES = `
+local out = {}
+for _, wid in ipairs(redis.call('SMEMBERS', P .. 'ia:' .. ARGV[1])) do
+  local f = redis.call('HMGET', P .. 'a:' .. wid, 'item', 'lt', 'le', 'ls', 'pg')
+  if f[1] then
+    local running = f[2] and num(f[3]) > NOW
+    local progress = ''
+    if f[2] and f[5] and string.sub(f[5], 1, #f[2] + 1) == f[2] .. '|' then progress = string.sub(f[5], #f[2] + 2) end
+    out[#out + 1] = { f[1], running and 1 or 0, (running and f[4]) or '', progress }
+  end
+end
+return out
 `;

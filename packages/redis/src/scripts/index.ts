@@ -4,7 +4,7 @@
  * cache is empty (a restarted server, a failover).
  */
 import type { Cluster, Redis } from 'ioredis';
-import { ABANDON_ACTIVITY, COMPLETE_ACTIVITY, LOCK_ACTIVITIES } from './activities.js';
+import { ABANDON_ACTIVITY, ACTIVITY_STATES, COMPLETE_ACTIVITY, LOCK_ACTIVITIES, REPORT_PROGRESS } from './activities.js';
 import { CANCEL_QUEUED, QUEUE_POSITION } from './groups.js';
 import { COMMIT_ORCHESTRATION, CREATE_INSTANCE, LOCK_INSTANCES, RELEASE_INSTANCE, SEND_MESSAGES } from './instances.js';
 import { COUNT_INDEXED, MIGRATE_INDEXES, PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
@@ -19,6 +19,8 @@ const BODIES = {
   lockActivities: LOCK_ACTIVITIES,
   completeActivity: COMPLETE_ACTIVITY,
   abandonActivity: ABANDON_ACTIVITY,
+  reportProgress: REPORT_PROGRESS,
+  activityStates: ACTIVITY_STATES,
   renewLeases: RENEW_LEASES,
   purgeInstances: PURGE_INSTANCES,
   queryScan: QUERY_SCAN,

@@ -207,7 +207,7 @@ for _ = 1, n do
     -- Leased at birth, as lockActivities leases an item: a token, deliveries 1, expiry in 'alease'.
     local token = eager_base .. '.' .. (#leased + 1)
     local expires = NOW + eager_ms
-    redis.call('HSET', akey, 'item', item, 'inst', inst, 'lt', token, 'le', expires, 'dl', 1)
+    redis.call('HSET', akey, 'item', item, 'inst', inst, 'lt', token, 'le', expires, 'dl', 1, 'ls', NOW)
     redis.call('ZADD', P .. 'alease', expires, wid)
     leased[#leased + 1] = { item, token, 1 }
   else

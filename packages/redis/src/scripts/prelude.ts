@@ -28,7 +28,8 @@
  *   P..'ib:'..id      zset    visible message ids by sequence
  *   P..'ia:'..id      set     the instance's activity work item ids
  * Per activity work item:
- *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl; cx ('1': marked canceled)
+ *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl; cx ('1': marked canceled);
+ *                             ls (when the holder took it), pg ('<token>|<progress JSON>': its last progress)
  * Namespaces and groups (per hub):
  *   P..'schema'       string  '2' once the status indexes below cover rows written before them
  *   P..'xs:'..k..':'..st          zset  instance ids of kind k in status st, by createdAt

@@ -40,6 +40,7 @@ import { describeLifecycle } from './lifecycle.js';
 import { describeMessages } from './messages.js';
 import { describeNotices } from './notices.js';
 import { describePayloads } from './payloads.js';
+import { describeProgress } from './progress.js';
 import { describePurge } from './purge.js';
 import { describeQueries } from './queries.js';
 import { describeRedelivery } from './redelivery.js';
@@ -104,6 +105,7 @@ export function describeStorageConformance(
     describeLeaseExpiry(ctx);
     describeCommits(ctx);
     describeActivities(ctx);
+    describeProgress(ctx);
     describeRedelivery(ctx);
     describeEagerDispatch(ctx);
     describeQueries(ctx);
