@@ -8,7 +8,7 @@ import type { HistoryEvent, Storage } from '@reprise/core';
 import { memoryStorage } from '@reprise/memory';
 import { workloads } from '../fixtures/workloads.js';
 
-const BLANKED = new Set(['Timestamp', 'ExecutionId', 'TargetExecutionId', 'FireAt']);
+const BLANKED = new Set(['Timestamp', 'ExecutionId', 'TargetExecutionId', 'FireAt', 'StartedAt']);
 
 export function normalize(history: HistoryEvent[]): Array<Record<string, unknown>> {
   return history.map((event) => Object.fromEntries(Object.entries(event).filter(([key]) => !BLANKED.has(key))));
