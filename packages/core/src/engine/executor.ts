@@ -29,6 +29,7 @@ import { LeafTask, Task, TimerTask, failureToError } from './task.js';
 import { entityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
 import type { ConcurrencyGroup, LogEntry } from '../storage/types.js';
+import { logLine } from '../log-line.js';
 
 export type ExecutionOutcome =
   | { status: 'running' }
@@ -452,7 +453,7 @@ export class OrchestrationExecutor implements ContextHost {
 
   log(level: LogEntry['level'], message: string, args: unknown[]): void {
     if (this.isReplaying) return;
-    const text = args.length === 0 ? String(message) : [message, ...args.map(formatArg)].join(' ');
+    const text = logLine(message, args);
     const entry: LogEntry = { time: this.currentTime, level, message: text };
     this.logs.push(entry);
     try {
@@ -537,11 +538,3 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'a plain object' : `a ${typeof value}`;
 }
 
-function formatArg(arg: unknown): string {
-  if (typeof arg === 'string') return arg;
-  try {
-    return JSON.stringify(arg) ?? String(arg);
-  } catch {
-    return String(arg);
-  }
-}

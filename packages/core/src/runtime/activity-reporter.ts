@@ -17,6 +17,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { ProgressRecord } from '../history.js';
 import type { ActivityProgress, ActivityWorkItem, LogEntry, Storage } from '../storage/types.js';
+import { logLine } from '../log-line.js';
 
 export const PROGRESS_INTERVAL_MS = 100;
 const MAX_PROGRESS_MESSAGE = 2000;
@@ -52,7 +53,7 @@ export class ActivityReporter {
     onLog: (entry: LogEntry) => void,
   ) {
     const line = (level: LogEntry['level']) => (message: string, ...args: unknown[]) => {
-      const entry: LogEntry = { time: clock.now(), level, message: args.length === 0 ? String(message) : [message, ...args.map(formatArg)].join(' '), sequence: item.taskScheduledId };
+      const entry: LogEntry = { time: clock.now(), level, message: logLine(message, args), sequence: item.taskScheduledId };
       this.logs.push(entry);
       try {
         onLog(entry);
@@ -120,11 +121,3 @@ export class ActivityReporter {
   }
 }
 
-function formatArg(arg: unknown): string {
-  if (typeof arg === 'string') return arg;
-  try {
-    return JSON.stringify(arg) ?? String(arg);
-  } catch {
-    return String(arg);
-  }
-}
