@@ -537,4 +537,3 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   return typeof value === 'object' ? 'a plain object' : `a ${typeof value}`;
 }
-
