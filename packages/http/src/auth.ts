@@ -7,8 +7,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HttpError } from './errors.js';
+import type { Authenticate, Principal } from './options.js';
 
 export type KeyCheck = (code: string | undefined, header: string | null) => void;
+
+/** The caller of a request that presented a valid system key. */
+export const SYSTEM_PRINCIPAL: Principal = Object.freeze({ id: 'system', system: true });
+/** The caller of a request to a handler serving with `allowAnonymous` and no credentials. */
+export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ id: 'anonymous', anonymous: true });
 
 export function createKeyCheck(keys: readonly string[]): KeyCheck {
   if (keys.length === 0) return () => {};
@@ -22,6 +28,31 @@ export function createKeyCheck(keys: readonly string[]): KeyCheck {
       for (const expected of digests) ok = timingSafeEqual(candidate, expected) || ok;
     }
     if (!ok) throw unauthorized('the system key is not valid');
+  };
+}
+
+export type Authenticator = (request: Request, code: string | undefined) => Promise<Principal>;
+
+/**
+ * Who is calling: the host app's `authenticate` first; when it returns
+ * nothing, the system key (a system principal); with neither a key nor a
+ * principal, anonymous when allowed, else 401. A throwing `authenticate` is
+ * the server's fault (500), not the client's.
+ */
+export function createAuthenticator(options: { keys: readonly string[]; authenticate: Authenticate | undefined; allowAnonymous: boolean }): Authenticator {
+  const checkKey = createKeyCheck(options.keys);
+  return async (request, code) => {
+    if (options.authenticate) {
+      const principal = await options.authenticate(request);
+      if (principal !== undefined && principal !== null) {
+        if (typeof principal !== 'object' || typeof principal.id !== 'string' || principal.id === '') throw new TypeError('authenticate must return a principal with a non-empty string id, or undefined');
+        return principal;
+      }
+      if (options.keys.length === 0 && !options.allowAnonymous) throw unauthorized('the request carries no credentials this server accepts');
+    }
+    if (options.keys.length === 0) return ANONYMOUS_PRINCIPAL;
+    checkKey(code, request.headers.get('x-functions-key'));
+    return SYSTEM_PRINCIPAL;
   };
 }
 

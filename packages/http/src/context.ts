@@ -1,11 +1,13 @@
 /** What an operation of a route table receives. */
 import type { OrchestrationClient, Runtime } from '@reprise/core';
-import type { ResolvedHttpOptions } from './options.js';
+import type { Principal, ResolvedHttpOptions } from './options.js';
 import type { Query } from './query.js';
 import type { UrlParams } from './urls.js';
 
 export interface OperationContext {
   request: Request;
+  /** Who is calling (see auth.ts): the host app's principal, the system key's, or the anonymous one. */
+  principal: Principal;
   query: Query;
   /** Percent-decoded path parameters. */
   params: ReadonlyMap<string, string>;

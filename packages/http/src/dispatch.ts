@@ -12,7 +12,7 @@
  * dot segments and would route `/instances/%2e` as `/instances/`.
  */
 import type { ErrorHandler, Runtime } from '@reprise/core';
-import { createKeyCheck } from './auth.js';
+import { createAuthenticator } from './auth.js';
 import { readJson } from './body.js';
 import type { OperationContext } from './context.js';
 import { HttpError, badRequest, toErrorReply } from './errors.js';
@@ -44,7 +44,7 @@ export interface Api {
 export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpHandlerOptions | undefined): Api {
   const resolved = resolveOptions(options);
   const hubs = resolveRuntimes(runtimes);
-  const checkKey = createKeyCheck(resolved.keys);
+  const authenticate = createAuthenticator(resolved);
   const onError: ErrorHandler = options?.onError ?? ((error) => console.error('[reprise/http]', error));
   const mounts: Mount<OperationContext>[] = [
     ...resolved.durableFunctionsPrefixes.map((prefix) => ({ prefix, document: 'durable-functions' as const, routes: durableFunctionsRoutes })),
@@ -75,7 +75,7 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
       let errorContext: ErrorContext = 'default';
       try {
         const query = new Query(url.searchParams);
-        checkKey(query.get('code'), request.headers.get('x-functions-key'));
+        const principal = await authenticate(request, query.get('code'));
         if ('invalid' in match) throw badRequest(match.invalid, 'INVALID_PATH');
         // HEAD is GET without the body (RFC 9110 §9.3.2).
         const routeMethod = method === 'HEAD' ? 'GET' : method;
@@ -92,6 +92,7 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
         let body: Promise<unknown> | undefined;
         const context: OperationContext = {
           request,
+          principal,
           query,
           params,
           runtime,

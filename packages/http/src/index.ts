@@ -3,6 +3,14 @@ export { createHttpHandler } from './node-adapter.js';
 export type { NodeHandler, NextFunction } from './node-adapter.js';
 export { createFetchHandler } from './fetch-handler.js';
 export type { FetchHandler } from './fetch-handler.js';
-export type { HttpHandlerOptions } from './options.js';
-export { DURABLE_FUNCTIONS_PREFIXES, ORCHESTRATION_API_PREFIXES, DEFAULT_MAX_BODY_BYTES, DEFAULT_RETRY_AFTER_SECONDS } from './options.js';
+export type { HttpHandlerOptions, Principal, Authenticate } from './options.js';
+export {
+  DURABLE_FUNCTIONS_PREFIXES,
+  ORCHESTRATION_API_PREFIXES,
+  WORKFLOW_SERVICE_PREFIXES,
+  ORCHESTRATOR_RUNS_PREFIXES,
+  APPLICATION_INSTANCES_PREFIXES,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_RETRY_AFTER_SECONDS,
+} from './options.js';
 export type { ManagementPayload } from './urls.js';

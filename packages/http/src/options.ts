@@ -7,8 +7,28 @@
 import { InvalidArgumentError } from '@reprise/core';
 import type { ErrorHandler, Runtime } from '@reprise/core';
 
+/** Who is calling. `id` is what the documents show as the creator or owner (`_createdby`, `ownerId`). */
+export interface Principal {
+  id: string;
+  /** True for a caller that presented a system key (`code` / `x-functions-key`). */
+  system?: boolean;
+  /** True when the handler serves without credentials (`allowAnonymous`) and none were given. */
+  anonymous?: boolean;
+  /** Anything the host app's `authenticate` wants to carry to `authorize` hooks. */
+  claims?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The host app's own identity check, for every mount. Return the caller, or
+ * `undefined` to fall back to the system key (and then 401 without one).
+ */
+export type Authenticate = (request: Request) => Principal | undefined | Promise<Principal | undefined>;
+
 export const DURABLE_FUNCTIONS_PREFIXES = ['/runtime/webhooks/durabletask', '/admin/extensions/DurableTaskExtension'] as const;
 export const ORCHESTRATION_API_PREFIXES = ['/api/orchestration'] as const;
+export const WORKFLOW_SERVICE_PREFIXES = ['/api'] as const;
+export const ORCHESTRATOR_RUNS_PREFIXES = ['/datasourcesvc/api/v1'] as const;
+export const APPLICATION_INSTANCES_PREFIXES = ['/api/1'] as const;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_RETRY_AFTER_SECONDS = 10;
 
@@ -18,8 +38,13 @@ export interface HttpHandlerOptions {
    * `x-functions-key` header. Several keys may be given (key rotation).
    */
   systemKey?: string | readonly string[] | undefined;
-  /** Serve without a key. Must be said explicitly: a handler with neither a key nor this throws. */
+  /** Serve without a key. Must be said explicitly: a handler with neither a key, an `authenticate` nor this throws. */
   allowAnonymous?: boolean;
+  /**
+   * The host app's identity check, tried before the system key on every mount:
+   * a principal it returns is the caller; `undefined` falls back to the key rules.
+   */
+  authenticate?: Authenticate;
   /**
    * Where the Durable Functions HTTP API (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-http-api) is served; `[]` turns it off.
    * @default ['/runtime/webhooks/durabletask', '/admin/extensions/DurableTaskExtension']
@@ -30,6 +55,22 @@ export interface HttpHandlerOptions {
    * @default ['/api/orchestration']
    */
   orchestrationApiPrefixes?: readonly string[];
+  /**
+   * Where the workflow service API (workflows of a project, tasks, relaunch, ping) is served; `[]` turns it off.
+   * The prefix is shared with the host app: only the document's own paths are claimed.
+   * @default ['/api']
+   */
+  workflowServicePrefixes?: readonly string[];
+  /**
+   * Where the namespaced orchestrator-runs API (`/orchrun`, `nsfilter`) is served; `[]` turns it off.
+   * @default ['/datasourcesvc/api/v1']
+   */
+  orchestratorRunsPrefixes?: readonly string[];
+  /**
+   * Where the application-instances API is served (when the runtime has applications); `[]` turns it off.
+   * @default ['/api/1']
+   */
+  applicationInstancesPrefixes?: readonly string[];
   /**
    * Largest request body read, in bytes; a larger one is answered 413 without reading the rest.
    * @default 1048576 (1 MiB)
@@ -64,6 +105,11 @@ export interface ResolvedHttpOptions {
   keys: readonly string[];
   durableFunctionsPrefixes: readonly string[];
   orchestrationApiPrefixes: readonly string[];
+  workflowServicePrefixes: readonly string[];
+  orchestratorRunsPrefixes: readonly string[];
+  applicationInstancesPrefixes: readonly string[];
+  authenticate: Authenticate | undefined;
+  allowAnonymous: boolean;
   maxBodyBytes: number;
   publicBaseUrl: string | undefined;
   trustProxy: boolean;
@@ -75,8 +121,9 @@ export function resolveOptions(options: HttpHandlerOptions | undefined): Resolve
   const o = options ?? {};
   const keys = (o.systemKey === undefined ? [] : typeof o.systemKey === 'string' ? [o.systemKey] : [...o.systemKey]).filter((k) => k !== '');
   for (const key of keys) if (typeof key !== 'string') throw new InvalidArgumentError('systemKey must be a string or an array of strings');
-  if (keys.length === 0 && o.allowAnonymous !== true) {
-    throw new InvalidArgumentError('@reprise/http: give a systemKey, or pass { allowAnonymous: true } to serve the management API without authentication');
+  if (o.authenticate !== undefined && typeof o.authenticate !== 'function') throw new InvalidArgumentError('authenticate must be a function (request) => principal | undefined');
+  if (keys.length === 0 && o.authenticate === undefined && o.allowAnonymous !== true) {
+    throw new InvalidArgumentError('@reprise/http: give a systemKey or an authenticate function, or pass { allowAnonymous: true } to serve the management API without authentication');
   }
   const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw new InvalidArgumentError(`maxBodyBytes must be a non-negative integer, got ${String(maxBodyBytes)}`);
@@ -86,6 +133,11 @@ export function resolveOptions(options: HttpHandlerOptions | undefined): Resolve
     keys,
     durableFunctionsPrefixes: prefixes(o.durableFunctionsPrefixes ?? DURABLE_FUNCTIONS_PREFIXES, 'durableFunctionsPrefixes'),
     orchestrationApiPrefixes: prefixes(o.orchestrationApiPrefixes ?? ORCHESTRATION_API_PREFIXES, 'orchestrationApiPrefixes'),
+    workflowServicePrefixes: prefixes(o.workflowServicePrefixes ?? WORKFLOW_SERVICE_PREFIXES, 'workflowServicePrefixes'),
+    orchestratorRunsPrefixes: prefixes(o.orchestratorRunsPrefixes ?? ORCHESTRATOR_RUNS_PREFIXES, 'orchestratorRunsPrefixes'),
+    applicationInstancesPrefixes: prefixes(o.applicationInstancesPrefixes ?? APPLICATION_INSTANCES_PREFIXES, 'applicationInstancesPrefixes'),
+    authenticate: o.authenticate,
+    allowAnonymous: o.allowAnonymous === true,
     maxBodyBytes,
     publicBaseUrl: o.publicBaseUrl === undefined ? undefined : baseUrl(o.publicBaseUrl),
     trustProxy: o.trustProxy === true,

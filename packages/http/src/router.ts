@@ -27,11 +27,22 @@ export interface Route<C> {
   errors?: 'rewind';
 }
 
+export type DocumentName = 'durable-functions' | 'orchestration-api' | 'workflow-service' | 'orchestrator-runs' | 'application-instances';
+
 export interface Mount<C> {
   /** As configured, e.g. `/runtime/webhooks/durabletask`. */
   prefix: string;
-  document: 'durable-functions' | 'orchestration-api';
+  document: DocumentName;
   routes: readonly Route<C>[];
+  /**
+   * Which paths under the prefix belong to the document. `all` (a prefix of
+   * its own, such as `/runtime/webhooks/durabletask`): every path, so a bad one
+   * is answered 400 here. `routes` (a prefix the host app shares, such as
+   * `/api`): only paths whose first segment starts one of the document's
+   * routes; the app's own `/api/users/` goes on to the app untouched.
+   * @default 'all'
+   */
+  claims?: 'all' | 'routes';
 }
 
 type Segment = { literal: string } | { param: string };
@@ -68,14 +79,22 @@ export function createRouter<C>(mounts: readonly Mount<C>[]): Router<C> {
   // Longest prefix first, so a prefix nested in another still gets its own routes.
   const compiled = [...mounts]
     .sort((a, b) => b.prefix.length - a.prefix.length)
-    .map((mount) => ({ mount, lower: mount.prefix.toLowerCase(), routes: mount.routes.map(compile) }));
+    .map((mount) => {
+      const routes = mount.routes.map(compile);
+      const firsts = new Set(routes.map((r) => r.segments[0]).map((s) => (s === undefined || 'param' in s ? '' : s.literal)));
+      // A route that starts with a parameter claims every first segment.
+      const claimsFirst = (segment: string) => mount.claims !== 'routes' || firsts.has('') || firsts.has(segment.toLowerCase());
+      return { mount, lower: mount.prefix.toLowerCase(), routes, claimsFirst };
+    });
 
   const mountOf = (path: string) => {
     const lowerPath = path.toLowerCase();
     for (const entry of compiled) {
       if (!lowerPath.startsWith(entry.lower)) continue;
       const rest = path.slice(entry.lower.length);
-      if (rest === '' || rest.startsWith('/')) return { entry, rest };
+      if (!(rest === '' || rest.startsWith('/'))) continue;
+      if (entry.mount.claims === 'routes' && !entry.claimsFirst(rest.slice(1).split(/[/\\]/, 1)[0]!)) continue;
+      return { entry, rest };
     }
     return undefined;
   };

@@ -6,6 +6,7 @@ import { parseDate, parseStatuses } from '../src/query.js';
 import { statusCodeFor } from '../src/render.js';
 import { toJson } from '../src/reply.js';
 import { managementPayload } from '../src/urls.js';
+import { createRouter } from '../src/router.js';
 
 describe('parseDate', () => {
   it('reads ISO-8601 in UTC, with offsets, seven-digit fractions and a + turned into a space', () => {
@@ -80,5 +81,36 @@ describe('managementPayload', () => {
     expect(p.statusQueryGetUri).toBe('http://h/runtime/webhooks/durabletask/instances/a%2Fb%20c?taskHub=hub%201&code=k%26%3D');
     expect(p.sendEventPostUri).toBe('http://h/runtime/webhooks/durabletask/instances/a%2Fb%20c/raiseEvent/{eventName}?taskHub=hub%201&code=k%26%3D');
     expect(managementPayload('http://h/x', 'id', {}).terminatePostUri).toBe('http://h/x/instances/id/terminate?reason={text}');
+  });
+});
+
+describe('createRouter claims', () => {
+  const op = async () => new Response('ok');
+  const mounts = [
+    { prefix: '/api', document: 'workflow-service' as const, claims: 'routes' as const, routes: [{ method: 'GET' as const, path: '/workflows/:id', operation: op }, { method: 'GET' as const, path: '/ping', operation: op }] },
+    { prefix: '/api/orchestration', document: 'orchestration-api' as const, routes: [{ method: 'GET' as const, path: '/instances', operation: op }] },
+  ];
+  const router = createRouter(mounts);
+
+  it('a shared prefix claims only the first segments of its own routes', () => {
+    expect(router.match('/api/ping')).toMatchObject({ rest: '/ping' });
+    expect(router.match('/api/workflows/w1')).toMatchObject({ rest: '/workflows/w1' });
+    // The host app's paths under /api, even ill-formed ones, are not ours.
+    expect(router.match('/api/users/')).toBeUndefined();
+    expect(router.match('/api/users/%2e%2e/x')).toBeUndefined();
+    expect(router.match('/api')).toBeUndefined();
+    expect(router.match('/api/')).toBeUndefined();
+  });
+
+  it('answers bad paths under its own routes, and dot segments that resolve into them', () => {
+    expect(router.match('/api/workflows/')).toMatchObject({ invalid: expect.any(String) });
+    expect(router.match('/api/workflows/%2e')).toMatchObject({ invalid: expect.any(String) });
+    expect(router.match('/api/users/../workflows/w1')).toMatchObject({ invalid: expect.any(String) });
+  });
+
+  it('a prefix of its own claims everything under it', () => {
+    expect(router.match('/api/orchestration/nothing/here')).toBeUndefined();
+    expect(router.match('/api/orchestration/instances/')).toMatchObject({ invalid: expect.any(String) });
+    expect(router.match('/api/orchestration/x/')).toMatchObject({ invalid: expect.any(String) });
   });
 });
