@@ -21,6 +21,7 @@ import type {
   Admission,
   ActivityCompletion,
   ActivityProgress,
+  ErrorHandler,
   ActivityState,
   ActivityWorkItem,
   Clock,
@@ -51,6 +52,13 @@ export interface MemoryStorageOptions {
    * @default the system clock
    */
   clock?: Clock;
+  /**
+   * Receives what a `subscribe` listener throws: a listener's bug must not
+   * fail the storage call whose change it was told about (the change is
+   * already applied), nor keep the notice from the other listeners.
+   * @default logs with `console.error('[reprise/memory]', error)`
+   */
+  onError?: ErrorHandler;
 }
 
 interface Message extends StoredMessage {
@@ -133,6 +141,7 @@ const newToken = () => `${tokenPrefix}.${++tokenSeq}`;
 
 export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   const clock = options.clock ?? systemClock;
+  const onError: ErrorHandler = options.onError ?? ((error) => console.error('[reprise/memory]', error));
   const hubs = new Map<string, Hub>();
   const hubOf = (name: string): Hub => {
     let hub = hubs.get(name);
@@ -629,8 +638,15 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
 
     subscribe(hubName, listener) {
       const hub = hubOf(hubName);
-      hub.events.on('notice', listener);
-      return () => hub.events.off('notice', listener);
+      const guarded = (notice: StorageNotice) => {
+        try {
+          listener(notice);
+        } catch (error) {
+          onError(error);
+        }
+      };
+      hub.events.on('notice', guarded);
+      return () => hub.events.off('notice', guarded);
     },
   };
   return storage;

@@ -149,5 +149,20 @@ export function describeNotices(ctx: ConformanceContext): void {
       a.off();
       b.off();
     });
+
+    it('isolates a throwing listener: the call that caused the notice succeeds, and other listeners still get theirs', async () => {
+      const s = ctx.storage;
+      const hub = ctx.hub();
+      await startAndRun(s, hub, 'i1');
+      const off = s.subscribe(hub, () => {
+        throw new Error('listener bug');
+      });
+      const { notices, off: offOther } = collectNotices(s, hub);
+      const send = () => s.sendMessages(hub, [message('i1', ev.raised('wake'))]);
+      await expect(send()).resolves.not.toThrow();
+      await eventually(() => notices.some((n) => n.type === 'orchestration-work'), { retrigger: send, what: "'orchestration-work' beside a throwing listener" });
+      off();
+      offOther();
+    });
   });
 }
