@@ -45,7 +45,7 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
   const resolved = resolveOptions(options);
   const hubs = resolveRuntimes(runtimes);
   const authenticate = createAuthenticator(resolved);
-  const onError: ErrorHandler = options?.onError ?? ((error) => console.error('[reprise/http]', error));
+  const onError = reporter(options?.onError);
   const mounts: Mount<OperationContext>[] = [
     ...resolved.durableFunctionsPrefixes.map((prefix) => ({ prefix, document: 'durable-functions' as const, routes: durableFunctionsRoutes })),
     ...resolved.orchestrationApiPrefixes.map((prefix) => ({ prefix, document: 'orchestration-api' as const, routes: orchestrationApiRoutes })),
@@ -118,6 +118,22 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
         return method === 'HEAD' ? await withoutBody(response) : response;
       }
     },
+  };
+}
+
+/**
+ * The one way errors reach the app's `onError`. A throwing `onError` must not
+ * turn an answered request into an unhandled rejection (which ends a Node
+ * process): what it throws is logged and dropped.
+ */
+export function reporter(onError: ErrorHandler | undefined): ErrorHandler {
+  if (!onError) return (error) => console.error('[reprise/http]', error);
+  return (error) => {
+    try {
+      onError(error);
+    } catch (thrown) {
+      console.error('[reprise/http] onError threw while reporting', error, thrown);
+    }
   };
 }
 

@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Runtime } from '@reprise/core';
 import { MAX_PAYLOAD_DEPTH } from '@reprise/core';
 import { nestedDeeperThan, tooDeep } from './body.js';
-import { createApi, notFoundResponse } from './dispatch.js';
+import { createApi, notFoundResponse, reporter } from './dispatch.js';
 import type { Api } from './dispatch.js';
 import type { HttpHandlerOptions } from './options.js';
 import { errorResponse } from './reply.js';
@@ -47,7 +47,7 @@ export function createHttpHandler(runtime: Runtime | readonly Runtime[], options
       await write(res, response);
     } catch (error) {
       // Not a client's doing (every client error is answered by the core): report, answer if still possible.
-      (options?.onError ?? ((e: unknown) => console.error('[reprise/http]', e)))(error);
+      reporter(options?.onError)(error);
       if (!res.headersSent) {
         await write(res, errorResponse({ status: 500, code: 'INTERNAL', message: 'the server could not complete the request', headers: {} })).catch(() => res.destroy());
       } else {

@@ -56,3 +56,32 @@ describe('authenticate', () => {
     expect(errors.map((e) => (e as Error).message)).toEqual(['identity provider down', expect.stringMatching(/non-empty string id/)]);
   });
 });
+
+describe('a throwing onError', () => {
+  it('is contained: the request is still answered 500 and no rejection escapes the handler', async () => {
+    const runtime = await makeRuntime();
+    const handler = createHttpHandler(runtime, {
+      authenticate: () => {
+        throw new Error('identity provider down');
+      },
+      onError: () => {
+        throw new Error('the error reporter is broken too');
+      },
+    });
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const { base } = await serveHandler(handler);
+      const res = await fetch(`${base}${DF}/instances`);
+      expect(res.status).toBe(500);
+      expect(await res.json()).toMatchObject({ error: expect.any(String) });
+      // The server still answers afterwards.
+      expect((await fetch(`${base}${DF}/instances`)).status).toBe(500);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+});
