@@ -60,6 +60,7 @@ describe.each(cacheModes)('defineWorkflow ($label)', ({ cacheSize }) => {
       ['Right', 'Succeeded', [0]],
       ['Load', 'Succeeded', [1, 2]],
     ]);
+    expect(steps.map((s) => s.key)).toEqual(['EXTRACT', 'LEFT', 'RIGHT', 'LOAD']);
   });
 
   it('previous is exactly the after tasks, whatever finished in between, and names the successful retry attempt', async () => {
@@ -84,6 +85,11 @@ describe.each(cacheModes)('defineWorkflow ($label)', ({ cacheSize }) => {
     const steps = (await runtime.client.getSteps(id))!;
     const flakyOk = steps.find((s) => s.name === 'Flaky' && s.status === 'Succeeded')!;
     expect(flakyOk.attempt).toBe(2);
+    // Every attempt of a retried task carries its key; the backoff timer between them is no task of the graph.
+    expect(steps.filter((s) => s.kind === 'activity').map((s) => [s.key, s.name, s.attempt])).toEqual(
+      expect.arrayContaining([['SLOW', 'Slow', 1], ['FLAKY', 'Flaky', 1], ['FLAKY', 'Flaky', 2], ['AFTER_FLAKY', 'After', 1]]),
+    );
+    expect(steps.filter((s) => s.kind === 'timer').every((s) => s.key === undefined)).toBe(true);
     expect(steps.find((s) => s.name === 'After')!.previous).toEqual([flakyOk.sequence]);
   });
 

@@ -10,7 +10,8 @@
  *   declaration order among those ready at once; independent tasks run in
  *   parallel.
  * - Each task's step records exactly its `after` tasks as `previous` (the
- *   sequences of their successful attempts).
+ *   sequences of their successful attempts), and the task's key as `key`
+ *   (every attempt of a retried task).
  * - failFast (default): after a failure no task starts; the workflow fails
  *   once the tasks already running finish. continue: tasks that do not
  *   depend on a failure still run; the workflow fails at the end, naming
@@ -83,8 +84,11 @@ function* runWorkflow(ctx: OrchestrationContext<unknown>, name: string, plan: re
         started.add(task.key);
         const results = Object.fromEntries(task.after.map((k) => [k, outputs[k]]));
         const previous = task.after.flatMap((k) => stepsOf.get(k) ?? []);
-        const call = schedulingAfter(ctx, previous, () =>
-          task.retry ? ctx.callActivityWithRetry(task.activity, task.retry, { input, results }) : ctx.callActivity(task.activity, { input, results }),
+        const call = schedulingAfter(
+          ctx,
+          previous,
+          () => (task.retry ? ctx.callActivityWithRetry(task.activity, task.retry, { input, results }) : ctx.callActivity(task.activity, { input, results })),
+          task.key,
         );
         running.set(call, task.key);
       }
