@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, defineActivity, defineWorkflow } from '@reprise/core';
 import type { WorkflowTaskInput } from '@reprise/core';
-import { cacheModes, startRuntime } from './helpers.js';
+import { cacheModes, eventually, startRuntime } from './helpers.js';
 
 const noop = defineActivity('Noop', async () => 'ok');
 
@@ -91,6 +91,31 @@ describe.each(cacheModes)('defineWorkflow ($label)', ({ cacheSize }) => {
     );
     expect(steps.filter((s) => s.kind === 'timer').every((s) => s.key === undefined)).toBe(true);
     expect(steps.find((s) => s.name === 'After')!.previous).toEqual([flakyOk.sequence]);
+  });
+
+  it.each(['failFast', 'continue'] as const)('a cancel request ends it Canceled, not Failed, and starts nothing new (%s)', async (onFailure) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const started: string[] = [];
+    const hold = defineActivity('Hold', async () => {
+      started.push('Hold');
+      await held;
+      return 'held';
+    });
+    const later = defineActivity('Later', async () => {
+      started.push('Later');
+      return 'later';
+    });
+    const wf = defineWorkflow('test.Cancel', { onFailure, tasks: { HOLD: { activity: hold }, LATER: { activity: later, after: ['HOLD'] } } });
+    const runtime = await startRuntime({ cacheSize, orchestrators: [wf], activities: [hold, later] });
+    const id = await runtime.client.startNew(wf);
+    await eventually(async () => (await runtime.client.getSteps(id))?.[0]?.status === 'Executing');
+    await runtime.client.requestCancel(id, 'stop');
+    const status = await runtime.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    release();
+    expect(status).toMatchObject({ runtimeStatus: 'Canceled', output: 'stop' });
+    expect(started).toEqual(['Hold']);
+    expect((await runtime.client.getSteps(id))!.map((s) => [s.key, s.status])).toEqual([['HOLD', 'Canceled']]);
   });
 
   it('failFast: after a failure no task starts; the running ones finish; the workflow fails naming the task', async () => {
