@@ -92,7 +92,8 @@ export async function serveWorkflows(setup: ServeWorkflows = {}): Promise<{ base
     res.statusCode = 299;
     res.end('app');
   });
-  const { base, port } = await listen((req, res) => void handler(req, res, () => next(req, res)));
+  // The app reads the body before answering, as a real one would: a kept-alive connection then stays usable.
+  const { base, port } = await listen((req, res) => void handler(req, res, () => req.resume().once('end', () => next(req, res))));
   return { base, port, runtime };
 }
 

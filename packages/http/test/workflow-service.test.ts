@@ -200,7 +200,7 @@ describe('GET /api/workflows/<id>', () => {
 
   it('task statuses: pending (requested), progress (running), error (failed), canceled', async () => {
     const { base, runtime } = await serveWorkflows();
-    gate('hold');
+    const release = gate('hold');
     // One activity slot: FIRST runs and holds it, SECOND waits its turn.
     const wf = await started(base, { project: 'example', name: 'Gated', payload: { gate: 'hold' } });
     const tasks = await eventually(async () => {
@@ -214,6 +214,7 @@ describe('GET /api/workflows/<id>', () => {
     const after = (await get(base, `/workflows/${wf.id}`)).body;
     expect(after.status).toBe('canceled');
     expect((after.tasks as Task[]).map((t) => t.status)).toEqual(['canceled', 'canceled']);
+    release(); // the canceled task's activity still holds the one slot until it returns
 
     const failing = await started(base, { project: 'example', name: 'Gated', payload: { fail: true } });
     await ended(runtime, failing.id);
