@@ -84,7 +84,7 @@ export interface ServeWorkflows {
 }
 
 export async function serveWorkflows(setup: ServeWorkflows = {}): Promise<{ base: string; port: number; runtime: Runtime }> {
-  const runtime = createRuntime({ storage: setup.storage ?? memoryStorage(), logger: () => {}, maxConcurrentActivities: 1, ...workflows });
+  const runtime = createRuntime({ storage: setup.storage ?? memoryStorage(), logger: () => {}, onError: () => {}, maxConcurrentActivities: 1, ...workflows });
   cleanups.push(() => runtime.stop());
   if (setup.start !== false) await runtime.start();
   const handler = createHttpHandler(runtime, { systemKey: KEY, onError: () => {}, ...setup.options });
