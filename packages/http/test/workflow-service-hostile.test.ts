@@ -6,13 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_DEPTH } from '@reprise/core';
+import { MAX_PAYLOAD_DEPTH, createRuntime } from '@reprise/core';
 import type { Runtime } from '@reprise/core';
+import { memoryStorage } from '@reprise/memory';
 import { createFetchHandler } from '@reprise/http';
 import { KEY, sendRaw } from './helpers.js';
 import { WS, create, instanceCount, k, serveWorkflows, workflows } from './workflow-service-app.js';
-import { createRuntime } from '@reprise/core';
-import { memoryStorage } from '@reprise/memory';
 
 const DOTS = ['.', '..', '%2e', '%2E', '%2e%2e', '.%2e', '%2E.', '%2e%2E'];
 
