@@ -1,4 +1,13 @@
 import { defineProject } from 'vitest/config';
 import { projectConfig } from '../../vitest.shared.js';
 
-export default defineProject(projectConfig(import.meta.url));
+const config = projectConfig(import.meta.url);
+
+export default defineProject({
+  ...config,
+  test: {
+    ...config.test,
+    // The Redis runs (workflow-service-stores.test.ts) need redis-server: found (or installed) once, as in @reprise/redis.
+    globalSetup: ['../redis/test/global-setup.ts'],
+  },
+});

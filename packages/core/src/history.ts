@@ -92,6 +92,8 @@ interface StepFields {
   Previous?: number[];
   /** Retry attempt, from 2 on (`callActivityWithRetry`, `callSubOrchestratorWithRetry`); absent for the first. */
   Attempt?: number;
+  /** The task's key in a `defineWorkflow` graph; absent outside one. */
+  Key?: string;
 }
 
 export interface TaskScheduledEvent extends EventBase, StepFields {

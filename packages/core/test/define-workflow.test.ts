@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, defineActivity, defineWorkflow } from '@reprise/core';
 import type { WorkflowTaskInput } from '@reprise/core';
-import { cacheModes, startRuntime } from './helpers.js';
+import { cacheModes, eventually, startRuntime } from './helpers.js';
 
 const noop = defineActivity('Noop', async () => 'ok');
 
@@ -60,6 +60,7 @@ describe.each(cacheModes)('defineWorkflow ($label)', ({ cacheSize }) => {
       ['Right', 'Succeeded', [0]],
       ['Load', 'Succeeded', [1, 2]],
     ]);
+    expect(steps.map((s) => s.key)).toEqual(['EXTRACT', 'LEFT', 'RIGHT', 'LOAD']);
   });
 
   it('previous is exactly the after tasks, whatever finished in between, and names the successful retry attempt', async () => {
@@ -84,7 +85,37 @@ describe.each(cacheModes)('defineWorkflow ($label)', ({ cacheSize }) => {
     const steps = (await runtime.client.getSteps(id))!;
     const flakyOk = steps.find((s) => s.name === 'Flaky' && s.status === 'Succeeded')!;
     expect(flakyOk.attempt).toBe(2);
+    // Every attempt of a retried task carries its key; the backoff timer between them is no task of the graph.
+    expect(steps.filter((s) => s.kind === 'activity').map((s) => [s.key, s.name, s.attempt])).toEqual(
+      expect.arrayContaining([['SLOW', 'Slow', 1], ['FLAKY', 'Flaky', 1], ['FLAKY', 'Flaky', 2], ['AFTER_FLAKY', 'After', 1]]),
+    );
+    expect(steps.filter((s) => s.kind === 'timer').every((s) => s.key === undefined)).toBe(true);
     expect(steps.find((s) => s.name === 'After')!.previous).toEqual([flakyOk.sequence]);
+  });
+
+  it.each(['failFast', 'continue'] as const)('a cancel request ends it Canceled, not Failed, and starts nothing new (%s)', async (onFailure) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const started: string[] = [];
+    const hold = defineActivity('Hold', async () => {
+      started.push('Hold');
+      await held;
+      return 'held';
+    });
+    const later = defineActivity('Later', async () => {
+      started.push('Later');
+      return 'later';
+    });
+    const wf = defineWorkflow('test.Cancel', { onFailure, tasks: { HOLD: { activity: hold }, LATER: { activity: later, after: ['HOLD'] } } });
+    const runtime = await startRuntime({ cacheSize, orchestrators: [wf], activities: [hold, later] });
+    const id = await runtime.client.startNew(wf);
+    await eventually(async () => (await runtime.client.getSteps(id))?.[0]?.status === 'Executing');
+    await runtime.client.requestCancel(id, 'stop');
+    const status = await runtime.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    release();
+    expect(status).toMatchObject({ runtimeStatus: 'Canceled', output: 'stop' });
+    expect(started).toEqual(['Hold']);
+    expect((await runtime.client.getSteps(id))!.map((s) => [s.key, s.status])).toEqual([['HOLD', 'Canceled']]);
   });
 
   it('failFast: after a failure no task starts; the running ones finish; the workflow fails naming the task', async () => {

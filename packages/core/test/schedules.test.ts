@@ -46,6 +46,19 @@ describe('schedules', () => {
     expect((await runsOf(runtime, 'once')).map((s) => s.instanceId)).toEqual([runId]);
   });
 
+  it("a restarted run is the caller's, not the schedule's: no scheduleId, the user's tags kept", async () => {
+    const runtime = await startRuntime({ orchestrators });
+    const at = new Date(Date.now() + 200);
+    await runtime.client.schedules.create({ scheduleId: 'again', orchestrator: 'Echo', input: { n: 2 }, at, tags: { team: 'b' } });
+    const runId = `again@${at.toISOString()}`;
+    await eventually(() => runtime.client.getStatus(runId));
+    expect((await runtime.client.waitForCompletion(runId, { timeoutMs: 5000 })).scheduleId).toBe('again');
+    const restarted = await runtime.client.restart(runId);
+    const status = await runtime.client.waitForCompletion(restarted, { timeoutMs: 5000 });
+    expect(status.scheduleId).toBeUndefined();
+    expect(status).toMatchObject({ output: { n: 2 }, tags: { team: 'b' } });
+  });
+
   it('hides the schedule orchestration from listInstances unless includeSystem is set', async () => {
     const runtime = await startRuntime({ orchestrators });
     await runtime.client.schedules.create({ scheduleId: 'hidden', orchestrator: 'Echo', every: 60_000 });

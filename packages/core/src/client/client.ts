@@ -13,7 +13,9 @@ import {
   InstanceNotFoundError,
   InvalidArgumentError,
   InvalidStateError,
+  StorageError,
   TimeoutError,
+  isRepriseError,
   UnknownEntityError,
   UnknownOrchestratorError,
 } from '../errors.js';
@@ -44,6 +46,11 @@ import { toFailureDetails } from '../errors.js';
 import { isSystemInstanceId, runPrefix, SCHEDULE_TAG, validateScheduleId } from '../schedules/ids.js';
 import { withScheduleId } from '../schedules/run-status.js';
 import { ScheduleClient } from '../schedules/schedules-client.js';
+
+/** How long `ping` waits for the store by default. */
+const DEFAULT_PING_TIMEOUT_MS = 2_000;
+/** The key `ping` reads: a system id, so no user instance can hold it. */
+const PING_KEY = '~~ping';
 
 export interface ClientDeps {
   storage: Storage;
@@ -144,8 +151,39 @@ export class OrchestrationClient {
   }
 
   /**
+   * A health read: resolves once the store answered one cheap read (an
+   * instance lookup by key), within `timeoutMs`. Rejects with StorageError
+   * when the store cannot be reached, is closed, fails, or does not answer
+   * in time; a client that retries reads while its connection is down (Redis)
+   * would otherwise hold the caller for as long as the outage lasts.
+   */
+  async ping(options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new InvalidArgumentError('timeoutMs must be a positive number');
+    const { storage, taskHub, clock } = this.#deps;
+    const read = (async () => {
+      await this.#deps.ready();
+      await storage.getInstance(taskHub, PING_KEY);
+    })();
+    let timer: unknown;
+    const late = new Promise<never>((_, reject) => {
+      timer = clock.setTimeout(() => reject(new StorageError(`the store did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([read, late]);
+    } catch (error) {
+      if (isRepriseError(error, 'STORAGE')) throw error;
+      throw new StorageError(`the store cannot be reached: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    } finally {
+      clock.clearTimeout(timer);
+      read.catch(() => undefined); // settled after the timeout: nobody waits for it any more
+    }
+  }
+
+  /**
    * Run a terminal instance again: a new instance of the same orchestrator
-   * with the same input, namespace and tags (id `newInstanceId`, or a new one).
+   * with the same input, namespace and tags (id `newInstanceId`, or a new one);
+   * a schedule's run restarted is not a schedule's run (no `scheduleId`).
    * Resolves with the new instance's id. A running instance is an
    * InvalidStateError, an unknown one InstanceNotFoundError.
    */
@@ -155,11 +193,13 @@ export class OrchestrationClient {
     // A schedule's own orchestration is the runtime's: a copy under another id would be a second, unmanaged loop.
     if (isSystemInstanceId(instanceId)) throw new InvalidArgumentError(`instance '${instanceId}' is a system instance (a schedule); it cannot be restarted`);
     if (!isTerminal(record.status)) throw new InvalidStateError(`cannot restart instance '${instanceId}': it is ${record.status}; only a finished instance can be restarted`);
+    // A restart is the caller's run, not the schedule's: the firing's tag stays behind (status.scheduleId).
+    const { [SCHEDULE_TAG]: _scheduleId, ...tags } = record.tags ?? {};
     // Through startNew, so the restarted run is admitted to its group like any start.
     return this.startNew(record.name, {
       input: deserialize(record.input),
       instanceId: newInstanceId,
-      ...(record.tags && { tags: { ...record.tags } }),
+      ...(Object.keys(tags).length > 0 && { tags }),
       ...(record.namespace !== undefined && record.namespace !== '' && { namespace: record.namespace }),
     });
   }

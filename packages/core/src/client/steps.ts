@@ -37,6 +37,8 @@ export interface Step {
   kind: StepKind;
   /** Activity / orchestrator / entity operation name (a timer: its fire time, ISO-8601). */
   name: string;
+  /** The task's key, for a task of a `defineWorkflow` graph (e.g. `EXTRACT`); absent otherwise. */
+  key?: string;
   status: StepStatus;
   /** Retries: 1, 2, ... */
   attempt: number;
@@ -57,11 +59,12 @@ export function projectSteps(record: InstanceRecord, history: readonly HistoryEv
   const steps = new Map<number, Step>();
   const entityRequests = new Map<string, Step>();
   let ended = false;
-  const open = (event: HistoryEvent & { EventId: number; Previous?: number[]; Attempt?: number }, kind: StepKind, name: string, status: StepStatus, input?: Payload): Step => {
+  const open = (event: HistoryEvent & { EventId: number; Previous?: number[]; Attempt?: number; Key?: string }, kind: StepKind, name: string, status: StepStatus, input?: Payload): Step => {
     const step: Step = {
       sequence: event.EventId,
       kind,
       name,
+      ...(event.Key !== undefined && { key: event.Key }),
       status,
       attempt: event.Attempt ?? 1,
       scheduledAt: new Date(event.Timestamp),

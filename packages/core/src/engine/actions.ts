@@ -12,6 +12,8 @@ export interface StepMeta {
   previous?: readonly number[];
   /** Retry attempt, from 2 on. */
   attempt?: number;
+  /** The task's key in a `defineWorkflow` graph (every attempt of it carries the key). */
+  key?: string;
 }
 
 export type Action = StepMeta &
@@ -27,10 +29,11 @@ function previousField(action: Action): { Previous?: number[] } {
   return action.previous !== undefined && action.previous.length > 0 ? { Previous: [...action.previous] } : {};
 }
 
-function stepFields(action: Action): { Previous?: number[]; Attempt?: number } {
+function stepFields(action: Action): { Previous?: number[]; Attempt?: number; Key?: string } {
   return {
     ...previousField(action),
     ...(action.attempt !== undefined && action.attempt > 1 && { Attempt: action.attempt }),
+    ...(action.key !== undefined && { Key: action.key }),
   };
 }
 

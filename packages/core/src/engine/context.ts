@@ -94,8 +94,13 @@ export interface ContextHost {
   scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined, meta?: StepMeta): LeafTask;
   /** The `previous` recorded for the action with this sequence. */
   previousOf(sequence: number): readonly number[];
-  /** Run `schedule` with `previous` as every new action's `previous` (DAG workflows know their dependencies exactly). */
-  withPrevious<T>(previous: readonly number[], schedule: () => T): T;
+  /** The DAG task key recorded for the action with this sequence. */
+  keyOf(sequence: number): string | undefined;
+  /**
+   * Run `schedule` with `previous` as every new action's `previous` (DAG
+   * workflows know their dependencies exactly) and `key` as its task key.
+   */
+  withPrevious<T>(previous: readonly number[], schedule: () => T, key?: string): T;
   waitForEvent(name: string): LeafTask;
   setCustomStatus(value: unknown): void;
   continueAsNew(input: unknown): void;
@@ -121,9 +126,10 @@ export function createOrchestrationContext<I>(host: ContextHost): OrchestrationC
     validateRetryOptions(options);
     const first = start();
     const previous = first instanceof LeafTask ? host.previousOf(first.id) : [];
+    const key = first instanceof LeafTask ? host.keyOf(first.id) : undefined;
     return new RetryTask(first, options, host.currentTime, {
       now: () => host.currentTime,
-      startAttempt: (attempt) => start({ attempt, previous }),
+      startAttempt: (attempt) => start({ attempt, previous, ...(key !== undefined && { key }) }),
       startTimer: (fireAt, failed) => host.scheduleTimer(fireAt.getTime(), { previous: failed.steps() }),
     });
   };
@@ -200,12 +206,13 @@ const hosts = new WeakMap<object, ContextHost>();
 
 /**
  * Schedule with an exact `previous` (DAG workflows, which know each task's
- * dependencies), instead of what the code consumed since its last step.
+ * dependencies), instead of what the code consumed since its last step, and
+ * record the task's `key` in its steps.
  */
-export function schedulingAfter<T>(ctx: OrchestrationContext<unknown>, previous: readonly number[], schedule: () => T): T {
+export function schedulingAfter<T>(ctx: OrchestrationContext<unknown>, previous: readonly number[], schedule: () => T, key?: string): T {
   const host = hosts.get(ctx);
   if (!host) throw new InvalidArgumentError('schedulingAfter needs a context created by the runtime');
-  return host.withPrevious(previous, schedule);
+  return host.withPrevious(previous, schedule, key);
 }
 
 function validateRetryOptions(options: RetryOptions): void {

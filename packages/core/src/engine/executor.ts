@@ -94,8 +94,11 @@ export class OrchestrationExecutor implements ContextHost {
   #consumed: number[] = [];
   #scheduledSinceConsumed = false;
   #previousOverride: readonly number[] | undefined;
+  #keyOverride: string | undefined;
   /** `previous` of actions not yet settled, for retries (forgotten when settled, like #tasks). */
   #previousById = new Map<number, readonly number[]>();
+  /** DAG task keys of actions not yet settled, for retries (forgotten when settled). */
+  #keyById = new Map<number, string>();
   #subInstances = new Map<number, string>();
   #cancelReason: { value: Payload } | undefined;
   #cancelEffects: CancellationEffects | undefined;
@@ -269,6 +272,7 @@ export class OrchestrationExecutor implements ContextHost {
     const task = this.#tasks.get(id);
     this.#tasks.delete(id);
     this.#previousById.delete(id);
+    this.#keyById.delete(id);
     this.#subInstances.delete(id);
     return task;
   }
@@ -370,6 +374,8 @@ export class OrchestrationExecutor implements ContextHost {
     // Only when it says something: actions (and their events) stay as they were for a step that waited for nothing.
     if (previous.length > 0) action.previous = [...previous];
     if (meta?.attempt !== undefined) action.attempt = meta.attempt;
+    const key = meta?.key ?? this.#keyOverride;
+    if (key !== undefined) action.key = key;
     if (meta?.previous === undefined && this.#previousOverride === undefined) this.#scheduledSinceConsumed = true;
     this.#unconfirmed.set(action.id, action);
     this.#created.push(action);
@@ -418,13 +424,20 @@ export class OrchestrationExecutor implements ContextHost {
     return this.#previousById.get(sequence) ?? [];
   }
 
-  withPrevious<T>(previous: readonly number[], schedule: () => T): T {
+  keyOf(sequence: number): string | undefined {
+    return this.#keyById.get(sequence);
+  }
+
+  withPrevious<T>(previous: readonly number[], schedule: () => T, key?: string): T {
     const outer = this.#previousOverride;
+    const outerKey = this.#keyOverride;
     this.#previousOverride = [...previous];
+    this.#keyOverride = key;
     try {
       return schedule();
     } finally {
       this.#previousOverride = outer;
+      this.#keyOverride = outerKey;
     }
   }
 
@@ -524,6 +537,7 @@ export class OrchestrationExecutor implements ContextHost {
   #track<L extends LeafTask<any>>(task: L, action: Action): L {
     this.#tasks.set(task.id, task as LeafTask);
     if (action.previous && action.previous.length > 0) this.#previousById.set(task.id, action.previous);
+    if (action.key !== undefined) this.#keyById.set(task.id, action.key);
     return task;
   }
 }

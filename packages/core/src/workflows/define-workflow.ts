@@ -10,13 +10,16 @@
  *   declaration order among those ready at once; independent tasks run in
  *   parallel.
  * - Each task's step records exactly its `after` tasks as `previous` (the
- *   sequences of their successful attempts).
+ *   sequences of their successful attempts), and the task's key as `key`
+ *   (every attempt of a retried task).
+ * - A cancel request (`client.requestCancel`) starts no new task and ends
+ *   the workflow Canceled, not Failed, once its running tasks have answered.
  * - failFast (default): after a failure no task starts; the workflow fails
  *   once the tasks already running finish. continue: tasks that do not
  *   depend on a failure still run; the workflow fails at the end, naming
  *   every failed task.
  */
-import { InvalidArgumentError, TaskFailedError } from '../errors.js';
+import { InvalidArgumentError, TaskFailedError, isRepriseError } from '../errors.js';
 import type { ActivityHandle, OrchestratorHandle } from '../definitions.js';
 import { defineOrchestrator } from '../definitions.js';
 import { schedulingAfter } from '../engine/context.js';
@@ -77,14 +80,18 @@ function* runWorkflow(ctx: OrchestrationContext<unknown>, name: string, plan: re
   const running = new Map<Task<unknown>, string>();
   const started = new Set<string>();
   for (;;) {
-    if (!(failFast && failures.length > 0)) {
+    // A cancel request starts nothing new, in either failure mode.
+    if (!(failFast && failures.length > 0) && !ctx.isCancellationRequested) {
       for (const task of plan) {
         if (started.has(task.key) || !task.after.every((k) => k in outputs)) continue;
         started.add(task.key);
         const results = Object.fromEntries(task.after.map((k) => [k, outputs[k]]));
         const previous = task.after.flatMap((k) => stepsOf.get(k) ?? []);
-        const call = schedulingAfter(ctx, previous, () =>
-          task.retry ? ctx.callActivityWithRetry(task.activity, task.retry, { input, results }) : ctx.callActivity(task.activity, { input, results }),
+        const call = schedulingAfter(
+          ctx,
+          previous,
+          () => (task.retry ? ctx.callActivityWithRetry(task.activity, task.retry, { input, results }) : ctx.callActivity(task.activity, { input, results })),
+          task.key,
         );
         running.set(call, task.key);
       }
@@ -99,6 +106,9 @@ function* runWorkflow(ctx: OrchestrationContext<unknown>, name: string, plan: re
       stepsOf.set(key, done.steps());
     }
   }
+  // Canceled, not failed: the tasks rejected because the workflow was asked to stop, and the engine ends it Canceled.
+  const canceled = failures.find(({ error }) => isRepriseError(error, 'CANCELLATION_REQUESTED'));
+  if (canceled) throw canceled.error;
   if (failures.length > 0) {
     const named = failures.map(({ key, error }) => `${key} (${error.message})`).join(', ');
     throw new TaskFailedError({ name: 'WorkflowFailedError', message: `workflow '${name}' failed: task${failures.length > 1 ? 's' : ''} ${named}` });
