@@ -7,7 +7,7 @@ export default defineProject({
   ...config,
   test: {
     ...config.test,
-    // The Redis runs (workflow-service-stores.test.ts) need redis-server: found (or installed) once, as in @reprise/redis.
+    // Finds (or installs) redis-server once, for the suites that run a document over Redis; each file starts its own server.
     globalSetup: ['../redis/test/global-setup.ts'],
   },
 });

@@ -6,6 +6,9 @@
 import type { OrchestrationContext } from './engine/context.js';
 import type { Task } from './engine/task.js';
 import type { ActivityLogger } from './runtime/activity-reporter.js';
+import { InvalidArgumentError } from './errors.js';
+import { orchestratorIdOf } from './orchestrator-identity.js';
+import { validateName } from './client/validate.js';
 
 export interface ActivityContext {
   instanceId: string;
@@ -52,6 +55,11 @@ export interface ActivityHandle<I = unknown, O = unknown> {
 export interface OrchestratorHandle<I = unknown, O = unknown> {
   readonly kind: 'orchestrator';
   readonly name: string;
+  /** Its stable id: the one `defineOrchestrator` was given, else a UUID derived from the name (absent on a hand-built handle: derived then too). */
+  readonly id?: string;
+  readonly description?: string;
+  /** A free-form kind label for management views. */
+  readonly userType?: string;
   readonly fn: OrchestratorFunction<I, O>;
   /** The concurrency group its instances start in, unless `startNew` names one. */
   readonly concurrency?: ConcurrencyOptions | ConcurrencyResolver<I>;
@@ -85,6 +93,16 @@ export type ConcurrencyResolver<I = unknown> = (input: I, meta: { namespace: str
 
 export interface OrchestratorOptions<I = unknown> {
   concurrency?: ConcurrencyOptions | ConcurrencyResolver<I>;
+  /**
+   * A stable id to address the orchestrator by (management APIs list and
+   * start orchestrators by id). Non-empty, no control characters.
+   * @default a UUID derived from the name, the same in every process
+   */
+  id?: string;
+  /** Shown by `runtime.describeOrchestrators()`. */
+  description?: string;
+  /** A free-form kind label, shown by `runtime.describeOrchestrators()`. */
+  userType?: string;
 }
 
 declare const instanceTypes: unique symbol;
@@ -106,14 +124,27 @@ export function defineActivity<I, O>(name: string, fn: (input: I, ctx: ActivityC
 /**
  * Name an orchestrator and keep its types for `startNew` and
  * `callSubOrchestrator`; `options.concurrency` puts its instances in a
- * concurrency group.
+ * concurrency group; `id`, `description` and `userType` describe it to
+ * management views (`runtime.describeOrchestrators()`).
  */
 export function defineOrchestrator<I, O>(
   name: string,
   fn: (ctx: OrchestrationContext<I>) => Generator<Task<unknown> | unknown, O, any>,
   options: OrchestratorOptions<I> = {},
 ): OrchestratorHandle<I, O> {
-  return { kind: 'orchestrator', name, fn, ...(options.concurrency !== undefined && { concurrency: options.concurrency }) };
+  const id = options.id === undefined ? orchestratorIdOf(String(name)) : validateName(options.id, 'orchestrator id');
+  for (const key of ['description', 'userType'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'string') throw new InvalidArgumentError(`${key} must be a string`);
+  }
+  return {
+    kind: 'orchestrator',
+    name,
+    fn,
+    id,
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    ...(options.description !== undefined && { description: options.description }),
+    ...(options.userType !== undefined && { userType: options.userType }),
+  };
 }
 
 /** The concurrency settings of each registered orchestrator handle that has some, by name. */

@@ -126,6 +126,8 @@ export type { Step, StepKind, StepStatus, StepProgress } from './client/steps.js
 export type { ActivityLogger } from './runtime/activity-reporter.js';
 export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
+export { orchestratorIdOf } from './orchestrator-identity.js';
+export type { OrchestratorDescription } from './orchestrator-identity.js';
 export { defineWorkflow } from './workflows/define-workflow.js';
 export type { WorkflowDefinition, WorkflowTask, WorkflowTaskInput, WorkflowOutput } from './workflows/define-workflow.js';
 export type {

@@ -48,6 +48,14 @@ export interface ListInstancesFilter {
   /** @default 100 */
   pageSize?: number;
   continuationToken?: string;
+  /**
+   * Skip this many matching instances first (after the continuation token's
+   * place, if any): offset paging for APIs that need it. The skipped rows
+   * are read from the store page by page and dropped without being rendered,
+   * so the cost grows with the offset; prefer continuation tokens.
+   * Non-negative integer. @default 0
+   */
+  offset?: number;
   /** @default true */
   showInput?: boolean;
   /** Only the runs this schedule started (an instance-id prefix query; not together with `instanceIdPrefix`). */

@@ -26,6 +26,7 @@ import type { Mount } from './router.js';
 import { durableFunctionsRoutes } from './routes/durable-functions.js';
 import { orchestrationApiRoutes } from './routes/orchestration-api.js';
 import { workflowServiceRoutes } from './routes/workflow-service.js';
+import { orchestratorRunsRoutes } from './routes/orchestrator-runs.js';
 
 export interface Api {
   /** True when the raw path belongs to a mounted document (answered here, possibly with 400/401/405). */
@@ -51,6 +52,7 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
     ...resolved.durableFunctionsPrefixes.map((prefix) => ({ prefix, document: 'durable-functions' as const, routes: durableFunctionsRoutes })),
     ...resolved.orchestrationApiPrefixes.map((prefix) => ({ prefix, document: 'orchestration-api' as const, routes: orchestrationApiRoutes })),
     ...resolved.workflowServicePrefixes.map((prefix) => ({ prefix, document: 'workflow-service' as const, routes: workflowServiceRoutes, claims: 'routes' as const })),
+    ...resolved.orchestratorRunsPrefixes.map((prefix) => ({ prefix, document: 'orchestrator-runs' as const, routes: orchestratorRunsRoutes })),
   ];
   const router = createRouter(mounts);
   const durableFunctionsPrefix = resolved.durableFunctionsPrefixes[0] ?? DURABLE_FUNCTIONS_PREFIXES[0];

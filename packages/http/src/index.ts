@@ -4,6 +4,7 @@ export type { NodeHandler, NextFunction } from './node-adapter.js';
 export { createFetchHandler } from './fetch-handler.js';
 export type { FetchHandler } from './fetch-handler.js';
 export type { HttpHandlerOptions, Principal, Authenticate } from './options.js';
+export type { OrchestratorRunsOptions } from './options.js';
 export {
   DURABLE_FUNCTIONS_PREFIXES,
   ORCHESTRATION_API_PREFIXES,
@@ -12,5 +13,6 @@ export {
   APPLICATION_INSTANCES_PREFIXES,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_RETRY_AFTER_SECONDS,
+  DEFAULT_ORCHESTRATOR_RUNS_CONCURRENCY,
 } from './options.js';
 export type { ManagementPayload } from './urls.js';

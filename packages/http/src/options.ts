@@ -66,6 +66,8 @@ export interface HttpHandlerOptions {
    * @default ['/datasourcesvc/api/v1']
    */
   orchestratorRunsPrefixes?: readonly string[];
+  /** The orchestrator-runs document's settings (see OrchestratorRunsOptions). */
+  orchestratorRuns?: OrchestratorRunsOptions;
   /**
    * Where the application-instances API is served (when the runtime has applications); `[]` turns it off.
    * @default ['/api/1']
@@ -101,6 +103,19 @@ export interface HttpHandlerOptions {
   onError?: ErrorHandler;
 }
 
+/** The orchestrator-runs document (`/orchrun`): every namespace is one concurrency group. */
+export interface OrchestratorRunsOptions {
+  /**
+   * Each namespace's group: at most `limit` runs at once, at most `maxQueued`
+   * waiting (QUEUED); a create that finds `maxQueued` waiting is answered 400
+   * and stores nothing. Positive and non-negative integers.
+   * @default { limit: 10, maxQueued: 20 }
+   */
+  concurrency?: { limit?: number; maxQueued?: number };
+}
+
+export const DEFAULT_ORCHESTRATOR_RUNS_CONCURRENCY = Object.freeze({ limit: 10, maxQueued: 20 });
+
 export interface ResolvedHttpOptions {
   keys: readonly string[];
   durableFunctionsPrefixes: readonly string[];
@@ -108,6 +123,7 @@ export interface ResolvedHttpOptions {
   workflowServicePrefixes: readonly string[];
   orchestratorRunsPrefixes: readonly string[];
   applicationInstancesPrefixes: readonly string[];
+  orchestratorRuns: { concurrency: { limit: number; maxQueued: number } };
   authenticate: Authenticate | undefined;
   allowAnonymous: boolean;
   maxBodyBytes: number;
@@ -136,6 +152,7 @@ export function resolveOptions(options: HttpHandlerOptions | undefined): Resolve
     workflowServicePrefixes: prefixes(o.workflowServicePrefixes ?? WORKFLOW_SERVICE_PREFIXES, 'workflowServicePrefixes'),
     orchestratorRunsPrefixes: prefixes(o.orchestratorRunsPrefixes ?? ORCHESTRATOR_RUNS_PREFIXES, 'orchestratorRunsPrefixes'),
     applicationInstancesPrefixes: prefixes(o.applicationInstancesPrefixes ?? APPLICATION_INSTANCES_PREFIXES, 'applicationInstancesPrefixes'),
+    orchestratorRuns: orchestratorRunsOptions(o.orchestratorRuns),
     authenticate: o.authenticate,
     allowAnonymous: o.allowAnonymous === true,
     maxBodyBytes,
@@ -176,4 +193,15 @@ function baseUrl(value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`publicBaseUrl '${value}' must be http or https`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function orchestratorRunsOptions(value: OrchestratorRunsOptions | undefined): ResolvedHttpOptions['orchestratorRuns'] {
+  if (value !== undefined && (typeof value !== 'object' || value === null)) throw new InvalidArgumentError('orchestratorRuns must be an object');
+  const concurrency = value?.concurrency ?? {};
+  if (typeof concurrency !== 'object' || concurrency === null) throw new InvalidArgumentError('orchestratorRuns.concurrency must be an object');
+  const limit = concurrency.limit ?? DEFAULT_ORCHESTRATOR_RUNS_CONCURRENCY.limit;
+  const maxQueued = concurrency.maxQueued ?? DEFAULT_ORCHESTRATOR_RUNS_CONCURRENCY.maxQueued;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidArgumentError(`orchestratorRuns.concurrency.limit must be a positive integer, got ${String(limit)}`);
+  if (!Number.isSafeInteger(maxQueued) || maxQueued < 0) throw new InvalidArgumentError(`orchestratorRuns.concurrency.maxQueued must be a non-negative integer, got ${String(maxQueued)}`);
+  return { concurrency: { limit, maxQueued } };
 }

@@ -23,7 +23,8 @@ import { executionStartedEvent, pendingOrchestrationRecord } from '../events.js'
 import type { HistoryEvent, Payload } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
-import type { InstanceRecord, LogEntry, Storage } from '../storage/types.js';
+import type { InstancePage, InstanceQuery, InstanceRecord, LogEntry, Storage } from '../storage/types.js';
+import { MAX_PAGE_SIZE, encodeContinuationToken, pageSizeOf } from '../storage/query.js';
 import type { RuntimeStatus } from '../status.js';
 import type { CountInstancesFilter, GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
 import type { InstanceId, OrchestratorHandle } from '../definitions.js';
@@ -45,6 +46,7 @@ import type { ExecutionCancelRequestedEvent } from '../history.js';
 import { toFailureDetails } from '../errors.js';
 import { isSystemInstanceId, runPrefix, SCHEDULE_TAG, validateScheduleId } from '../schedules/ids.js';
 import { withScheduleId } from '../schedules/run-status.js';
+import { PURGE_ORCHESTRATOR, purgeInstanceId, purgeStart } from './purge-when-ended.js';
 import { ScheduleClient } from '../schedules/schedules-client.js';
 
 /** How long `ping` waits for the store by default. */
@@ -298,8 +300,10 @@ export class OrchestrationClient {
     if (scheduleId !== undefined && filter.instanceIdPrefix !== undefined) throw new InvalidArgumentError('scheduleId and instanceIdPrefix cannot be combined');
     const instanceIdPrefix = scheduleId !== undefined ? runPrefix(scheduleId) : filter.instanceIdPrefix;
     const namespace = validateNamespace(filter.namespace);
+    const offset = filter.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`offset must be a non-negative integer, got ${String(offset)}`);
     await this.#deps.ready();
-    const page = await this.#deps.storage.queryInstances(this.#deps.taskHub, {
+    const query: InstanceQuery = {
       kind: 'orchestration',
       ...(namespace !== undefined && { namespace }),
       ...(runtimeStatus && { runtimeStatus }),
@@ -308,12 +312,41 @@ export class OrchestrationClient {
       ...(instanceIdPrefix !== undefined && { instanceIdPrefix: String(instanceIdPrefix) }),
       ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
       ...(filter.continuationToken !== undefined && { continuationToken: filter.continuationToken }),
-    });
+    };
     // System instances and look-alike ids are dropped after the store paged: a page may come back short.
-    const records = page.instances.filter((r) => (filter.includeSystem === true || !isSystemInstanceId(r.instanceId)) && (scheduleId === undefined || r.tags?.[SCHEDULE_TAG] === scheduleId));
+    const visible = (r: InstanceRecord) => (filter.includeSystem === true || !isSystemInstanceId(r.instanceId)) && (scheduleId === undefined || r.tags?.[SCHEDULE_TAG] === scheduleId);
+    const page = offset === 0 ? await this.#deps.storage.queryInstances(this.#deps.taskHub, query) : await this.#skipThenPage(query, offset, visible);
+    const records = page.instances.filter(visible);
     const queues = await Promise.all(records.map((r) => this.#queueOf(r)));
     const instances = records.map((r, i) => withScheduleId(renderStatus(r, undefined, { showInput: filter.showInput !== false, showHistoryOutput: false }, queues[i])));
     return page.continuationToken === undefined ? { instances } : { instances, continuationToken: page.continuationToken };
+  }
+
+  /**
+   * The page after skipping `offset` visible records: store pages are read
+   * (records only, nothing rendered) until the skip is spent and the page
+   * is full. The token continues after the page's last record.
+   */
+  async #skipThenPage(query: InstanceQuery, offset: number, visible: (r: InstanceRecord) => boolean): Promise<InstancePage> {
+    const size = pageSizeOf(query);
+    const out: InstanceRecord[] = [];
+    let skip = offset;
+    let token = query.continuationToken;
+    let more = false;
+    do {
+      // One read covers the rest of the skip and the page (and one more, to know whether more follow).
+      const want = Math.min(MAX_PAGE_SIZE, skip + size - out.length + 1);
+      const page = await this.#deps.storage.queryInstances(this.#deps.taskHub, { ...query, pageSize: want, ...(token !== undefined && { continuationToken: token }) });
+      token = page.continuationToken;
+      for (const record of page.instances) {
+        if (!visible(record)) continue;
+        if (skip > 0) skip -= 1;
+        else if (out.length < size) out.push(record);
+        else more = true;
+      }
+    } while (token !== undefined && !more);
+    const last = out[out.length - 1];
+    return more && last ? { instances: out, continuationToken: encodeContinuationToken(last) } : { instances: out };
   }
 
   /** How many orchestration instances match; an index lookup in every store that has indexes. */
@@ -414,6 +447,39 @@ export class OrchestrationClient {
     if (!record || record.kind !== 'orchestration') return { instancesDeleted: 0 };
     if (!isTerminal(record.status)) throw new InvalidStateError(`instance '${instanceId}' is ${record.status}; only terminal instances can be purged`);
     return this.#deps.storage.purgeInstances(this.#deps.taskHub, { instanceIds: [instanceId] });
+  }
+
+  /**
+   * Delete an instance whatever its status. A terminal one is purged now
+   * (`'purged'`). A live one is marked durably for purging (a system
+   * orchestration, see purge-when-ended.ts), then asked to cancel
+   * (`requestCancel`); it is purged once it has ended, by whichever started
+   * runtime serves the hub (`'pending'`; a queued instance is canceled at
+   * once and so purged now). InstanceNotFoundError when there is none.
+   */
+  async deleteInstance(instanceId: string, reason?: unknown): Promise<'purged' | 'pending'> {
+    const record = await this.#get(instanceId);
+    const { storage, taskHub } = this.#deps;
+    const purge = async () => (await storage.purgeInstances(taskHub, { instanceIds: [instanceId] }), 'purged' as const);
+    if (isTerminal(record.status)) return purge();
+    // The mark first: a crash after it still purges once the instance ends on its own.
+    const markId = purgeInstanceId(instanceId);
+    const now = this.#deps.clock.now();
+    const executionId = nanoid();
+    const input = serialize(purgeStart(instanceId), 'purge state', this.#deps.maxPayloadBytes);
+    await storage.createInstance(
+      taskHub,
+      pendingOrchestrationRecord({ instanceId: markId, name: PURGE_ORCHESTRATOR, executionId, input, now }),
+      { instanceId: markId, event: executionStartedEvent({ name: PURGE_ORCHESTRATOR, executionId, input, timestamp: new Date(now).toISOString() }) },
+    );
+    try {
+      await this.requestCancel(instanceId, reason);
+    } catch (error) {
+      // It ended meanwhile: nothing left to cancel.
+      if (!(error instanceof InstanceCompletedError)) throw error;
+    }
+    const after = await storage.getInstance(taskHub, instanceId);
+    return !after || isTerminal(after.status) ? purge() : 'pending';
   }
 
   /** Delete terminal instances created in the time range (and of the given statuses). */

@@ -25,6 +25,9 @@ import type { RecoveredItem } from './redelivery.js';
 import { ReplayCache } from './replay-cache.js';
 import { WorkLoop } from './work-loop.js';
 import { registerSchedules } from '../schedules/activities.js';
+import { describeRegistry } from '../orchestrator-identity.js';
+import { registerPurge } from '../client/purge-when-ended.js';
+import type { OrchestratorDescription } from '../orchestrator-identity.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
@@ -40,6 +43,12 @@ export interface Runtime {
    * in the core README. Idempotent.
    */
   close(): Promise<void>;
+  /**
+   * The registered orchestrators with their stable ids and metadata (see
+   * `defineOrchestrator`), in registration order; the runtime's own
+   * (schedules) are left out. A fresh array each call.
+   */
+  describeOrchestrators(): OrchestratorDescription[];
   /** Drop every cached orchestrator generator; the next step of each instance replays from storage. */
   clearReplayCache(): void;
   readonly isRunning: boolean;
@@ -57,10 +66,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const hub = resolved.taskHub;
   const orchestrators = toRegistryMap<OrchestratorFunction>(options.orchestrators);
   const concurrency = concurrencyMap(options.orchestrators);
+  // Described before the schedules' own orchestrator joins the registry; a clash of ids throws here.
+  const described = describeRegistry(options.orchestrators);
   const activities = toRegistryMap<ActivityFunction>(options.activities);
   const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
   // Schedules are built-in orchestrations over the engine's own primitives (see schedules/orchestrator.ts).
   registerSchedules(orchestrators, activities, () => client);
+  registerPurge(orchestrators, activities, storage, hub);
   const cache = new ReplayCache(resolved.cacheSize);
   // One store subscription; instance notices go straight to that instance's waiters.
   const instanceListeners = new Map<string, Set<(status: RuntimeStatus | undefined) => void>>();
@@ -241,6 +253,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     get isRunning() {
       return running;
     },
+    describeOrchestrators: () => described.map((d) => ({ ...d })),
     clearReplayCache: () => cache.clear(),
     isIdle: () => orchestrationLoop.isIdle && activityLoop.isIdle && !redelivery.active,
     async start() {
