@@ -93,6 +93,8 @@ export function splitEffects(actions: readonly Action[], instance: InstanceRecor
       case 'entityRequest':
         messages.push(entityRequestMessage(action, instance, clock));
         break;
+      case 'patch':
+        break; // a marker in history only
     }
   }
   return { messages, activities };
