@@ -6,6 +6,7 @@
 import type { OrchestrationContext } from './engine/context.js';
 import type { Task } from './engine/task.js';
 import type { ActivityLogger } from './runtime/activity-reporter.js';
+import { validateVersion } from './versioning/versions.js';
 
 export interface ActivityContext {
   instanceId: string;
@@ -55,6 +56,8 @@ export interface OrchestratorHandle<I = unknown, O = unknown> {
   readonly fn: OrchestratorFunction<I, O>;
   /** The concurrency group its instances start in, unless `startNew` names one. */
   readonly concurrency?: ConcurrencyOptions | ConcurrencyResolver<I>;
+  /** The version its new instances are stamped with and matched by, instead of the runtime's. */
+  readonly version?: string;
   readonly [typeTag]?: { input: I; output: O };
 }
 
@@ -85,6 +88,12 @@ export type ConcurrencyResolver<I = unknown> = (input: I, meta: { namespace: str
 
 export interface OrchestratorOptions<I = unknown> {
   concurrency?: ConcurrencyOptions | ConcurrencyResolver<I>;
+  /**
+   * This orchestrator's own version: its new instances are stamped with it,
+   * and `versioning.match` judges its instances by it, instead of the
+   * runtime's `version`.
+   */
+  version?: string;
 }
 
 declare const instanceTypes: unique symbol;
@@ -113,7 +122,20 @@ export function defineOrchestrator<I, O>(
   fn: (ctx: OrchestrationContext<I>) => Generator<Task<unknown> | unknown, O, any>,
   options: OrchestratorOptions<I> = {},
 ): OrchestratorHandle<I, O> {
-  return { kind: 'orchestrator', name, fn, ...(options.concurrency !== undefined && { concurrency: options.concurrency }) };
+  const version = options.version === undefined ? undefined : validateVersion(options.version, `the version of orchestrator '${name}'`);
+  return { kind: 'orchestrator', name, fn, ...(options.concurrency !== undefined && { concurrency: options.concurrency }), ...(version !== undefined && { version }) };
+}
+
+/** The version of each registered orchestrator handle that names one, by name. */
+export function versionMap(registry: Registry<OrchestratorRegistration> | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!registry) return map;
+  const entries: Array<[string, unknown]> = Array.isArray(registry) ? (registry as Array<{ name: string }>).map((h) => [h.name, h]) : Object.entries(registry);
+  for (const [key, value] of entries) {
+    const version = value && typeof value === 'object' ? (value as { version?: unknown }).version : undefined;
+    if (version !== undefined) map.set(key, validateVersion(version, `the version of orchestrator '${key}'`));
+  }
+  return map;
 }
 
 /** The concurrency settings of each registered orchestrator handle that has some, by name. */
