@@ -9,6 +9,7 @@ import type { ActivityLogger } from './runtime/activity-reporter.js';
 import { InvalidArgumentError } from './errors.js';
 import { orchestratorIdOf } from './orchestrator-identity.js';
 import { validateName } from './client/validate.js';
+import { validateVersion } from './versioning/versions.js';
 
 export interface ActivityContext {
   instanceId: string;
@@ -63,6 +64,8 @@ export interface OrchestratorHandle<I = unknown, O = unknown> {
   readonly fn: OrchestratorFunction<I, O>;
   /** The concurrency group its instances start in, unless `startNew` names one. */
   readonly concurrency?: ConcurrencyOptions | ConcurrencyResolver<I>;
+  /** The version its new instances are stamped with and matched by, instead of the runtime's. */
+  readonly version?: string;
   readonly [typeTag]?: { input: I; output: O };
 }
 
@@ -103,6 +106,12 @@ export interface OrchestratorOptions<I = unknown> {
   description?: string;
   /** A free-form kind label, shown by `runtime.describeOrchestrators()`. */
   userType?: string;
+  /**
+   * This orchestrator's own version: its new instances are stamped with it,
+   * and `versioning.match` judges its instances by it, instead of the
+   * runtime's `version`.
+   */
+  version?: string;
 }
 
 declare const instanceTypes: unique symbol;
@@ -132,6 +141,7 @@ export function defineOrchestrator<I, O>(
   fn: (ctx: OrchestrationContext<I>) => Generator<Task<unknown> | unknown, O, any>,
   options: OrchestratorOptions<I> = {},
 ): OrchestratorHandle<I, O> {
+  const version = options.version === undefined ? undefined : validateVersion(options.version, `the version of orchestrator '${name}'`);
   const id = options.id === undefined ? orchestratorIdOf(String(name)) : validateName(options.id, 'orchestrator id');
   for (const key of ['description', 'userType'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'string') throw new InvalidArgumentError(`${key} must be a string`);
@@ -144,7 +154,20 @@ export function defineOrchestrator<I, O>(
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     ...(options.description !== undefined && { description: options.description }),
     ...(options.userType !== undefined && { userType: options.userType }),
+    ...(version !== undefined && { version }),
   };
+}
+
+/** The version of each registered orchestrator handle that names one, by name. */
+export function versionMap(registry: Registry<OrchestratorRegistration> | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!registry) return map;
+  const entries: Array<[string, unknown]> = Array.isArray(registry) ? (registry as Array<{ name: string }>).map((h) => [h.name, h]) : Object.entries(registry);
+  for (const [key, value] of entries) {
+    const version = value && typeof value === 'object' ? (value as { version?: unknown }).version : undefined;
+    if (version !== undefined) map.set(key, validateVersion(version, `the version of orchestrator '${key}'`));
+  }
+  return map;
 }
 
 /** The concurrency settings of each registered orchestrator handle that has some, by name. */

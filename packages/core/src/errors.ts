@@ -274,6 +274,19 @@ export class CancellationRequestedError extends RepriseError<'CANCELLATION_REQUE
   }
 }
 
+/**
+ * A runtime with `versioning: { onMismatch: 'fail' }` met an instance of a
+ * version it must not run, or `client.migrate` was refused.
+ */
+export class VersionMismatchError extends RepriseError<'VERSION_MISMATCH'> {
+  static {
+    named(this, 'VersionMismatchError');
+  }
+  constructor(message: string, options?: RepriseErrorOptions) {
+    super('VERSION_MISMATCH', message, options);
+  }
+}
+
 /** Each core error class by its code. */
 export interface RepriseErrorsByCode {
   INVALID_ARGUMENT: InvalidArgumentError;
@@ -298,6 +311,7 @@ export interface RepriseErrorsByCode {
   CONCURRENCY_LIMIT: ConcurrencyLimitError;
   QUEUE_FULL: QueueFullError;
   CANCELLATION_REQUESTED: CancellationRequestedError;
+  VERSION_MISMATCH: VersionMismatchError;
 }
 
 /** The codes of @reprise/core's errors. Other packages may add their own (a RepriseError's code is any string). */

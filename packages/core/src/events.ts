@@ -45,6 +45,7 @@ export function pendingOrchestrationRecord(start: {
   tags?: Record<string, string> | undefined;
   namespace?: string | undefined;
   concurrency?: ConcurrencyGroup | undefined;
+  version?: string | undefined;
 }): InstanceRecord {
   return {
     instanceId: start.instanceId,
@@ -60,5 +61,6 @@ export function pendingOrchestrationRecord(start: {
     ...(start.tags !== undefined && { tags: start.tags }),
     ...(start.namespace && { namespace: start.namespace }),
     ...(start.concurrency && { concurrency: start.concurrency }),
+    ...(start.version !== undefined && { version: start.version }),
   };
 }

@@ -206,6 +206,18 @@ export interface EntityRequestSentEvent extends EventBase, Pick<StepFields, 'Pre
   LockSet?: string[];
 }
 
+/**
+ * A patch marker (`ctx.patched(patchId)` on first execution): this run took
+ * the patched path. It holds a sequence number like a scheduled action, so
+ * replay finds it exactly where the code asks; runs recorded without it keep
+ * the old path. No work goes out for it.
+ */
+export interface PatchMarkerEvent extends EventBase {
+  EventType: 'PatchMarker';
+  EventId: number;
+  PatchId: string;
+}
+
 /** The response of an entity operation or lock grant, delivered to the orchestration. */
 export interface EntityResponseEvent extends EventBase {
   EventType: 'EntityResponse';
@@ -238,7 +250,8 @@ export type HistoryEvent =
   | EntityOperationEvent
   | EntityLockEvent
   | EntityRequestSentEvent
-  | EntityResponseEvent;
+  | EntityResponseEvent
+  | PatchMarkerEvent;
 
 export type EventType = HistoryEvent['EventType'];
 

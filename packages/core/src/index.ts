@@ -110,6 +110,7 @@ export {
   ConcurrencyLimitError,
   QueueFullError,
   CancellationRequestedError,
+  VersionMismatchError,
   TaskFailedError,
 } from './errors.js';
 export type { RepriseErrorCode, RepriseErrorOptions, RepriseErrorsByCode, NonDeterminismDetails, FailureDetails } from './errors.js';
@@ -117,6 +118,8 @@ export type { ErrorHandler } from './error-handler.js';
 
 // Runtime, client, programming model
 export { createRuntime } from './runtime/runtime.js';
+export { compareVersions, matchesVersion, versionAccepts } from './versioning/versions.js';
+export type { VersionMatch, VersionMatchStrategy, VersioningOptions } from './versioning/versions.js';
 export type { Runtime } from './runtime/runtime.js';
 export type { RuntimeOptions } from './runtime/options.js';
 // A type only: the runtime builds the client (`runtime.client`); its constructor takes internal dependencies.

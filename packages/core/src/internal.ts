@@ -17,3 +17,6 @@ export type { EntityOperationOutcome, EntityOperationRequest } from './entities/
 export { episodeHistory } from './runtime/plan-episode.js';
 export { isFireAndForget } from './runtime/effects.js';
 export { executionStartedEvent, executionCompletedEvent, executionFailedEvent, pendingOrchestrationRecord } from './events.js';
+export { replayRecorded, checkReplay, recordedEnd } from './versioning/check-replay.js';
+export type { ReplayDivergence, ReplayRun, RecordedEnd } from './versioning/check-replay.js';
+export { matchesVersion } from './versioning/versions.js';

@@ -28,6 +28,8 @@ export interface OrchestrationStatus<O = unknown, I = unknown> {
   namespace: string;
   /** For an instance waiting in its concurrency group's queue: the group and its place (1 = next). */
   queue?: { group: string; position: number };
+  /** The version of the code that started it (the runtime's, or its orchestrator definition's); absent when unversioned. */
+  version?: string;
 }
 
 export interface GetStatusOptions {
@@ -45,6 +47,8 @@ export interface ListInstancesFilter {
   createdTimeFrom?: Date;
   createdTimeTo?: Date;
   instanceIdPrefix?: string;
+  /** Exact match; `''` matches unversioned instances. @default every version */
+  version?: string;
   /** @default 100 */
   pageSize?: number;
   continuationToken?: string;
@@ -73,6 +77,8 @@ export interface ListInstancesFilter {
 /** The filter of `countInstances`. */
 export interface CountInstancesFilter {
   namespace?: string;
+  /** Exact match; `''` matches unversioned instances. */
+  version?: string;
   runtimeStatus?: RuntimeStatus[] | string[];
   createdTimeFrom?: Date;
   createdTimeTo?: Date;

@@ -33,6 +33,7 @@ export const h = {
   terminated: (reason?: unknown): HistoryEvent => ({ EventType: 'ExecutionTerminated', Timestamp: at(), ...(reason !== undefined && { Reason: payload(reason) }) }),
   rewound: (): HistoryEvent => ({ EventType: 'ExecutionRewound', Timestamp: at() }),
   failed: (message: string): HistoryEvent => ({ EventType: 'ExecutionFailed', Timestamp: at(), OrchestrationStatus: 'Failed', Reason: message, Details: payload({ name: 'Error', message }) }),
+  patch: (id: number, patchId: string): HistoryEvent => ({ EventType: 'PatchMarker', Timestamp: at(), EventId: id, PatchId: patchId }),
   completed: (result?: unknown): HistoryEvent => ({ EventType: 'ExecutionCompleted', Timestamp: at(), OrchestrationStatus: 'Completed', ...(result !== undefined && { Result: payload(result) }) }),
 };
 

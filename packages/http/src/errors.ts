@@ -56,6 +56,7 @@ const STATUS_BY_CODE: Record<RepriseErrorCode, number> = {
   CONCURRENCY_LIMIT: 409,
   QUEUE_FULL: 429,
   CANCELLATION_REQUESTED: 409,
+  VERSION_MISMATCH: 409,
 };
 
 export interface ErrorReply {

@@ -16,7 +16,8 @@
 import EventEmitter from 'eventemitter3';
 import { DueHeap } from './due-heap.js';
 import { nanoid } from 'nanoid';
-import { compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matchesQuery, pageOf, pageSizeOf, systemClock } from '@reprise/core';
+import { compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matchesQuery, matchesVersion, pageOf, pageSizeOf, systemClock } from '@reprise/core';
+import type { VersionMatch } from '@reprise/core';
 import type {
   Admission,
   ActivityCompletion,
@@ -271,9 +272,17 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     };
   }
 
+  /** Whether a lock call with this version filter may hand out the instance's work (entities always). */
+  function accepts(hub: Hub, instanceId: string, filter: VersionMatch | undefined): boolean {
+    if (!filter) return true;
+    const record = hub.instances.get(instanceId);
+    return !record || record.kind !== 'orchestration' || matchesVersion(filter, record.name, record.version);
+  }
+
   /** Whether a redelivered instance could be handed out now; drops entries that went away. */
-  function redeliveredInstanceWaiting(hub: Hub, now: number): boolean {
+  function redeliveredInstanceWaiting(hub: Hub, now: number, filter: VersionMatch | undefined): boolean {
     for (const instanceId of hub.redelivered) {
+      if (!accepts(hub, instanceId, filter)) continue;
       const lease = hub.leases.get(instanceId);
       const visible = hub.inbox.get(instanceId)?.some((m) => m.visibleAt <= now) ?? false;
       if (hub.instances.has(instanceId) && visible && !(lease && lease.expiresAt > now)) return true;
@@ -300,7 +309,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   }
 
   const storage: Storage = {
-    capabilities: { eagerDispatch: true },
+    capabilities: { eagerDispatch: true, versioning: true },
     async open() {},
     async close() {},
 
@@ -390,7 +399,16 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       return true;
     },
 
-    async lockInstances(hubName, { max, leaseMs, redelivered = true }: LockOptions): Promise<LockResult<LockedInstance>> {
+    async setInstanceVersion(hubName, instanceId, { version, historyLength }) {
+      const hub = hubOf(hubName);
+      const record = hub.instances.get(instanceId);
+      const lease = hub.leases.get(instanceId);
+      if (!record || record.kind !== 'orchestration' || isTerminal(record.status) || record.historyLength !== historyLength || (lease && lease.expiresAt > clock.now())) return false;
+      record.version = version;
+      return true;
+    },
+
+    async lockInstances(hubName, { max, leaseMs, redelivered = true, version: filter }: LockOptions): Promise<LockResult<LockedInstance>> {
       const hub = hubOf(hubName);
       const now = clock.now();
       const items: LockedInstance[] = [];
@@ -403,6 +421,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       }
       const takeRedelivered = (): LockedInstance | undefined => {
         for (const instanceId of hub.redelivered) {
+          if (!accepts(hub, instanceId, filter)) continue; // another version's: left for a runtime that runs it
           hub.redelivered.delete(instanceId);
           const locked = lockInstance(hub, instanceId, now, leaseMs);
           if (locked) return locked;
@@ -413,6 +432,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       if (first) return { items: [first] };
       for (const instanceId of hub.ready) {
         if (items.length >= max) break;
+        if (!accepts(hub, instanceId, filter)) continue;
         hub.ready.delete(instanceId);
         if (hub.deliveries.has(instanceId)) {
           // Handed out since its last commit: leased (its commit or release puts it back) or redelivered.
@@ -424,7 +444,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       }
       const moved = items.length === 0 && redelivered ? takeRedelivered() : undefined;
       if (moved) return { items: [moved] };
-      const waiting = !redelivered && redeliveredInstanceWaiting(hub, now);
+      const waiting = !redelivered && redeliveredInstanceWaiting(hub, now, filter);
       let nextVisible = hub.delayed.peekLive((id) => hub.inbox.has(id)) ?? Infinity;
       if (items.length === 0) {
         for (const [id, lease] of hub.leases) if (hub.inbox.get(id)?.length) nextVisible = Math.min(nextVisible, lease.expiresAt);
@@ -495,7 +515,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       emit(hub, { type: 'orchestration-work' });
     },
 
-    async lockActivities(hubName, { max, leaseMs, redelivered = true }: LockOptions): Promise<LockResult<ActivityWorkItem>> {
+    async lockActivities(hubName, { max, leaseMs, redelivered = true, version: filter }: LockOptions): Promise<LockResult<ActivityWorkItem>> {
       const hub = hubOf(hubName);
       const now = clock.now();
       const items: ActivityWorkItem[] = [];
@@ -508,24 +528,34 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         else nextVisible = Math.min(nextVisible, entry.lease.expiresAt);
       }
       // Drops ids that went away (completed, purged, leased again) from the head of the redelivered queue.
+      // Work of versions this call rejects stays where it is, in order.
       const redeliveredHead = (): ActivityEntry | undefined => {
-        while (hub.activityRedo.length > 0) {
-          const entry = hub.activities.get(hub.activityRedo[0]!);
-          if (entry && !entry.lease) return entry;
-          hub.activityRedo.shift();
+        for (let i = 0; i < hub.activityRedo.length; ) {
+          const entry = hub.activities.get(hub.activityRedo[i]!);
+          if (!entry || entry.lease) {
+            hub.activityRedo.splice(i, 1);
+            continue;
+          }
+          if (accepts(hub, entry.item.instanceId, filter)) return entry;
+          i += 1;
         }
         return undefined;
       };
       const takeRedelivered = (): ActivityWorkItem | undefined => {
         const entry = redeliveredHead();
         if (!entry) return undefined;
-        hub.activityRedo.shift();
+        hub.activityRedo.splice(hub.activityRedo.indexOf(entry.item.id), 1);
         return leaseActivity(hub, entry, now, leaseMs);
       };
       const first = redelivered ? takeRedelivered() : undefined;
       if (first) return { items: [first] };
-      while (items.length < max && hub.activityQueue.length > 0) {
-        const entry = hub.activities.get(hub.activityQueue.shift()!);
+      for (let i = 0; items.length < max && i < hub.activityQueue.length; ) {
+        const entry = hub.activities.get(hub.activityQueue[i]!);
+        if (entry && !entry.lease && !accepts(hub, entry.item.instanceId, filter)) {
+          i += 1;
+          continue;
+        }
+        hub.activityQueue.splice(i, 1);
         if (entry && !entry.lease) items.push(leaseActivity(hub, entry, now, leaseMs));
       }
       const waiting = !redelivered && redeliveredHead() !== undefined;

@@ -52,12 +52,16 @@ function testsOf(task: RunnerTask): RunnerTask[] {
 
 afterAll((file) => {
   const tests = testsOf(file as RunnerTestFile);
-  const optional = tests.filter((t) => t.name.endsWith('(optional: capabilities.eagerDispatch)'));
-  expect(optional.length).toBeGreaterThan(0);
-  for (const test of optional) {
-    expect(test.result?.state, test.name).toBe('skip');
-    // The runner keeps a dynamic skip's note on the result (the reporters print it); its type does not say so.
-    expect((test.result as { note?: string } | undefined)?.note, test.name).toBe(skipReason('eagerDispatch'));
+  const capabilities = ['eagerDispatch', 'versioning'] as const;
+  const optional = tests.filter((t) => capabilities.some((c) => t.name.endsWith(`(optional: capabilities.${c})`)));
+  for (const capability of capabilities) {
+    const clauses = optional.filter((t) => t.name.endsWith(`(optional: capabilities.${capability})`));
+    expect(clauses.length, capability).toBeGreaterThan(0);
+    for (const test of clauses) {
+      expect(test.result?.state, test.name).toBe('skip');
+      // The runner keeps a dynamic skip's note on the result (the reporters print it); its type does not say so.
+      expect((test.result as { note?: string } | undefined)?.note, test.name).toBe(skipReason(capability));
+    }
   }
   const required = tests.filter((t) => !optional.includes(t));
   expect(required.length).toBeGreaterThan(50);

@@ -18,10 +18,11 @@ export const lockActivities =
   (ctx) => {
     const { s, now } = ctx;
     // A redelivered item first, alone (one indexed row); asked for fresh items only, we say it waits.
-    const redelivered = s.redeliveredActivity.get({ hub, now }) as number | undefined;
+    const filter = options.version && JSON.stringify(options.version);
+    const redelivered = (filter ? s.redeliveredActivityOfVersion.get({ hub, now, filter }) : s.redeliveredActivity.get({ hub, now })) as number | undefined;
     if (redelivered !== undefined && options.redelivered !== false) return { items: [leaseActivity(ctx, redelivered, options.leaseMs)] };
     const waiting = redelivered !== undefined && { redeliveredWaiting: true };
-    const ready = s.readyActivities.all({ hub, max: options.max }) as number[];
+    const ready = (filter ? s.readyActivitiesOfVersion.all({ hub, max: options.max, filter }) : s.readyActivities.all({ hub, max: options.max })) as number[];
     const items = ready.map((seq) => leaseActivity(ctx, seq, options.leaseMs));
     if (items.length > 0) return { items, ...waiting };
     const next = s.nextActivityExpiry.get(hub, now) as number | null;

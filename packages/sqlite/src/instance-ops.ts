@@ -78,13 +78,14 @@ export const lockInstances =
     const { s, now } = ctx;
     const items: LockedInstance[] = [];
     // A redelivered instance first, alone (one indexed row); asked for fresh items only, we say it waits.
-    const redelivered = s.redeliveredInstance.get({ hub, now }) as string | undefined;
+    const filter = options.version && JSON.stringify(options.version);
+    const redelivered = (filter ? s.redeliveredInstanceOfVersion.get({ hub, now, filter }) : s.redeliveredInstance.get({ hub, now })) as string | undefined;
     if (redelivered !== undefined && options.redelivered !== false) {
       const again = leaseInstance(ctx, hub, redelivered, options.leaseMs);
       if (again) return { items: [again] };
     }
     const waiting = redelivered !== undefined && options.redelivered === false && { redeliveredWaiting: true };
-    const ready = s.readyInstances.all({ hub, now, max: options.max }) as string[];
+    const ready = (filter ? s.readyInstancesOfVersion.all({ hub, now, max: options.max, filter }) : s.readyInstances.all({ hub, now, max: options.max })) as string[];
     for (const instanceId of ready) {
       const locked = leaseInstance(ctx, hub, instanceId, options.leaseMs);
       if (locked) items.push(locked);
@@ -133,6 +134,11 @@ export const commitOrchestration =
     else if (eager.length > 0) ctx.notices.push({ type: 'activity-work', inMs: commit.lockActivities!.leaseMs });
     return eager.length > 0 ? { activities: eager } : {};
   };
+
+export const setInstanceVersion =
+  (hub: string, instanceId: string, change: { version: string; historyLength: number }): Op<boolean> =>
+  (ctx) =>
+    ctx.s.setVersion.run({ hub, instance_id: instanceId, version: change.version, history_length: change.historyLength, now: ctx.now, change_seq: ctx.nextChangeSeq() }).changes > 0;
 
 export const releaseInstance =
   (hub: string, instanceId: string, lockToken: string, options?: GiveBackOptions): Op<void> =>

@@ -11,7 +11,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { StorageError, isRepriseError } from '@reprise/core';
+import { StorageError, isRepriseError, matchesVersion } from '@reprise/core';
+import type { VersionMatch } from '@reprise/core';
 import { OWN_TABLES, SCHEMA_VERSION, migrate, readSchemaVersion } from './schema.js';
 import type { ResolvedOptions } from './options.js';
 import { isBusy, withBusyRetry } from './busy.js';
@@ -66,6 +67,24 @@ function checkFile(db: Database.Database, path: string): number | undefined {
 }
 
 /** Opens, checks and migrates the database; throws StorageError and leaves the file untouched when it is refused. */
+/**
+ * The lock calls' version filter as an SQL function over a row's kind, name
+ * and version: core's own rule (`matchesVersion`), so SQLite and the other
+ * stores agree on every version. The filter's JSON is parsed once per text.
+ */
+function registerVersionFunction(db: Database.Database): void {
+  let text = '';
+  let filter: VersionMatch | undefined;
+  db.function('reprise_version_ok', { deterministic: true }, (json: unknown, kind: unknown, name: unknown, version: unknown) => {
+    if (kind !== 'orchestration') return 1;
+    if (json !== text) {
+      text = String(json);
+      filter = JSON.parse(text) as VersionMatch;
+    }
+    return matchesVersion(filter!, String(name), typeof version === 'string' ? version : undefined) ? 1 : 0;
+  });
+}
+
 export async function openDatabase(options: ResolvedOptions): Promise<Database.Database> {
   const { path } = options;
   if (!isMemoryPath(path)) checkDirectory(path);
@@ -83,6 +102,7 @@ export async function openDatabase(options: ResolvedOptions): Promise<Database.D
     db.pragma(`synchronous = ${options.synchronous}`);
     db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages}`);
     db.pragma(`mmap_size = ${options.mmapSizeBytes}`);
+    registerVersionFunction(db);
     await withBusyRetry(options.busyTimeoutMs, () =>
       db
         .transaction(() => {

@@ -89,6 +89,10 @@ function filterOf(hub: string, query: CountQuery): { where: string[]; params: un
     if (upper !== undefined) add('instance_id < ?', upper);
   }
   if (query.name !== undefined) add('name = ?', query.name);
+  if (query.version !== undefined) {
+    if (query.version === '') where.push('version IS NULL');
+    else add('version = ?', query.version);
+  }
   return { where, params };
 }
 

@@ -26,6 +26,8 @@ export interface InstanceRow {
   namespace: string;
   /** JSON of the ConcurrencyGroup the instance started in. */
   concurrency: string | null;
+  /** NULL: unversioned. */
+  version: string | null;
 }
 
 export interface ActivityRow {
@@ -61,6 +63,7 @@ export function toRecord(row: InstanceRow): InstanceRecord {
   if (row.entity_state !== null) record.entityState = row.entity_state;
   if (row.namespace) record.namespace = row.namespace;
   if (row.concurrency !== null) record.concurrency = JSON.parse(row.concurrency) as ConcurrencyGroup;
+  if (row.version !== null && row.version !== undefined) record.version = row.version;
   return record;
 }
 
@@ -84,6 +87,7 @@ export function recordParams(hub: string, instanceId: string, record: InstanceRe
     entity_state: record.entityState ?? null,
     namespace: record.namespace ?? '',
     concurrency: record.concurrency === undefined ? null : JSON.stringify(record.concurrency),
+    version: record.version ?? null,
   };
 }
 

@@ -190,8 +190,22 @@ const v4: Migration = (db) => {
   `);
 };
 
+/**
+ * Versions: the version an instance was started at (NULL: unversioned, read
+ * as absent), for queries, counts and the lock calls' version filter.
+ */
+const v5: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE instances ADD COLUMN version TEXT;
+    -- counts by version and status (a covering range, never every row)
+    CREATE INDEX instances_by_version_status ON instances (hub, kind, version, status, created_at);
+    -- pages of one version, in page order
+    CREATE INDEX instances_by_version ON instances (hub, version, created_at, instance_id);
+  `);
+};
+
 /** Forward migrations; migration i brings a file from version i to i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

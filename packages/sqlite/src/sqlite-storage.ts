@@ -14,7 +14,7 @@ import { StorageError } from '@reprise/core';
 import type { Storage } from '@reprise/core';
 import { abandonActivity, completeActivity, lockActivities, reportProgress } from './activity-ops.js';
 import { GroupCommit } from './group-commit.js';
-import { commitOrchestration, createInstance, lockInstances, releaseInstance, sendMessages } from './instance-ops.js';
+import { commitOrchestration, createInstance, lockInstances, releaseInstance, sendMessages, setInstanceVersion } from './instance-ops.js';
 import { renewLeases } from './lease-ops.js';
 import { purgeInstances } from './purge-ops.js';
 import { Notifier } from './notifier.js';
@@ -103,7 +103,7 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
   }
 
   return {
-    capabilities: { eagerDispatch: true },
+    capabilities: { eagerDispatch: true, versioning: true },
     async open() {
       await open();
     },
@@ -118,6 +118,7 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
     getQueuePosition: (hub, instanceId) => run(hub, false, getQueuePosition(hub, instanceId)),
     cancelQueued: (hub, instanceId, cancel) => run(hub, true, cancelQueued(hub, instanceId, cancel)),
     lockInstances: (hub, lockOptions) => run(hub, true, lockInstances(hub, lockOptions)),
+    setInstanceVersion: (hub, instanceId, change) => run(hub, true, setInstanceVersion(hub, instanceId, change)),
     commitOrchestration: (hub, commit) => run(hub, true, commitOrchestration(hub, commit)),
     releaseInstance: (hub, instanceId, lockToken, giveBack) => run(hub, true, releaseInstance(hub, instanceId, lockToken, giveBack)),
     lockActivities: (hub, lockOptions) => run(hub, true, lockActivities(hub, lockOptions)),

@@ -5,9 +5,9 @@
 import type Database from 'better-sqlite3';
 
 const INSTANCE_COLUMNS =
-  'hub, instance_id, kind, name, execution_id, status, input, output, custom_status, created_at, updated_at, history_length, parent_instance_id, tags, entity_state, namespace, concurrency';
+  'hub, instance_id, kind, name, execution_id, status, input, output, custom_status, created_at, updated_at, history_length, parent_instance_id, tags, entity_state, namespace, concurrency, version';
 const INSTANCE_VALUES =
-  '@hub, @instance_id, @kind, @name, @execution_id, @status, @input, @output, @custom_status, @created_at, @updated_at, @history_length, @parent_instance_id, @tags, @entity_state, @namespace, @concurrency';
+  '@hub, @instance_id, @kind, @name, @execution_id, @status, @input, @output, @custom_status, @created_at, @updated_at, @history_length, @parent_instance_id, @tags, @entity_state, @namespace, @concurrency, @version';
 
 /** Statement texts by name. */
 const TEXTS = {
@@ -35,6 +35,19 @@ const TEXTS = {
     SELECT instance_id FROM instances INDEXED BY instances_fresh
     WHERE hub = @hub AND deliveries = 0 AND next_visible_at <= @now AND lock_expires <= @now
     ORDER BY next_visible_at LIMIT @max`,
+  /** readyInstances under a version filter (@filter: the LockOptions.version JSON, judged by reprise_version_ok). */
+  readyInstancesOfVersion: `
+    SELECT instance_id FROM instances INDEXED BY instances_fresh
+    WHERE hub = @hub AND deliveries = 0 AND next_visible_at <= @now AND lock_expires <= @now AND reprise_version_ok(@filter, kind, name, version)
+    ORDER BY next_visible_at LIMIT @max`,
+  redeliveredInstanceOfVersion: `
+    SELECT instance_id FROM instances INDEXED BY instances_redelivered
+    WHERE hub = @hub AND deliveries > 0 AND lock_expires <= @now AND next_visible_at <= @now AND reprise_version_ok(@filter, kind, name, version)
+    ORDER BY lock_expires LIMIT 1`,
+  setVersion: `
+    UPDATE instances SET version = @version, change_seq = @change_seq
+    WHERE hub = @hub AND instance_id = @instance_id AND kind = 'orchestration' AND history_length = @history_length AND lock_expires <= @now
+      AND status NOT IN ('Completed', 'Failed', 'Terminated', 'Canceled')`,
   /** One redelivered instance: handed out since its last commit, lease ended, messages due. */
   redeliveredInstance: `
     SELECT instance_id FROM instances INDEXED BY instances_redelivered
@@ -72,6 +85,13 @@ const TEXTS = {
   redeliveredActivity: `
     SELECT seq FROM activities INDEXED BY activities_redelivered
     WHERE hub = @hub AND deliveries > 0 AND lock_expires <= @now ORDER BY lock_expires, seq LIMIT 1`,
+  readyActivitiesOfVersion: `
+    SELECT a.seq FROM activities a INDEXED BY activities_fresh JOIN instances i ON i.hub = a.hub AND i.instance_id = a.instance_id
+    WHERE a.hub = @hub AND a.deliveries = 0 AND reprise_version_ok(@filter, i.kind, i.name, i.version) ORDER BY a.seq LIMIT @max`,
+  redeliveredActivityOfVersion: `
+    SELECT a.seq FROM activities a INDEXED BY activities_redelivered JOIN instances i ON i.hub = a.hub AND i.instance_id = a.instance_id
+    WHERE a.hub = @hub AND a.deliveries > 0 AND a.lock_expires <= @now AND reprise_version_ok(@filter, i.kind, i.name, i.version)
+    ORDER BY a.lock_expires, a.seq LIMIT 1`,
   lockActivity: 'UPDATE activities SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1, started_at = ?, progress = NULL WHERE seq = ? RETURNING *',
   reportProgress: 'UPDATE activities SET progress = @progress WHERE seq = @seq AND hub = @hub AND lock_token = @token AND lock_expires > @now',
   activityStates: 'SELECT seq, execution_id, task_scheduled_id, name, lock_expires, started_at, progress FROM activities INDEXED BY activities_by_instance WHERE hub = ? AND instance_id = ? ORDER BY seq',
@@ -115,7 +135,7 @@ const TEXTS = {
 
 /** Statements that return the first column's value rather than a row. */
 const PLUCKED: ReadonlySet<keyof typeof TEXTS> = new Set([
-  'instanceStatus', 'instanceExists', 'queuePosition', 'renewActivity', 'recomputeDue', 'readyInstances', 'redeliveredInstance', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'redeliveredActivity', 'nextActivityExpiry', 'readCounter',
+  'instanceStatus', 'instanceExists', 'queuePosition', 'renewActivity', 'recomputeDue', 'readyInstances', 'redeliveredInstance', 'readyInstancesOfVersion', 'redeliveredInstanceOfVersion', 'readyActivitiesOfVersion', 'redeliveredActivityOfVersion', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'redeliveredActivity', 'nextActivityExpiry', 'readCounter',
 ]);
 
 export type Statements = { readonly [K in keyof typeof TEXTS]: Database.Statement } & {

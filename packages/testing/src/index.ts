@@ -22,4 +22,9 @@ export { replayHistory } from './replay-history.js';
 export type { ReplayHistoryOptions, ReplaySummary, ReplayStatus, ReplayDivergence } from './replay-history.js';
 export type { RecordedHistory } from './history-codec.js';
 
+export { checkCompatibility, formatCompatibilityReport } from './check-compatibility.js';
+export type { CheckCompatibilityOptions, CompatibilityReport, CompatibilityDivergence } from './check-compatibility.js';
+export { exportHistories, replayHistories } from './golden-histories.js';
+export type { ExportHistoriesOptions, ReplayHistoriesResult } from './golden-histories.js';
+
 export type { TestRegistry } from './registry.js';

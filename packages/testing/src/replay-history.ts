@@ -60,6 +60,8 @@ export async function replayHistory(registry: TestRegistry, orchestrator: string
   if (started.Name !== orchestrator) throw new InvalidArgumentError(`the history is of orchestrator '${started.Name}', not '${orchestrator}'`);
   const instanceId = options.instanceId ?? parsed.instanceId ?? 'replay';
   const executor = new OrchestrationExecutor(instanceId, fn, { maxPayloadBytes: Infinity });
+  // Fed one event at a time below: patched() must know the markers further on.
+  executor.preview(events);
 
   const diverged = (eventIndex: number, expected: string, actual: string, sequence: number): ReplayDivergence => {
     const error = new NonDeterminismError(

@@ -27,7 +27,9 @@ import type { InstancePage, InstanceQuery, InstanceRecord, LogEntry, Storage } f
 import { MAX_PAGE_SIZE, encodeContinuationToken, pageSizeOf } from '../storage/query.js';
 import type { RuntimeStatus } from '../status.js';
 import type { CountInstancesFilter, GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
-import type { InstanceId, OrchestratorHandle } from '../definitions.js';
+import type { InstanceId, OrchestratorFunction, OrchestratorHandle } from '../definitions.js';
+import { validateVersion } from '../versioning/versions.js';
+import { checkReplay } from '../versioning/check-replay.js';
 import { entityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
 import { entityRecord } from '../entities/entity-record.js';
@@ -64,6 +66,10 @@ export interface ClientDeps {
   /** The concurrency group an orchestrator's definition names, if any. */
   concurrencyOf(name: string): ConcurrencyDefinition | undefined;
   hasEntity(name: string): boolean;
+  /** The version new instances of this orchestrator are stamped with (its definition's, else the runtime's). */
+  versionOf?(name: string): string | undefined;
+  /** The registered code of an orchestrator (`migrate` replays with it). */
+  orchestratorOf?(name: string): OrchestratorFunction | undefined;
   /** Registers a listener for one instance's status changes (undefined: re-check, notices were lost); returns its remover. */
   onInstanceUpdated(instanceId: string, listener: (status: RuntimeStatus | undefined) => void): () => void;
 }
@@ -134,6 +140,7 @@ export class OrchestrationClient {
       tags: options.tags && { ...options.tags },
       namespace,
       concurrency: concurrency && groupOf(concurrency),
+      version: this.#deps.versionOf?.(name),
     });
     const result = await this.#deps.storage.createInstance(
       this.#deps.taskHub,
@@ -302,10 +309,12 @@ export class OrchestrationClient {
     const namespace = validateNamespace(filter.namespace);
     const offset = filter.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`offset must be a non-negative integer, got ${String(offset)}`);
+    const version = this.#versionFilter(filter.version);
     await this.#deps.ready();
     const query: InstanceQuery = {
       kind: 'orchestration',
       ...(namespace !== undefined && { namespace }),
+      ...(version !== undefined && { version }),
       ...(runtimeStatus && { runtimeStatus }),
       ...(createdFrom !== undefined && { createdFrom }),
       ...(createdTo !== undefined && { createdTo }),
@@ -355,10 +364,12 @@ export class OrchestrationClient {
     const createdFrom = validateDate(filter.createdTimeFrom, 'createdTimeFrom');
     const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
     const namespace = validateNamespace(filter.namespace);
+    const version = this.#versionFilter(filter.version);
     await this.#deps.ready();
     return this.#deps.storage.countInstances(this.#deps.taskHub, {
       kind: 'orchestration',
       ...(namespace !== undefined && { namespace }),
+      ...(version !== undefined && { version }),
       ...(runtimeStatus && { runtimeStatus }),
       ...(createdFrom !== undefined && { createdFrom }),
       ...(createdTo !== undefined && { createdTo }),
@@ -579,6 +590,34 @@ export class OrchestrationClient {
 
   #now(): string {
     return new Date(this.#deps.clock.now()).toISOString();
+  }
+
+  /**
+   * Move a running instance to another version: its history is replayed
+   * against this runtime's code first (nothing is written), and the move is
+   * refused with a NonDeterminismError naming the first divergence when it
+   * does not replay cleanly. Needs a store with `capabilities.versioning`.
+   * Refused with InvalidStateError when the instance is terminal, or busy
+   * (an episode is running or committed meanwhile: try again).
+   */
+  async migrate(instanceId: string, options: { toVersion: string }): Promise<void> {
+    const toVersion = validateVersion(options?.toVersion, 'toVersion');
+    const record = await this.#get(instanceId);
+    const { storage, taskHub } = this.#deps;
+    if (storage.capabilities?.versioning !== true || !storage.setInstanceVersion) throw new InvalidStateError('this store does not keep versions (capabilities.versioning): migrate needs one that does');
+    if (isTerminal(record.status)) throw new InvalidStateError(`cannot migrate instance '${instanceId}': it is ${record.status}`);
+    const fn = this.#deps.orchestratorOf?.(record.name);
+    if (!fn) throw new UnknownOrchestratorError(`no orchestrator named '${record.name}' is registered: migrate replays the history with this runtime's code`);
+    const history = record.historyLength > 0 ? await storage.getHistory(taskHub, instanceId) : [];
+    const divergence = checkReplay(instanceId, fn, history);
+    if (divergence) throw divergence;
+    const moved = await storage.setInstanceVersion(taskHub, instanceId, { version: toVersion, historyLength: history.length });
+    if (!moved) throw new InvalidStateError(`cannot migrate instance '${instanceId}' now: it is running an episode, or it moved on or ended after its history was checked; try again`);
+  }
+
+  #versionFilter(version: unknown): string | undefined {
+    if (version === undefined || version === '') return version;
+    return validateVersion(version, 'version');
   }
 
   async #get(instanceId: string): Promise<InstanceRecord> {

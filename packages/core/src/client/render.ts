@@ -35,6 +35,7 @@ export function renderStatus(
     ...(record.tags !== undefined && { tags: record.tags }),
     namespace: record.namespace ?? '',
     ...(queue && { queue: { group: queue.group, position: queue.position } }),
+    ...(record.version !== undefined && { version: record.version }),
     ...(history && { history: renderHistory(history, options.showHistoryOutput) }),
   };
 }

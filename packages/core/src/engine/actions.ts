@@ -22,6 +22,8 @@ export type Action = StepMeta &
     | { kind: 'timer'; id: number; fireAt: number }
     | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: Payload; /** The group the child starts in, from its definition. */ concurrency?: ConcurrencyGroup }
     | { kind: 'entityRequest'; id: number; request: 'call' | 'signal' | 'lock' | 'unlock'; entityId: string; operation?: string; input: Payload; requestId: string; lockSet?: string[]; /** Set when sent inside a critical section that holds the target. */ lockOwner?: string }
+    /** `ctx.patched` on first execution: recorded as a PatchMarker, nothing goes out. */
+    | { kind: 'patch'; id: number; patchId: string }
   );
 
 /** The step fields of a scheduling event: written only when they say something, so histories stay as small as before. */
@@ -69,6 +71,8 @@ export function scheduledEvent(action: Action, timestamp: string): HistoryEvent 
         ...(action.request === 'lock' && action.lockSet && { LockSet: action.lockSet }),
         ...previousField(action),
       };
+    case 'patch':
+      return { EventType: 'PatchMarker', Timestamp: timestamp, EventId: action.id, PatchId: action.patchId };
   }
 }
 
@@ -84,6 +88,8 @@ export function describeAction(action: Action | undefined): string {
       return `callSubOrchestrator('${action.name}') #${action.id}`;
     case 'entityRequest':
       return `${action.request}Entity('${action.entityId}'${action.operation ? `, '${action.operation}'` : ''}) #${action.id}`;
+    case 'patch':
+      return `patched('${action.patchId}') #${action.id}`;
   }
 }
 
@@ -98,6 +104,8 @@ export function describeScheduledEvent(event: HistoryEvent): string {
       return `callSubOrchestrator('${event.Name}') #${event.EventId}`;
     case 'EntityRequestSent':
       return `${event.Kind}Entity('${event.EntityId}'${event.Operation ? `, '${event.Operation}'` : ''}) #${event.EventId}`;
+    case 'PatchMarker':
+      return `patched('${event.PatchId}') #${event.EventId}`;
     default:
       return event.EventType;
   }
@@ -114,6 +122,8 @@ export function sameAction(event: HistoryEvent, action: Action): boolean {
       return action.kind === 'subOrchestration' && action.name === event.Name;
     case 'EntityRequestSent':
       return action.kind === 'entityRequest' && action.request === event.Kind && action.entityId === event.EntityId && action.operation === event.Operation;
+    case 'PatchMarker':
+      return action.kind === 'patch' && action.patchId === event.PatchId;
     default:
       return false;
   }

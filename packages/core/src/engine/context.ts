@@ -79,6 +79,19 @@ export interface OrchestrationContext<I = unknown> {
    * CancellationRequestedError; tasks created afterwards run normally.
    */
   readonly isCancellationRequested: boolean;
+  /**
+   * Gate changed code for runs in flight: true on a first execution (a
+   * marker is recorded in history), and on replay only where the history
+   * holds the marker, so runs started by older code keep the old path.
+   * Asked twice, it answers the same.
+   */
+  patched(patchId: string): boolean;
+  /**
+   * The patched path is the only one left: records nothing, and accepts
+   * histories with or without the marker. Once no run carries the marker,
+   * delete the call.
+   */
+  deprecatePatch(patchId: string): void;
 }
 
 /** What the context needs from the executor that owns it. */
@@ -110,6 +123,8 @@ export interface ContextHost {
   lockEntities(entityIds: EntityId[]): Task<EntityLock>;
   readonly isLocked: boolean;
   readonly isCancellationRequested: boolean;
+  patched(patchId: string): boolean;
+  deprecatePatch(patchId: string): void;
 }
 
 const nameOf = (target: string | { name: string }): string => (typeof target === 'string' ? target : target.name);
@@ -197,6 +212,8 @@ export function createOrchestrationContext<I>(host: ContextHost): OrchestrationC
     callEntity: ((entityId: EntityId, operation: string, input?: unknown) => host.callEntity(entityId, operation, input)) as OrchestrationContext<I>['callEntity'],
     signalEntity: (entityId, operation, input) => host.signalEntity(entityId, operation, input),
     lock: (entityIds) => host.lockEntities(entityIds),
+    patched: (patchId) => host.patched(checkPatchId(patchId, 'patched')),
+    deprecatePatch: (patchId) => host.deprecatePatch(checkPatchId(patchId, 'deprecatePatch')),
   };
   hosts.set(ctx, host);
   return ctx;
@@ -213,6 +230,11 @@ export function schedulingAfter<T>(ctx: OrchestrationContext<unknown>, previous:
   const host = hosts.get(ctx);
   if (!host) throw new InvalidArgumentError('schedulingAfter needs a context created by the runtime');
   return host.withPrevious(previous, schedule, key);
+}
+
+function checkPatchId(patchId: unknown, what: string): string {
+  if (typeof patchId !== 'string' || patchId.length === 0 || patchId.length > 200) throw new InvalidArgumentError(`${what} needs a patch id (a non-empty string of at most 200 characters)`);
+  return patchId;
 }
 
 function validateRetryOptions(options: RetryOptions): void {

@@ -11,6 +11,11 @@
  *   depends only on the order of events.
  * - A live executor can be cached and fed only the next events: feeding
  *   (history + new) at once or in two steps gives identical results.
+ * - `patched(id)` is decided once per execution: true when recorded history
+ *   holds its marker at the next sequence number, false when the code is
+ *   replaying without one there (an old run keeps the old path), true with a
+ *   new marker otherwise. The recorded markers are known before any event is
+ *   applied (`preview`), since the code asks before the marker's turn comes.
  * - Each action records `previous`: the steps whose results the code was
  *   resumed with since it last scheduled something (all actions scheduled
  *   between two resumptions share it). It is derived from the code's own
@@ -102,6 +107,10 @@ export class OrchestrationExecutor implements ContextHost {
   #subInstances = new Map<number, string>();
   #cancelReason: { value: Payload } | undefined;
   #cancelEffects: CancellationEffects | undefined;
+  /** Patch markers of the recorded history by sequence number (see `preview`). */
+  #recordedPatches = new Map<number, string>();
+  /** Each patch's answer in this execution: asked again, it answers the same. */
+  #patches = new Map<string, boolean>();
 
   constructor(instanceId: string, fn: OrchestratorFunction, options: ExecutorOptions) {
     this.instanceId = instanceId;
@@ -147,8 +156,19 @@ export class OrchestrationExecutor implements ContextHost {
     return effects;
   }
 
+  /**
+   * Learn the patch markers of recorded history before applying it, so
+   * `patched()` finds a marker that comes after the event the code resumes
+   * on. `apply(events, true)` previews its own events; a caller feeding
+   * recorded history event by event previews all of it first.
+   */
+  preview(events: readonly HistoryEvent[]): void {
+    for (const event of events) if (event.EventType === 'PatchMarker') this.#recordedPatches.set(event.EventId, event.PatchId);
+  }
+
   /** Apply events in order. `replaying` marks recorded history. */
   apply(events: readonly HistoryEvent[], replaying: boolean): void {
+    if (replaying) this.preview(events);
     this.isReplaying = replaying;
     for (const event of events) {
       if (this.isDone) {
@@ -243,6 +263,7 @@ export class OrchestrationExecutor implements ContextHost {
     EntityOperation: () => {},
     EntityLockRequested: () => {},
     EntityLockReleased: () => {},
+    PatchMarker: (e) => this.#confirm(e, e.EventId),
   } satisfies { [E in EventType]: Handler<E> };
 
   /**
@@ -418,6 +439,32 @@ export class OrchestrationExecutor implements ContextHost {
     const action = this.#nextAction((n) => ({ kind: 'subOrchestration', id: n, name, instanceId: childId, input: payload, ...(concurrency && { concurrency }) }), meta);
     this.#subInstances.set(action.id, childId);
     return this.#track(new LeafTask('subOrchestration', action.id), action);
+  }
+
+  patched(patchId: string): boolean {
+    const known = this.#patches.get(patchId);
+    if (known !== undefined) return known;
+    const id = this.#nextId;
+    const recorded = this.#recordedPatches.get(id);
+    // Replaying without the marker here: this run was recorded by code without the patch.
+    const taken = recorded === patchId || (!this.isReplaying && recorded === undefined);
+    if (taken) this.#recordPatch(patchId);
+    this.#patches.set(patchId, taken);
+    return taken;
+  }
+
+  deprecatePatch(patchId: string): void {
+    if (this.#patches.has(patchId)) return;
+    // A run that carries the marker still has it at this sequence: take it, so the numbers after it line up.
+    if (this.#recordedPatches.get(this.#nextId) === patchId) this.#recordPatch(patchId);
+    this.#patches.set(patchId, true);
+  }
+
+  /** A patch takes a sequence number but is no step: `previous` bookkeeping is left as it was. */
+  #recordPatch(patchId: string): void {
+    const action: Action = { kind: 'patch', id: this.#nextId++, patchId };
+    this.#unconfirmed.set(action.id, action);
+    this.#created.push(action);
   }
 
   previousOf(sequence: number): readonly number[] {

@@ -74,7 +74,7 @@ export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance)
         const executionId = nanoid();
         outgoing.push({
           instanceId: newId,
-          createIfMissing: pendingOrchestrationRecord({ instanceId: newId, name, executionId, input, now }),
+          createIfMissing: pendingOrchestrationRecord({ instanceId: newId, name, executionId, input, now, version: options.version }),
           event: executionStartedEvent({ name, executionId, input, timestamp }),
         });
         return newId;

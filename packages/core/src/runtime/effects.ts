@@ -72,7 +72,7 @@ export function splitEffects(actions: readonly Action[], instance: InstanceRecor
       case 'subOrchestration': {
         const parent: ParentInstance = { InstanceId: instance.instanceId, ExecutionId: instance.executionId, TaskScheduledId: action.id };
         const executionId = clock.newExecutionId();
-        // A child inherits its parent's namespace; in a group, it queues rather than being refused (its parent waits for it).
+        // A child inherits its parent's namespace and version; in a group, it queues rather than being refused (its parent waits for it).
         messages.push({
           instanceId: action.instanceId,
           event: executionStartedEvent({ name: action.name, executionId, input: action.input, parent, timestamp }),
@@ -85,6 +85,7 @@ export function splitEffects(actions: readonly Action[], instance: InstanceRecor
             parentInstanceId: instance.instanceId,
             namespace: instance.namespace,
             concurrency: action.concurrency,
+            version: instance.version,
           }),
           ...(action.concurrency && { admission: { ...action.concurrency, onFull: 'queue' as const } }),
         });
@@ -93,6 +94,8 @@ export function splitEffects(actions: readonly Action[], instance: InstanceRecor
       case 'entityRequest':
         messages.push(entityRequestMessage(action, instance, clock));
         break;
+      case 'patch':
+        break; // a marker in history only
     }
   }
   return { messages, activities };

@@ -17,11 +17,15 @@ import type { Reservation } from './work-loop.js';
 import { groupOf, resolveConcurrency } from '../client/concurrency.js';
 import type { ConcurrencyDefinition } from '../client/concurrency.js';
 import type { ResolvedOptions } from './options.js';
+import { versionAccepts } from '../versioning/versions.js';
+import { SCHEDULE_ORCHESTRATOR } from '../schedules/ids.js';
 
 export interface EpisodeDeps {
   storage: Storage;
   options: ResolvedOptions;
   orchestrators: Map<string, OrchestratorFunction>;
+  /** Orchestrators defined with their own version (`defineOrchestrator(..., { version })`). */
+  versions?: ReadonlyMap<string, string>;
   /** Orchestrators defined with a concurrency group, for the sub-orchestrations they start as. */
   concurrency: Map<string, ConcurrencyDefinition>;
   cache: ReplayCache;
@@ -55,6 +59,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     maxHistoryEvents: options.maxHistoryEvents,
     orchestratorKnown: fn !== undefined,
     newExecutionId: nanoid,
+    ...versionMismatch(deps, instance),
   };
   try {
     let plan: EpisodePlan;
@@ -80,6 +85,16 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     if (isRepriseError(error, 'LEASE_LOST')) return NOTHING; // another worker owns the instance now
     throw error;
   }
+}
+
+/** With `onMismatch: 'fail'`, why this runtime fails an instance of a version it must not run. */
+function versionMismatch(deps: EpisodeDeps, instance: LockedInstance['instance']): { versionMismatch?: string } {
+  const { versioning, version } = deps.options;
+  if (versioning.match === 'none' || versioning.onMismatch !== 'fail' || instance.name === SCHEDULE_ORCHESTRATOR) return {};
+  const ours = deps.versions?.get(instance.name) ?? version ?? '';
+  if (versionAccepts(versioning.match, ours, instance.version)) return {};
+  const theirs = instance.version === undefined ? 'no version' : `version '${instance.version}'`;
+  return { versionMismatch: `instance '${instance.instanceId}' has ${theirs}; this runtime runs '${instance.name}' at version '${ours}' (versioning.match '${versioning.match}')` };
 }
 
 function readHistory(deps: EpisodeDeps, instanceId: string, length: number): Promise<HistoryEvent[]> {

@@ -3,6 +3,7 @@ import type { ActivityRegistration, OrchestratorRegistration, Registry } from '.
 import type { EntityRegistration } from '../entities/entity-context.js';
 import type { ErrorHandler } from '../error-handler.js';
 import type { LogEntry, Storage } from '../storage/types.js';
+import type { VersionMatch, VersioningOptions } from '../versioning/versions.js';
 
 export interface RuntimeOptions {
   storage: Storage;
@@ -68,6 +69,19 @@ export interface RuntimeOptions {
    * @default logs with `console.error('[reprise]', error)`
    */
   onError?: ErrorHandler;
+  /**
+   * The version of this runtime's code. Every instance its client starts is
+   * stamped with it (an orchestrator defined with its own `version` stamps
+   * that instead); sub-orchestrations inherit their parent's.
+   * @default unversioned
+   */
+  version?: string;
+  /**
+   * Which instances this runtime runs, by version, and what becomes of the
+   * others (see docs/versioning.md). `match` other than 'none' needs `version`.
+   * @default { match: 'none', onMismatch: 'leave' }
+   */
+  versioning?: Partial<VersioningOptions>;
 }
 
 export interface ResolvedOptions {
@@ -83,4 +97,9 @@ export interface ResolvedOptions {
   clock: Clock;
   logger: (entry: LogEntry & { instanceId: string }) => void;
   onError: ErrorHandler;
+  /** This runtime's version, when it has one. */
+  version: string | undefined;
+  versioning: VersioningOptions;
+  /** The filter its lock calls pass (onMismatch 'leave' with a match), else undefined. */
+  versionFilter: VersionMatch | undefined;
 }

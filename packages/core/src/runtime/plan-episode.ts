@@ -20,7 +20,7 @@
  *   sub-orchestrations it was waiting on; an uncaught cancellation ends the
  *   instance Canceled with the request's reason as output.
  */
-import { HistoryTooLongError, InstanceExistsError, MaxDeliveriesExceededError, UnknownOrchestratorError, isRepriseError, toFailureDetails } from '../errors.js';
+import { HistoryTooLongError, InstanceExistsError, MaxDeliveriesExceededError, UnknownOrchestratorError, VersionMismatchError, isRepriseError, toFailureDetails } from '../errors.js';
 import type { FailureDetails } from '../errors.js';
 import { executionCanceledEvent, executionCompletedEvent, executionFailedEvent, executionStartedEvent } from '../events.js';
 import type { ExecutionRewoundEvent, ExecutionTerminatedEvent, HistoryEvent, ParentInstance, Payload } from '../history.js';
@@ -48,6 +48,8 @@ export interface EpisodeFacts {
   orchestratorKnown: boolean;
   /** Ids for new executions (continue-as-new, sub-orchestrations). */
   newExecutionId: () => string;
+  /** Set when this runtime must not run the instance's version and fails it (`onMismatch: 'fail'`): why. */
+  versionMismatch?: string;
 }
 
 /** What an episode commits; the shell adds the lock token and the consumed message ids. */
@@ -75,7 +77,7 @@ interface Inbox {
 export function episodeNeeds(facts: EpisodeFacts): EpisodeNeeds {
   const { instance } = facts;
   if (isTerminal(instance.status)) return rewindOf(facts) ? 'history' : 'nothing';
-  if (facts.deliveries > facts.maxDeliveries) return instance.historyLength > 0 ? 'history' : 'nothing';
+  if (facts.deliveries > facts.maxDeliveries || facts.versionMismatch !== undefined) return instance.historyLength > 0 ? 'history' : 'nothing';
   return facts.orchestratorKnown ? 'executor' : 'nothing';
 }
 
@@ -97,6 +99,11 @@ export function planEpisode(facts: EpisodeFacts, loaded: { history?: readonly Hi
     const failure = toFailureDetails(
       new MaxDeliveriesExceededError(`instance '${instance.instanceId}' was delivered ${facts.deliveries} times without completing an episode (maxDeliveries ${facts.maxDeliveries})`),
     );
+    return forget(failedCommit(instance, inbox, failure, parentOf([...history, ...inbox.events]), heldLocksOf(history)));
+  }
+  if (facts.versionMismatch !== undefined) {
+    const history = loaded.history ?? [];
+    const failure = toFailureDetails(new VersionMismatchError(facts.versionMismatch));
     return forget(failedCommit(instance, inbox, failure, parentOf([...history, ...inbox.events]), heldLocksOf(history)));
   }
   if (!facts.orchestratorKnown) {

@@ -6,7 +6,7 @@
  * redelivery.ts), so a crash is charged to its cause only.
  */
 import { systemClock } from '../clock.js';
-import { concurrencyMap, toRegistryMap } from '../definitions.js';
+import { concurrencyMap, toRegistryMap, versionMap } from '../definitions.js';
 import type { ActivityFunction, OrchestratorFunction } from '../definitions.js';
 import type { ErrorHandler } from '../error-handler.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -28,6 +28,9 @@ import { registerSchedules } from '../schedules/activities.js';
 import { describeRegistry } from '../orchestrator-identity.js';
 import { registerPurge } from '../client/purge-when-ended.js';
 import type { OrchestratorDescription } from '../orchestrator-identity.js';
+import { SCHEDULE_ORCHESTRATOR } from '../schedules/ids.js';
+import { validateVersion, validateVersioning } from '../versioning/versions.js';
+import type { VersionMatch } from '../versioning/versions.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
@@ -61,9 +64,13 @@ export interface Runtime {
 
 export function createRuntime(options: RuntimeOptions): Runtime {
   if (!options || typeof options !== 'object' || !options.storage) throw new InvalidArgumentError('createRuntime needs { storage, orchestrators, activities }');
-  const resolved = resolveOptions(options);
+  const orchestratorVersions = versionMap(options.orchestrators);
+  const resolved = resolveOptions(options, orchestratorVersions);
   const { storage } = options;
   const hub = resolved.taskHub;
+  if (resolved.versionFilter && storage.capabilities?.versioning !== true) {
+    throw new InvalidArgumentError("versioning.onMismatch 'leave' needs a store that filters work by version (capabilities.versioning); this one does not, use onMismatch 'fail'");
+  }
   const orchestrators = toRegistryMap<OrchestratorFunction>(options.orchestrators);
   const concurrency = concurrencyMap(options.orchestrators);
   // Described before the schedules' own orchestrator joins the registry; a clash of ids throws here.
@@ -121,7 +128,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clock: resolved.clock,
     onError,
   });
-  const leaseOptions = (max: number, redelivered: boolean): LockOptions => ({ max, leaseMs: resolved.leaseMs, redelivered });
+  const leaseOptions = (max: number, redelivered: boolean): LockOptions => ({ max, leaseMs: resolved.leaseMs, redelivered, ...(resolved.versionFilter && { version: resolved.versionFilter }) });
 
   const handleInstance = async (locked: LockedInstance): Promise<void> => {
     try {
@@ -132,7 +139,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       } else {
         // Our own new work needs no round trip through the store's notices: the store leases it
         // to us in the commit (eager dispatch), into slots reserved for it, or we wake our own loop.
-        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, concurrency, cache }, locked, (wanted) => activityLoop.reserve(wanted));
+        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, versions: orchestratorVersions, concurrency, cache }, locked, (wanted) => activityLoop.reserve(wanted));
         if (result.scheduledWithoutEager) activityLoop.notify();
       }
     } catch (error) {
@@ -232,6 +239,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ready,
     hasOrchestrator: (name) => orchestrators.has(name),
     concurrencyOf: (name) => concurrency.get(name),
+    versionOf: (name) => orchestratorVersions.get(name) ?? resolved.version,
+    orchestratorOf: (name) => orchestrators.get(name),
     hasEntity: (name) => entities.has(name),
     onInstanceUpdated: (instanceId, listener) => {
       let listeners = instanceListeners.get(instanceId);
@@ -307,7 +316,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return runtime;
 }
 
-function resolveOptions(options: RuntimeOptions): ResolvedOptions {
+function resolveOptions(options: RuntimeOptions, orchestratorVersions: ReadonlyMap<string, string>): ResolvedOptions {
   const positive = (value: number | undefined, fallback: number, name: string, allowZero = false) => {
     if (value === undefined) return fallback;
     if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) throw new InvalidArgumentError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`);
@@ -320,6 +329,18 @@ function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new InvalidArgumentError(`onError must be a function, got ${typeof options.onError}`);
   }
+  const version = options.version === undefined ? undefined : validateVersion(options.version, 'version');
+  const versioning = validateVersioning(options.versioning, version);
+  const versionFilter: VersionMatch | undefined =
+    versioning.match === 'none' || versioning.onMismatch !== 'leave'
+      ? undefined
+      : {
+          match: versioning.match,
+          version: version!,
+          ...(orchestratorVersions.size > 0 && { byOrchestrator: Object.fromEntries(orchestratorVersions) }),
+          // The schedule loop is the library's code, the same in every version.
+          exempt: [SCHEDULE_ORCHESTRATOR],
+        };
   return {
     taskHub,
     leaseMs: positive(options.leaseMs, 30_000, 'leaseMs'),
@@ -333,5 +354,8 @@ function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     clock: options.clock ?? systemClock,
     logger: options.logger ?? ((entry) => console.log(`[${entry.instanceId}] ${entry.level}: ${entry.message}`)),
     onError: options.onError ?? ((error) => console.error('[reprise]', error)),
+    version,
+    versioning,
+    versionFilter,
   };
 }

@@ -82,6 +82,7 @@ export function matchesQuery(record: InstanceRecord, query: Omit<InstanceQuery, 
     (query.updatedFrom === undefined || record.updatedAt >= query.updatedFrom) &&
     (query.updatedTo === undefined || record.updatedAt <= query.updatedTo) &&
     (query.instanceIdPrefix === undefined || record.instanceId.startsWith(query.instanceIdPrefix)) &&
-    (query.name === undefined || record.name === query.name)
+    (query.name === undefined || record.name === query.name) &&
+    (query.version === undefined || (record.version ?? '') === query.version)
   );
 }

@@ -32,6 +32,11 @@
  * - Payloads are opaque strings; the store never parses them.
  * - Namespaces partition instances inside a hub: fixed at creation, filtered
  *   exactly by queries, counts and purges, always served by an index.
+ * - Versions (see `LockOptions.version`): an instance's version is fixed at
+ *   creation (sub-orchestrations inherit their parent's) and changed only
+ *   by `setInstanceVersion`; queries and counts filter it exactly, served
+ *   by an index. A lock call with a version filter never leases the work of
+ *   instances it rejects: that work stays for a lock call that accepts it.
  * - Concurrency groups (see `Admission`): a slot belongs to an instance, not
  *   a worker. Admission happens in the operation that creates the instance;
  *   the commit that makes a member terminal releases its slot or queue place
@@ -51,6 +56,7 @@
  */
 import type { HistoryEvent } from '../history.js';
 import type { RuntimeStatus } from '../status.js';
+import type { VersionMatch } from '../versioning/versions.js';
 
 export type InstanceKind = 'orchestration' | 'entity';
 
@@ -88,6 +94,12 @@ export interface InstanceRecord {
    * see `Admission`). Absent: not in a group.
    */
   concurrency?: ConcurrencyGroup;
+  /**
+   * The version of the code that started the instance (the runtime's, or its
+   * orchestrator definition's), inherited by sub-orchestrations. Absent:
+   * unversioned (rows written before versions existed read so too).
+   */
+  version?: string;
   /** Entities: serialized state and scheduler (lock holder, queued requests). */
   entityState?: string;
 }
@@ -250,6 +262,17 @@ export interface LockOptions {
    * @default true
    */
   redelivered?: boolean;
+  /**
+   * Hand out only the work of orchestrations this filter accepts
+   * (`matchesVersion(filter, row.name, row.version)` from @reprise/core):
+   * `lockInstances` judges the instance row, `lockActivities` the row of
+   * the work item's instance. Entities always pass. Rejected work is not
+   * leased, charged or moved: it waits for a lock call that accepts it, and
+   * it does not count in `nextVisibleInMs` or `redeliveredWaiting`. The
+   * store's copy of the rule must agree with core's for every version
+   * (semver precedence included). Absent: no filter.
+   */
+  version?: VersionMatch;
 }
 
 export interface LockResult<T> {
@@ -379,6 +402,8 @@ export interface InstanceQuery {
   instanceIdPrefix?: string;
   /** Exact name match (entities: lower-case). */
   name?: string;
+  /** Exact version match; `''` matches unversioned instances. */
+  version?: string;
   pageSize?: number;
   /** Opaque token from a previous page. */
   continuationToken?: string;
@@ -456,6 +481,15 @@ export interface StorageCapabilities {
    * @default false
    */
   readonly eagerDispatch?: boolean;
+  /**
+   * Versions: the store keeps `InstanceRecord.version`, filters queries and
+   * counts by it from an index, honours `LockOptions.version` and
+   * implements `setInstanceVersion`. Without it a runtime that must leave
+   * other versions' work (`versioning.onMismatch: 'leave'`) refuses to
+   * start, and `client.migrate` is refused.
+   * @default false
+   */
+  readonly versioning?: boolean;
 }
 
 export interface Storage {
@@ -497,6 +531,15 @@ export interface Storage {
    * is not queued (admitted meanwhile, terminal, not in a group, unknown).
    */
   cancelQueued(hub: string, instanceId: string, cancel: QueuedCancellation): Promise<boolean>;
+
+  /**
+   * Versions (`capabilities.versioning`): change the version of an
+   * orchestration (`client.migrate`). Applies only
+   * when the instance exists, is not terminal, holds no live lease and its
+   * history has exactly `historyLength` events (what the caller replayed);
+   * returns false and changes nothing otherwise.
+   */
+  setInstanceVersion?(hub: string, instanceId: string, change: { version: string; historyLength: number }): Promise<boolean>;
 
   /** Lock instances that have visible messages and no live lease: fresh ones, or one redelivered alone (see LockOptions, LockResult). */
   lockInstances(hub: string, options: LockOptions): Promise<LockResult<LockedInstance>>;

@@ -49,6 +49,7 @@ import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
 import { describeRuntimeSchedules } from './runtime-schedules.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
+import { describeVersions } from './versions.js';
 
 export type { ConformanceOptions } from './context.js';
 
@@ -116,6 +117,7 @@ export function describeStorageConformance(
     describePayloads(ctx);
     describeLifecycle(ctx);
     describeFlowControl(ctx);
+    describeVersions(ctx);
     describeRuntimeWorkers(ctx);
     describeRuntimeSchedules(ctx);
     describeRuntimeRedelivery(ctx);

@@ -15,6 +15,8 @@ export function verifyReplay(rc: RunContext): Divergence | undefined {
     const fn = rc.registry.orchestrators.get(instance.name) as OrchestratorFunction;
     for (const [g, generation] of instance.generations.entries()) {
       const live = rc.newLive(instance.instanceId, fn, 2);
+      // Episode by episode, the code asks patched() before its marker's episode is applied.
+      live.executor.preview(generation.history);
       for (const [e, episode] of generation.episodes.entries()) {
         live.apply(episode.incoming, true);
         const actions = live.executor.takeNewActions().map(viewAction);

@@ -30,6 +30,8 @@ export function viewAction(action: Action): ActionView {
         ...(action.lockSet !== undefined && { lockSet: [...action.lockSet] }),
         ...(action.lockOwner !== undefined && { lockOwner: action.lockOwner }),
       };
+    case 'patch':
+      return { kind: 'patch', id: action.id, patchId: action.patchId };
   }
 }
 
@@ -62,6 +64,8 @@ export function showAction(action: ActionView | undefined): string {
       return `${base} firing at ${new Date(action.fireAt).toISOString()}`;
     case 'entityRequest':
       return action.input === undefined ? base : `${base} with input ${showPayload(action.input)}`;
+    case 'patch':
+      return base;
   }
 }
 
