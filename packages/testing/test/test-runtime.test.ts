@@ -56,7 +56,7 @@ const orchestrators = {
 const registry = { orchestrators, activities };
 
 describe('createTestRuntime: time skipping', () => {
-  it('finishes a 30-day timer in well under a second, and ctx.currentUtcDateTime follows the virtual clock', async () => {
+  it('finishes a 30-day timer without waiting in real time, and ctx.currentUtcDateTime follows the virtual clock', async () => {
     const rt = await runtime(registry, { startTime: new Date('2030-01-01T00:00:00Z') });
     const t0 = performance.now();
     const status = await rt.run<unknown, { waited: number; start: number }>('ThirtyDays');
@@ -65,7 +65,8 @@ describe('createTestRuntime: time skipping', () => {
     expect(status.output!.start).toBe(Date.parse('2030-01-01T00:00:00Z'));
     expect(status.output!.waited).toBe(30 * DAY);
     expect(rt.clock.now()).toBe(Date.parse('2030-01-31T00:00:00Z'));
-    expect(elapsed).toBeLessThan(750);
+    // A bound on real time, loose enough for a loaded machine: a real wait would be 30 days.
+    expect(elapsed).toBeLessThan(15_000);
   });
 
   it('skips a year of monthly timers with activities in between', async () => {
@@ -73,7 +74,7 @@ describe('createTestRuntime: time skipping', () => {
     const t0 = performance.now();
     const status = await rt.run('Reminders');
     expect(status.output).toBe(12);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(15_000);
     expect(rt.clock.skips).toBeGreaterThanOrEqual(12);
   });
 
