@@ -93,6 +93,9 @@ export function splitEffects(actions: readonly Action[], instance: InstanceRecor
       case 'entityRequest':
         messages.push(entityRequestMessage(action, instance, clock));
         break;
+      case 'eventWait':
+        // The event comes from outside (raiseEvent); the wait sends nothing.
+        break;
     }
   }
   return { messages, activities };
