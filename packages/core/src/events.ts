@@ -18,6 +18,8 @@ export function executionStartedEvent(start: { name: string; executionId: string
     ExecutionId: start.executionId,
     ...(start.input !== undefined && { Input: start.input }),
     ...(start.parent && { ParentInstance: start.parent }),
+    // Every execution started from now on numbers its event waits (see ExecutionStartedEvent).
+    EventWaitSteps: true,
   };
 }
 

@@ -25,6 +25,13 @@ export interface ExecutionStartedEvent extends EventBase {
   ExecutionId: string;
   Input?: Payload;
   ParentInstance?: ParentInstance;
+  /**
+   * Set on executions started by code that numbers event waits: each
+   * `waitForExternalEvent` then takes a sequence number and is recorded as
+   * EventWaitStarted. Absent in older histories, which replay with event
+   * waits unnumbered, as they were written.
+   */
+  EventWaitSteps?: true;
 }
 
 export interface ParentInstance {
@@ -164,6 +171,29 @@ export interface TimerFiredEvent extends EventBase {
   FireAt: string;
 }
 
+/** The code began waiting for an external event (executions with `EventWaitSteps` only). */
+export interface EventWaitStartedEvent extends EventBase, Pick<StepFields, 'Previous'> {
+  EventType: 'EventWaitStarted';
+  EventId: number;
+  Name: string;
+}
+
+/**
+ * Which steps the code stopped (or started again) waiting for in an
+ * episode, for the step view; written after the episode's arrived events
+ * and before its scheduling events, only when something changed, and never
+ * compared on replay.
+ */
+export interface WaitsChangedEvent extends EventBase {
+  EventType: 'WaitsChanged';
+  /** Steps pending under a task the code moved on from (a Task.any loser, a sibling of a failed Task.all) or a canceled timer. */
+  Abandoned?: number[];
+  /** Steps scheduled in this episode whose waits the episode's cancellation request rejected. */
+  Canceled?: number[];
+  /** Abandoned steps the code waits for again. */
+  Resumed?: number[];
+}
+
 export interface EventRaisedEvent extends EventBase {
   EventType: 'EventRaised';
   Name: string;
@@ -246,6 +276,8 @@ export type HistoryEvent =
   | SubOrchestrationInstanceFailedEvent
   | TimerCreatedEvent
   | TimerFiredEvent
+  | EventWaitStartedEvent
+  | WaitsChangedEvent
   | EventRaisedEvent
   | EntityOperationEvent
   | EntityLockEvent

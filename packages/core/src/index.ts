@@ -74,6 +74,8 @@ export type {
   TimerCreatedEvent,
   TimerFiredEvent,
   EventRaisedEvent,
+  EventWaitStartedEvent,
+  WaitsChangedEvent,
   EntityOperationEvent,
   EntityLockEvent,
   EntityRequestSentEvent,

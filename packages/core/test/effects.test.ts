@@ -26,7 +26,7 @@ describe('splitEffects', () => {
     expect(messages).toEqual([
       {
         instanceId: 'i1:2',
-        event: { EventType: 'ExecutionStarted', Timestamp: at(), Name: 'Child', ExecutionId: 'child-exec', ParentInstance: { InstanceId: 'i1', ExecutionId: 'exec-1', TaskScheduledId: 2 } },
+        event: { EventType: 'ExecutionStarted', Timestamp: at(), Name: 'Child', ExecutionId: 'child-exec', ParentInstance: { InstanceId: 'i1', ExecutionId: 'exec-1', TaskScheduledId: 2 }, EventWaitSteps: true },
         createIfMissing: { instanceId: 'i1:2', kind: 'orchestration', name: 'Child', executionId: 'child-exec', status: 'Pending', createdAt: T0, updatedAt: T0, historyLength: 0, parentInstanceId: 'i1' },
       },
     ]);

@@ -69,7 +69,8 @@ describe.each(cacheModes)('managing instances ($label)', ({ cacheSize }) => {
     const status = await runtime.client.waitForCompletion(id, { timeoutMs: 5000 });
     expect(status.output).toEqual([1, 2]);
     const types = (await runtime.client.getStatus(id, { showHistory: true }))!.history!.map((e) => e.EventType);
-    expect(types).toEqual(['ExecutionStarted', 'ExecutionSuspended', 'EventRaised', 'EventRaised', 'ExecutionResumed', 'ExecutionCompleted']);
+    // Each wait is a step, recorded when it begins: A before the suspension, B once A's event was delivered on resume.
+    expect(types).toEqual(['ExecutionStarted', 'EventWaitStarted', 'ExecutionSuspended', 'EventRaised', 'EventRaised', 'ExecutionResumed', 'EventWaitStarted', 'ExecutionCompleted']);
   });
 
   it('rewinds a Failed instance: the failed activity runs again and the orchestration continues', async () => {

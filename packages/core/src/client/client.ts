@@ -37,7 +37,7 @@ import { readSchedulerState } from '../entities/entity-state.js';
 import { deserialize } from '../serializer.js';
 import type { Clock } from '../clock.js';
 import { renderStatus } from './render.js';
-import { projectSteps } from './steps.js';
+import { applyChildStatus, projectSteps, waitingChildren } from './steps.js';
 import type { Step } from './steps.js';
 import { validateDate, validateInstanceId, validateName, validateNamespace, validateStatuses } from './validate.js';
 import { groupOf, resolveConcurrency } from './concurrency.js';
@@ -214,8 +214,8 @@ export class OrchestrationClient {
   }
 
   /**
-   * The run as steps: every activity, timer, sub-orchestration and entity
-   * request it scheduled, in sequence order, with status, attempt, progress,
+   * The run as steps: every activity, timer, sub-orchestration, event wait
+   * and entity request it scheduled, in sequence order, with status, attempt, progress,
    * dependencies (`previous`), input and output. Undefined when there is no
    * such instance.
    */
@@ -228,7 +228,12 @@ export class OrchestrationClient {
     // Work items before history: a completion that lands in between is then seen in history, which wins.
     const work = await storage.getActivityStates(taskHub, instanceId);
     const history = await storage.getHistory(taskHub, instanceId);
-    return projectSteps(record, history, work);
+    const steps = projectSteps(record, history, work);
+    // After history: a child that started meanwhile reads Executing, which it is.
+    const waiting = waitingChildren(steps);
+    const children = await Promise.all(waiting.map((step) => storage.getInstance(taskHub, step.instanceId!)));
+    waiting.forEach((step, i) => applyChildStatus(step, children[i]));
+    return steps;
   }
 
   /** The instance's status, or undefined when there is none; an id from `startNew(handle)` types its output and input. */

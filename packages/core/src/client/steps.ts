@@ -4,8 +4,12 @@
  *
  * Invariants:
  * - One step per scheduling event (TaskScheduled, TimerCreated,
- *   SubOrchestrationInstanceCreated, EntityRequestSent), keyed by its
- *   sequence; a retried call shows one step per attempt.
+ *   SubOrchestrationInstanceCreated, EntityRequestSent, EventWaitStarted),
+ *   keyed by its sequence; a retried call shows one step per attempt.
+ * - Event waits take raised events as the engine does: per name, first
+ *   wait first, an event nobody waits for kept for the next wait, events
+ *   held back while the execution is suspended, and the waits pending at a
+ *   cancel request dropped (a Task.any loser still takes its event).
  * - History decides whenever it knows (a completion in history wins over a
  *   work item read a moment earlier); the work items only tell Requested
  *   from Executing and carry live progress.
@@ -14,10 +18,15 @@
  *   and 1.
  * - Steps still open when a cancel request arrived (their waits reject) or
  *   when the execution ended are Canceled: nothing waits for them any more.
+ *   So are the steps a WaitsChanged event names as abandoned (a Task.any
+ *   loser once the code moved on), until one names them resumed: then they
+ *   read what happened to them meanwhile.
+ * - A sub-orchestration still waited for is Executing here;
+ *   `applyChildStatus` makes it Requested while the child has not started.
  * - Payloads are decoded as everywhere in the client: a value that cannot be
  *   decoded shows as a note, never a failed read.
  */
-import type { HistoryEvent, Payload, ProgressRecord } from '../history.js';
+import type { EventRaisedEvent, HistoryEvent, Payload, ProgressRecord, WaitsChangedEvent } from '../history.js';
 import type { ActivityState, InstanceRecord } from '../storage/types.js';
 import { readPayload } from './render.js';
 
@@ -35,7 +44,7 @@ export interface Step {
   /** The task's sequence number in the orchestration. */
   sequence: number;
   kind: StepKind;
-  /** Activity / orchestrator / entity operation name (a timer: its fire time, ISO-8601). */
+  /** Activity / orchestrator / event / entity operation name (a timer: its fire time, ISO-8601). */
   name: string;
   /** The task's key, for a task of a `defineWorkflow` graph (e.g. `EXTRACT`); absent otherwise. */
   key?: string;
@@ -55,10 +64,22 @@ export interface Step {
   instanceId?: string;
 }
 
+type Outcome = { output: Payload } | { details: Payload; reason: string };
+
 export function projectSteps(record: InstanceRecord, history: readonly HistoryEvent[], work: readonly ActivityState[]): Step[] {
   const steps = new Map<number, Step>();
   const entityRequests = new Map<string, Step>();
   let ended = false;
+  // Task.any losers and the like: Canceled, but what arrives for them is kept in case the code waits for them again.
+  const abandoned = new Set<number>();
+  const late = new Map<number, { event: HistoryEvent; outcome: Outcome }>();
+  // Named by a WaitsChanged event before their scheduling events (scheduled in the same episode).
+  const abandonedAhead = new Set<number>();
+  const canceledAhead = new Set<number>();
+  const waiters = new Map<string, Step[]>();
+  const unclaimed = new Map<string, EventRaisedEvent[]>();
+  let suspended: EventRaisedEvent[] | undefined;
+
   const open = (event: HistoryEvent & { EventId: number; Previous?: number[]; Attempt?: number; Key?: string }, kind: StepKind, name: string, status: StepStatus, input?: Payload): Step => {
     const step: Step = {
       sequence: event.EventId,
@@ -73,11 +94,26 @@ export function projectSteps(record: InstanceRecord, history: readonly HistoryEv
     };
     if (status === 'Executing') step.startedAt = step.scheduledAt;
     steps.set(step.sequence, step);
+    if (canceledAhead.delete(step.sequence)) cancel(step, event);
+    else if (abandonedAhead.delete(step.sequence)) abandon(step, event);
     return step;
   };
-  const settle = (step: Step | undefined, event: HistoryEvent, outcome: { output: Payload } | { details: Payload; reason: string }) => {
-    // A wait abandoned by a cancel request stays Canceled, whatever arrives for it later.
-    if (!step || step.status === 'Canceled') return;
+  const cancel = (step: Step, event: HistoryEvent) => {
+    step.status = 'Canceled';
+    step.completedAt = new Date(event.Timestamp);
+  };
+  const abandon = (step: Step, event: HistoryEvent) => {
+    if (step.status !== 'Requested' && step.status !== 'Executing') return;
+    cancel(step, event);
+    abandoned.add(step.sequence);
+  };
+  const settle = (step: Step | undefined, event: HistoryEvent, outcome: Outcome) => {
+    if (!step) return;
+    // A wait given up stays Canceled, whatever arrives for it later (unless the code waits for it again).
+    if (step.status === 'Canceled') {
+      if (abandoned.has(step.sequence)) late.set(step.sequence, { event, outcome });
+      return;
+    }
     step.completedAt = new Date(event.Timestamp);
     step.startedAt ??= step.scheduledAt;
     if ('output' in outcome) {
@@ -88,10 +124,36 @@ export function projectSteps(record: InstanceRecord, history: readonly HistoryEv
       step.error = errorOf(outcome.details, outcome.reason);
     }
   };
+  const resume = (step: Step | undefined) => {
+    if (!step || !abandoned.delete(step.sequence)) return;
+    delete step.completedAt;
+    step.status = step.kind === 'activity' ? 'Requested' : 'Executing';
+    const arrived = late.get(step.sequence);
+    late.delete(step.sequence);
+    if (arrived) settle(step, arrived.event, arrived.outcome);
+  };
   const ran = (step: Step | undefined, run: { StartedAt?: string; Progress?: ProgressRecord }) => {
     if (!step) return;
     if (run.StartedAt !== undefined) step.startedAt = new Date(run.StartedAt);
     if (run.Progress) step.progress = progressOf(run.Progress);
+  };
+  const raised = (event: EventRaisedEvent) => {
+    const step = waiters.get(event.Name)?.shift();
+    if (step) settle(step, event, { output: event.Input });
+    else queueOf(unclaimed, event.Name).push(event);
+  };
+  const changed = (event: WaitsChangedEvent) => {
+    for (const id of event.Canceled ?? []) {
+      const step = steps.get(id);
+      if (step) cancel(step, event);
+      else canceledAhead.add(id);
+    }
+    for (const id of event.Abandoned ?? []) {
+      const step = steps.get(id);
+      if (step) abandon(step, event);
+      else abandonedAhead.add(id);
+    }
+    for (const id of event.Resumed ?? []) resume(steps.get(id));
   };
 
   for (const event of history) {
@@ -104,6 +166,34 @@ export function projectSteps(record: InstanceRecord, history: readonly HistoryEv
         break;
       case 'TimerCreated':
         open(event, 'timer', event.FireAt, 'Executing');
+        break;
+      case 'EventWaitStarted': {
+        const rejected = canceledAhead.has(event.EventId);
+        const step = open(event, 'event', event.Name, 'Executing');
+        if (rejected) break;
+        const kept = unclaimed.get(event.Name);
+        const first = kept?.shift();
+        if (kept?.length === 0) unclaimed.delete(event.Name);
+        // An event that arrived first is taken at once, when the wait begins.
+        if (first) settle(step, event, { output: first.Input });
+        else queueOf(waiters, event.Name).push(step);
+        break;
+      }
+      case 'EventRaised':
+        if (suspended) suspended.push(event);
+        else raised(event);
+        break;
+      case 'ExecutionSuspended':
+        suspended ??= [];
+        break;
+      case 'ExecutionResumed': {
+        const held = suspended ?? [];
+        suspended = undefined;
+        for (const e of held) raised(e);
+        break;
+      }
+      case 'WaitsChanged':
+        changed(event);
         break;
       case 'EntityRequestSent': {
         const awaited = event.Kind === 'call' || event.Kind === 'lock';
@@ -137,10 +227,11 @@ export function projectSteps(record: InstanceRecord, history: readonly HistoryEv
         break;
       }
       case 'ExecutionCancelRequested':
+        // Pending waits reject and leave the queue; events raised later go to waits begun later.
+        waiters.clear();
         for (const step of steps.values()) {
           if (step.status !== 'Requested' && step.status !== 'Executing') continue;
-          step.status = 'Canceled';
-          step.completedAt = new Date(event.Timestamp);
+          cancel(step, event);
         }
         break;
       case 'ExecutionCompleted':
@@ -173,6 +264,24 @@ export function projectSteps(record: InstanceRecord, history: readonly HistoryEv
     if (state.progress) step.progress = { percent: state.progress.percent, ...(state.progress.message !== undefined && { message: state.progress.message }), at: new Date(state.progress.at) };
   }
   return [...steps.values()].sort((a, b) => a.sequence - b.sequence);
+}
+
+/** Sub-orchestration steps still waited for: the children whose status `applyChildStatus` reads. */
+export function waitingChildren(steps: readonly Step[]): Step[] {
+  return steps.filter((s) => s.kind === 'subOrchestration' && s.status === 'Executing' && s.instanceId !== undefined);
+}
+
+/** Requested while the child has not started running (Pending: not yet picked up, or queued in its group); Executing once it has. */
+export function applyChildStatus(step: Step, child: InstanceRecord | undefined): void {
+  if (child !== undefined && child.status !== 'Pending') return;
+  step.status = 'Requested';
+  delete step.startedAt;
+}
+
+function queueOf<T>(queues: Map<string, T[]>, name: string): T[] {
+  let queue = queues.get(name);
+  if (!queue) queues.set(name, (queue = []));
+  return queue;
 }
 
 function progressOf(progress: ProgressRecord): StepProgress {

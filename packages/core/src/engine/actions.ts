@@ -21,6 +21,8 @@ export type Action = StepMeta &
     | { kind: 'activity'; id: number; name: string; input: Payload }
     | { kind: 'timer'; id: number; fireAt: number }
     | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: Payload; /** The group the child starts in, from its definition. */ concurrency?: ConcurrencyGroup }
+    /** A wait for an external event; nothing leaves the instance, the event records the step. */
+    | { kind: 'eventWait'; id: number; name: string }
     | { kind: 'entityRequest'; id: number; request: 'call' | 'signal' | 'lock' | 'unlock'; entityId: string; operation?: string; input: Payload; requestId: string; lockSet?: string[]; /** Set when sent inside a critical section that holds the target. */ lockOwner?: string }
     /** `ctx.patched` on first execution: recorded as a PatchMarker, nothing goes out. */
     | { kind: 'patch'; id: number; patchId: string }
@@ -58,6 +60,8 @@ export function scheduledEvent(action: Action, timestamp: string): HistoryEvent 
         ...(action.input !== undefined && { Input: action.input }),
         ...stepFields(action),
       };
+    case 'eventWait':
+      return { EventType: 'EventWaitStarted', Timestamp: timestamp, EventId: action.id, Name: action.name, ...previousField(action) };
     case 'entityRequest':
       return {
         EventType: 'EntityRequestSent',
@@ -86,6 +90,8 @@ export function describeAction(action: Action | undefined): string {
       return `createTimer #${action.id}`;
     case 'subOrchestration':
       return `callSubOrchestrator('${action.name}') #${action.id}`;
+    case 'eventWait':
+      return `waitForExternalEvent('${action.name}') #${action.id}`;
     case 'entityRequest':
       return `${action.request}Entity('${action.entityId}'${action.operation ? `, '${action.operation}'` : ''}) #${action.id}`;
     case 'patch':
@@ -102,6 +108,8 @@ export function describeScheduledEvent(event: HistoryEvent): string {
       return `createTimer #${event.EventId}`;
     case 'SubOrchestrationInstanceCreated':
       return `callSubOrchestrator('${event.Name}') #${event.EventId}`;
+    case 'EventWaitStarted':
+      return `waitForExternalEvent('${event.Name}') #${event.EventId}`;
     case 'EntityRequestSent':
       return `${event.Kind}Entity('${event.EntityId}'${event.Operation ? `, '${event.Operation}'` : ''}) #${event.EventId}`;
     case 'PatchMarker':
@@ -120,6 +128,8 @@ export function sameAction(event: HistoryEvent, action: Action): boolean {
       return action.kind === 'timer';
     case 'SubOrchestrationInstanceCreated':
       return action.kind === 'subOrchestration' && action.name === event.Name;
+    case 'EventWaitStarted':
+      return action.kind === 'eventWait' && action.name === event.Name;
     case 'EntityRequestSent':
       return action.kind === 'entityRequest' && action.request === event.Kind && action.entityId === event.EntityId && action.operation === event.Operation;
     case 'PatchMarker':

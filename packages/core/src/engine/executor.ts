@@ -20,17 +20,25 @@
  *   resumed with since it last scheduled something (all actions scheduled
  *   between two resumptions share it). It is derived from the code's own
  *   progress, so it is the same on every replay, and never compared.
+ * - Event waits take a sequence number only in executions whose
+ *   ExecutionStarted says so (`EventWaitSteps`): older histories replay with
+ *   the numbering they were written with.
+ * - When the code moves on from a composite task (Task.any, a failed
+ *   Task.all), the steps still pending under it are abandoned unless its
+ *   next yield waits for them; abandoned and resumed steps are collected
+ *   for the episode's WaitsChanged event while new events apply (never
+ *   while replaying), so cached and replayed executors record the same.
  */
 import { CancellationRequestedError, InvalidArgumentError, LockingRulesError, NonDeterminismError, toFailureDetails } from '../errors.js';
 import type { FailureDetails } from '../errors.js';
-import type { HistoryEvent, HistoryEventOf, EventType, Payload, EventRaisedEvent, ParentInstance } from '../history.js';
+import type { HistoryEvent, HistoryEventOf, EventType, Payload, EventRaisedEvent, ParentInstance, WaitsChangedEvent } from '../history.js';
 import { deserialize, serialize } from '../serializer.js';
 import type { OrchestratorFunction } from '../definitions.js';
 import { describeAction, describeScheduledEvent, sameAction } from './actions.js';
 import type { Action, StepMeta } from './actions.js';
 import { createOrchestrationContext } from './context.js';
 import type { ContextHost, EntityLock, OrchestrationContext } from './context.js';
-import { LeafTask, Task, TimerTask, failureToError } from './task.js';
+import { CompositeTask, LeafTask, Task, TimerTask, failureToError, pendingSteps } from './task.js';
 import { entityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
 import type { ConcurrencyGroup, LogEntry } from '../storage/types.js';
@@ -111,6 +119,14 @@ export class OrchestrationExecutor implements ContextHost {
   #recordedPatches = new Map<number, string>();
   /** Each patch's answer in this execution: asked again, it answers the same. */
   #patches = new Map<string, boolean>();
+  /** Whether event waits are numbered steps (from ExecutionStarted). */
+  #eventWaitSteps = false;
+  /** Pending steps under composites consumed since the last yield: abandoned unless the next yield waits for them. */
+  #losers: number[] = [];
+  /** Abandoned steps not yet settled: a later yield of one resumes it. */
+  #abandoned = new Set<number>();
+  /** This episode's changes, for its WaitsChanged event. */
+  #waits = { abandoned: new Set<number>(), canceled: [] as number[], resumed: new Set<number>() };
 
   constructor(instanceId: string, fn: OrchestratorFunction, options: ExecutorOptions) {
     this.instanceId = instanceId;
@@ -204,6 +220,19 @@ export class OrchestrationExecutor implements ContextHost {
     return this.logs.splice(0);
   }
 
+  /** What the new events changed in which steps the code waits for (once); undefined when nothing did. */
+  takeWaitChanges(): Omit<WaitsChangedEvent, 'EventType' | 'Timestamp'> | undefined {
+    const { abandoned, canceled, resumed } = this.#waits;
+    this.#waits = { abandoned: new Set(), canceled: [], resumed: new Set() };
+    if (abandoned.size === 0 && canceled.length === 0 && resumed.size === 0) return undefined;
+    const sorted = (ids: Iterable<number>) => [...ids].sort((a, b) => a - b);
+    return {
+      ...(abandoned.size > 0 && { Abandoned: sorted(abandoned) }),
+      ...(canceled.length > 0 && { Canceled: sorted(canceled) }),
+      ...(resumed.size > 0 && { Resumed: sorted(resumed) }),
+    };
+  }
+
   #dispatch(event: HistoryEvent): void {
     if (this.#suspended && event.EventType !== 'ExecutionResumed' && event.EventType !== 'ExecutionTerminated' && event.EventType !== 'ExecutionCancelRequested') {
       this.#suspendedEvents.push(event);
@@ -218,6 +247,7 @@ export class OrchestrationExecutor implements ContextHost {
       this.parentInstanceId = e.ParentInstance?.InstanceId;
       this.parent = e.ParentInstance;
       this.#input = deserialize(e.Input);
+      this.#eventWaitSteps = e.EventWaitSteps === true;
       this.#start();
     },
     ExecutionCompleted: () => {},
@@ -241,6 +271,8 @@ export class OrchestrationExecutor implements ContextHost {
     TimerCreated: (e) => this.#confirm(e, e.EventId),
     SubOrchestrationInstanceCreated: (e) => this.#confirm(e, e.EventId),
     EntityRequestSent: (e) => this.#confirm(e, e.EventId),
+    EventWaitStarted: (e) => this.#confirm(e, e.EventId),
+    WaitsChanged: () => {},
     TaskCompleted: (e) => this.#settled(e.TaskScheduledId)?.complete(deserialize(e.Result)),
     TaskFailed: (e) => this.#settled(e.TaskScheduledId)?.fail(failureToError(e.Reason, deserialize(e.Details))),
     SubOrchestrationInstanceCompleted: (e) => this.#settled(e.TaskScheduledId)?.complete(deserialize(e.Result)),
@@ -249,7 +281,10 @@ export class OrchestrationExecutor implements ContextHost {
     EventRaised: (e) => {
       const waiters = this.#eventWaiters.get(e.Name);
       const waiter = waiters?.shift();
-      if (waiter) waiter.complete(deserialize(e.Input));
+      if (waiter) {
+        this.#abandoned.delete(waiter.id);
+        waiter.complete(deserialize(e.Input));
+      }
       else this.#bufferedEvents.push(e);
     },
     EntityResponse: (e) => {
@@ -285,7 +320,12 @@ export class OrchestrationExecutor implements ContextHost {
     this.#subInstances.clear();
     for (const [requestId, task] of this.#entityTasks) if (task.kind !== 'lock') this.#entityTasks.delete(requestId);
     this.#eventWaiters.clear();
-    for (const task of pending) task.fail(error());
+    for (const task of pending) {
+      this.#abandoned.delete(task.id);
+      // Steps scheduled earlier in this episode: their scheduling events come after the request in history.
+      if (!this.isReplaying && this.#unconfirmed.has(task.id)) this.#waits.canceled.push(task.id);
+      task.fail(error());
+    }
   }
 
   /** The task a completion event settles, forgotten from then on: a live executor's memory must not grow with its history. */
@@ -295,6 +335,7 @@ export class OrchestrationExecutor implements ContextHost {
     this.#previousById.delete(id);
     this.#keyById.delete(id);
     this.#subInstances.delete(id);
+    this.#abandoned.delete(id);
     return task;
   }
 
@@ -345,6 +386,25 @@ export class OrchestrationExecutor implements ContextHost {
       this.#scheduledSinceConsumed = false;
     }
     for (const id of task.steps()) if (!this.#consumed.includes(id)) this.#consumed.push(id);
+    if (task instanceof CompositeTask) pendingSteps(task, this.#losers);
+  }
+
+  /** The code yields `task`: losers it does not wait for are abandoned; abandoned steps it waits for are resumed. */
+  #waitFor(task: Task<unknown>): void {
+    if (this.#losers.length === 0 && this.#abandoned.size === 0) return;
+    const waited = new Set(pendingSteps(task));
+    for (const id of this.#losers) if (!waited.has(id) && !this.#abandoned.has(id)) this.#abandon(id);
+    this.#losers = [];
+    for (const id of waited) {
+      if (!this.#abandoned.delete(id) || this.isReplaying) continue;
+      if (!this.#waits.abandoned.delete(id)) this.#waits.resumed.add(id);
+    }
+  }
+
+  #abandon(id: number): void {
+    this.#abandoned.add(id);
+    if (this.isReplaying) return;
+    if (!this.#waits.resumed.delete(id)) this.#waits.abandoned.add(id);
   }
 
   /** Drive the generator until it waits on an unfinished task or returns. */
@@ -363,6 +423,7 @@ export class OrchestrationExecutor implements ContextHost {
       if (!(task instanceof Task)) {
         return this.#fail(new InvalidArgumentError(`orchestrator '${this.name}' yielded ${describeValue(task)}; yield a task from the context (ctx.callActivity, ctx.createTimer, ...)`));
       }
+      this.#waitFor(task);
       if (!task.isCompleted) {
         this.#awaited = task;
         return;
@@ -422,7 +483,14 @@ export class OrchestrationExecutor implements ContextHost {
 
   scheduleTimer(fireAt: number, meta?: StepMeta): TimerTask {
     const action = this.#nextAction((id) => ({ kind: 'timer', id, fireAt }), meta);
-    return this.#track(new TimerTask(action.id, new Date(fireAt)), action);
+    const timer = this.#track(new TimerTask(action.id, new Date(fireAt)), action);
+    timer.onCancel = () => {
+      // Canceled by the code: nothing can wait for it again. Already abandoned (or resumed in this episode, after an earlier abandonment): recorded.
+      const abandoned = this.#abandoned.delete(timer.id);
+      if (this.isReplaying || this.#waits.resumed.delete(timer.id) || abandoned) return;
+      this.#waits.abandoned.add(timer.id);
+    };
+    return timer;
   }
 
   scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined, meta?: StepMeta): LeafTask {
@@ -489,7 +557,8 @@ export class OrchestrationExecutor implements ContextHost {
   }
 
   waitForEvent(name: string): LeafTask {
-    const task = new LeafTask('externalEvent', -1);
+    const id = this.#eventWaitSteps ? this.#nextAction((n) => ({ kind: 'eventWait', id: n, name })).id : -1;
+    const task = new LeafTask('externalEvent', id);
     const index = this.#bufferedEvents.findIndex((e) => e.Name === name);
     if (index >= 0) {
       const [event] = this.#bufferedEvents.splice(index, 1);

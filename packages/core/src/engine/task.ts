@@ -90,6 +90,8 @@ export class LeafTask<T = unknown> extends Task<T> {
 /** A durable timer; `cancel()` marks it done so a Task.any loser never holds the orchestration open. */
 export class TimerTask extends LeafTask<void> {
   #canceled = false;
+  /** @internal Told when the code cancels the timer (the step view records it as abandoned). */
+  onCancel: (() => void) | undefined;
   constructor(id: number, readonly fireAt: Date) {
     super('timer', id);
   }
@@ -100,6 +102,7 @@ export class TimerTask extends LeafTask<void> {
     if (this.isCompleted) return;
     this.#canceled = true;
     this.fail(new Error('timer canceled'));
+    this.onCancel?.();
   }
 }
 
@@ -215,11 +218,32 @@ export class RetryTask<T> extends CompositeTask<T> {
   override steps(): number[] {
     return this.#current.steps();
   }
+  /** @internal The attempt or backoff timer running now (earlier ones are settled). */
+  get current(): Task<T> {
+    return this.#current;
+  }
   #follow(task: Task<T>): void {
     this.#current = task;
     task.addParent(this as CompositeTask<unknown>);
     if (task.isCompleted) this.onChildSettled(task);
   }
+}
+
+/**
+ * @internal The sequences of the pending leaf steps under a task: what the
+ * code waits for when it yields it, and what it gives up when it moves on
+ * from a composite that settled without them.
+ */
+export function pendingSteps(task: Task<unknown>, into: number[] = []): number[] {
+  if (task.isCompleted && !(task instanceof CompositeTask)) return into;
+  if (task instanceof LeafTask) {
+    if (task.id >= 0) into.push(task.id);
+  } else if (task instanceof RetryTask) {
+    pendingSteps(task.current, into);
+  } else if (task instanceof CompositeTask) {
+    for (const child of task.children) pendingSteps(child, into);
+  }
+  return into;
 }
 
 function safeHandle(handle: (error: Error) => boolean, error: Error): boolean {

@@ -96,6 +96,9 @@ export function splitEffects(actions: readonly Action[], instance: InstanceRecor
         break;
       case 'patch':
         break; // a marker in history only
+      case 'eventWait':
+        // The event comes from outside (raiseEvent); the wait sends nothing.
+        break;
     }
   }
   return { messages, activities };

@@ -23,7 +23,7 @@
 import { HistoryTooLongError, InstanceExistsError, MaxDeliveriesExceededError, UnknownOrchestratorError, VersionMismatchError, isRepriseError, toFailureDetails } from '../errors.js';
 import type { FailureDetails } from '../errors.js';
 import { executionCanceledEvent, executionCompletedEvent, executionFailedEvent, executionStartedEvent } from '../events.js';
-import type { ExecutionRewoundEvent, ExecutionTerminatedEvent, HistoryEvent, ParentInstance, Payload } from '../history.js';
+import type { ExecutionRewoundEvent, ExecutionTerminatedEvent, HistoryEvent, ParentInstance, Payload, WaitsChangedEvent } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
 import { scheduledEvent } from '../engine/actions.js';
@@ -181,6 +181,9 @@ function planRun(facts: EpisodeFacts, inbox: Inbox, executor: OrchestrationExecu
   const actions = executor.takeNewActions();
   const outcome = executor.outcome;
   const logs = executor.takeLogs();
+  const waits = executor.takeWaitChanges();
+  // Only a running execution's steps need it: when an execution ends, every step still open reads Canceled.
+  const waitsChanged: WaitsChangedEvent | undefined = waits && outcome.status === 'running' ? { EventType: 'WaitsChanged', Timestamp: clock.timestamp, ...waits } : undefined;
   const row: InstanceRecord = {
     ...instance,
     status: !executor.hasStarted ? instance.status : executor.isSuspended ? 'Suspended' : 'Running',
@@ -208,7 +211,7 @@ function planRun(facts: EpisodeFacts, inbox: Inbox, executor: OrchestrationExecu
   }
 
   // Room is kept for one more event, so the failure that ends an instance at its limit always fits.
-  if (instance.historyLength + events.length + actions.length + 1 > facts.maxHistoryEvents) {
+  if (instance.historyLength + events.length + (waitsChanged ? 1 : 0) + actions.length + 1 > facts.maxHistoryEvents) {
     const failure = toFailureDetails(
       new HistoryTooLongError(`instance '${instance.instanceId}' would exceed ${facts.maxHistoryEvents} history events (maxHistoryEvents); use continueAsNew for long-lived orchestrations`),
     );
@@ -218,7 +221,7 @@ function planRun(facts: EpisodeFacts, inbox: Inbox, executor: OrchestrationExecu
   const canceled = outcome.status === 'failed' && isRepriseError(outcome.error, 'CANCELLATION_REQUESTED');
   const history = canceled
     ? [...events, ...actions.filter(isFireAndForget).map((a) => scheduledEvent(a, clock.timestamp)), executionCanceledEvent(executor.cancelReason, clock.timestamp)]
-    : episodeHistory(events, actions, outcome, clock.timestamp);
+    : episodeHistory(events, actions, outcome, clock.timestamp, waitsChanged);
   const effects = outcome.status === 'running' ? splitEffects(actions, instance, clock) : { messages: splitEffects(actions.filter(isFireAndForget), instance, clock).messages, activities: [] };
   if (outcome.status === 'completed') {
     row.status = 'Completed';
@@ -286,14 +289,16 @@ function planTerminate(instance: InstanceRecord, inbox: Inbox, executor: Orchest
 }
 
 /**
- * The events an episode appends: what arrived, the new actions as scheduling
- * events, and how the execution ended. A failed execution records only the
- * fire-and-forget actions it still sends. The determinism simulator builds
- * its histories with this too.
+ * The events an episode appends: what arrived, the changes to what the code
+ * waits for (before the scheduling events, so they can name steps scheduled
+ * in the same episode), the new actions as scheduling events, and how the
+ * execution ended. A failed execution records only the fire-and-forget
+ * actions it still sends. The determinism simulator builds its histories
+ * with this too.
  */
-export function episodeHistory(events: readonly HistoryEvent[], actions: readonly Action[], outcome: ExecutionOutcome, timestamp: string): HistoryEvent[] {
+export function episodeHistory(events: readonly HistoryEvent[], actions: readonly Action[], outcome: ExecutionOutcome, timestamp: string, waitsChanged?: WaitsChangedEvent): HistoryEvent[] {
   if (outcome.status === 'failed') return [...events, ...actions.filter(isFireAndForget).map((a) => scheduledEvent(a, timestamp)), executionFailedEvent(outcome.failure, timestamp)];
-  const history = [...events, ...actions.map((a) => scheduledEvent(a, timestamp))];
+  const history = [...events, ...(waitsChanged ? [waitsChanged] : []), ...actions.map((a) => scheduledEvent(a, timestamp))];
   if (outcome.status === 'completed') history.push(executionCompletedEvent(outcome.output, timestamp));
   return history;
 }

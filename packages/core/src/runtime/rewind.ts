@@ -9,7 +9,7 @@
 import type { ExecutionRewoundEvent, HistoryEvent } from '../history.js';
 import type { InstanceRecord, NewActivity, NewMessage } from '../storage/types.js';
 
-const SCHEDULING: ReadonlySet<HistoryEvent['EventType']> = new Set(['TaskScheduled', 'TimerCreated', 'SubOrchestrationInstanceCreated', 'EntityRequestSent']);
+const SCHEDULING: ReadonlySet<HistoryEvent['EventType']> = new Set(['TaskScheduled', 'TimerCreated', 'SubOrchestrationInstanceCreated', 'EntityRequestSent', 'EventWaitStarted']);
 
 export function rewindHistory(history: HistoryEvent[], rewind: HistoryEvent, instance: InstanceRecord): { history: HistoryEvent[]; activities: NewActivity[]; messages: NewMessage[] } {
   const withoutEnd = history.filter((e) => e.EventType !== 'ExecutionFailed');

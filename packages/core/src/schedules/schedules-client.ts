@@ -20,6 +20,7 @@ import type { ClientDeps, OrchestrationClient } from '../client/client.js';
 import { validateDate, validateName } from '../client/validate.js';
 import { InvalidArgumentError, ScheduleExistsError, ScheduleNotFoundError, TimeoutError, UnknownOrchestratorError } from '../errors.js';
 import { deserialize, serialize } from '../serializer.js';
+import { executionStartedEvent } from '../events.js';
 import { isTerminal } from '../status.js';
 import type { InstanceRecord } from '../storage/types.js';
 import { mergeCalendar, validateCalendar } from './calendar.js';
@@ -186,7 +187,7 @@ export class ScheduleClient {
     const result = await this.#deps.storage.createInstance(
       this.#deps.taskHub,
       { instanceId, kind: 'orchestration', name: SCHEDULE_ORCHESTRATOR, executionId, status: 'Pending', createdAt: now, updatedAt: now, historyLength: 0, namespace: state.namespace, ...(payload !== undefined && { input: payload }) },
-      { instanceId, event: { EventType: 'ExecutionStarted', Timestamp: new Date(now).toISOString(), Name: SCHEDULE_ORCHESTRATOR, ExecutionId: executionId, ...(payload !== undefined && { Input: payload }) } },
+      { instanceId, event: executionStartedEvent({ name: SCHEDULE_ORCHESTRATOR, executionId, input: payload, timestamp: new Date(now).toISOString() }) },
     );
     return result.created;
   }

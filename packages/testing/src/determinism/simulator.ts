@@ -483,6 +483,9 @@ class Generation {
       case 'subOrchestration':
         this.#subs.set(action.id, action);
         break;
+      case 'eventWait':
+        // Events are the simulator's own candidates, chosen by name.
+        break;
       case 'entityRequest':
         if (action.request === 'call' || action.request === 'lock') this.#entity.set(action.id, action);
         else if (action.request === 'signal') this.#signals.push(this.#signal(action));

@@ -18,6 +18,8 @@ export function viewAction(action: Action): ActionView {
       return { kind: 'timer', id: action.id, fireAt: action.fireAt };
     case 'subOrchestration':
       return { kind: 'subOrchestration', id: action.id, name: action.name, instanceId: action.instanceId, input: action.input };
+    case 'eventWait':
+      return { kind: 'eventWait', id: action.id, name: action.name };
     case 'entityRequest':
       return {
         kind: 'entityRequest',
@@ -62,6 +64,8 @@ export function showAction(action: ActionView | undefined): string {
       return action.input === undefined ? base : `${base} with input ${showPayload(action.input)}`;
     case 'timer':
       return `${base} firing at ${new Date(action.fireAt).toISOString()}`;
+    case 'eventWait':
+      return base;
     case 'entityRequest':
       return action.input === undefined ? base : `${base} with input ${showPayload(action.input)}`;
     case 'patch':
