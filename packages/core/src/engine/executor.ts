@@ -414,6 +414,10 @@ export class OrchestrationExecutor implements ContextHost {
     return this.#track(new LeafTask('subOrchestration', action.id), action);
   }
 
+  subOrchestrationId(task: LeafTask): string {
+    return this.#subInstances.get(task.id) ?? `${this.instanceId}:${task.id}`;
+  }
+
   previousOf(sequence: number): readonly number[] {
     return this.#previousById.get(sequence) ?? [];
   }

@@ -25,6 +25,7 @@ import type { RecoveredItem } from './redelivery.js';
 import { ReplayCache } from './replay-cache.js';
 import { WorkLoop } from './work-loop.js';
 import { registerSchedules } from '../schedules/activities.js';
+import { registerHttpActivity } from './http-activity.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
@@ -61,6 +62,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
   // Schedules are built-in orchestrations over the engine's own primitives (see schedules/orchestrator.ts).
   registerSchedules(orchestrators, activities, () => client);
+  registerHttpActivity(activities);
   const cache = new ReplayCache(resolved.cacheSize);
   // One store subscription; instance notices go straight to that instance's waiters.
   const instanceListeners = new Map<string, Set<(status: RuntimeStatus | undefined) => void>>();
