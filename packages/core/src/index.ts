@@ -144,6 +144,7 @@ export type {
 } from './definitions.js';
 export type { OrchestrationContext, ReplaySafeLogger, TaskFactories, EntityLock } from './engine/context.js';
 export { Task, TimerTask } from './engine/task.js';
+export type { DurableHttpRequest, DurableHttpResponse, TokenSource } from './engine/call-http.js';
 export type { RetryOptions } from './engine/task.js';
 export { entityId } from './entities/entity-id.js';
 export type { EntityId } from './entities/entity-id.js';
