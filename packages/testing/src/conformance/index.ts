@@ -48,6 +48,7 @@ import { describeRuntimeEntities } from './runtime-entities.js';
 import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
 import { describeRuntimeSchedules } from './runtime-schedules.js';
+import { describeRuntimeSubOrchestrationRetries } from './runtime-sub-retries.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 
 export type { ConformanceOptions } from './context.js';
@@ -121,5 +122,6 @@ export function describeStorageConformance(
     describeRuntimeRedelivery(ctx);
     describeRuntimeEntities(ctx);
     describeRuntimeFlowControl(ctx);
+    describeRuntimeSubOrchestrationRetries(ctx);
   });
 }
