@@ -123,6 +123,14 @@ export type { RuntimeOptions } from './runtime/options.js';
 export type { OrchestrationClient } from './client/public-client.js';
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
 export type { Step, StepKind, StepStatus, StepProgress } from './client/steps.js';
+export type {
+  CheckStatusRequest,
+  CheckStatusResponse,
+  HttpManagementPayload,
+  ManagementUrlOptions,
+  PlainHttpResponse,
+  WaitOrCheckStatusOptions,
+} from './client/check-status.js';
 export type { ActivityLogger } from './runtime/activity-reporter.js';
 export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';

@@ -3,6 +3,7 @@ import type { ActivityRegistration, OrchestratorRegistration, Registry } from '.
 import type { EntityRegistration } from '../entities/entity-context.js';
 import type { ErrorHandler } from '../error-handler.js';
 import type { LogEntry, Storage } from '../storage/types.js';
+import type { ManagementUrlOptions } from '../client/check-status.js';
 
 export interface RuntimeOptions {
   storage: Storage;
@@ -68,6 +69,12 @@ export interface RuntimeOptions {
    * @default logs with `console.error('[reprise]', error)`
    */
   onError?: ErrorHandler;
+  /**
+   * Where the Durable Functions HTTP API (`@reprise/http`) is mounted, for
+   * `client.createCheckStatusResponse`: `prefix`, and `baseUrl` / `code` /
+   * `connection` when the URLs need them. @default { prefix: '/runtime/webhooks/durabletask' } on the request's origin
+   */
+  managementUrls?: ManagementUrlOptions;
 }
 
 export interface ResolvedOptions {

@@ -223,6 +223,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     hasOrchestrator: (name) => orchestrators.has(name),
     concurrencyOf: (name) => concurrency.get(name),
     hasEntity: (name) => entities.has(name),
+    managementUrls: options.managementUrls,
     onInstanceUpdated: (instanceId, listener) => {
       let listeners = instanceListeners.get(instanceId);
       if (!listeners) instanceListeners.set(instanceId, (listeners = new Set()));

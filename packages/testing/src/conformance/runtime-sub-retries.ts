@@ -22,7 +22,7 @@ export function describeRuntimeSubOrchestrationRetries(ctx: ConformanceContext):
         orchestrators: {
           Parent: function* (ctx: OrchestrationContext<string | undefined>) {
             const id = ctx.getInput();
-            return yield ctx.callSubOrchestratorWithRetry('Flaky', RETRY, 'in', ...(id === undefined ? [] : [id]));
+            return (yield ctx.callSubOrchestratorWithRetry('Flaky', RETRY, 'in', ...(id === undefined ? [] : [id]))) as string;
           },
           Flaky: function* (ctx: OrchestrationContext<string>) {
             const attempt = (yield ctx.callActivity('Count', ctx.instanceId)) as number;
@@ -86,7 +86,7 @@ export function describeRuntimeSubOrchestrationRetries(ctx: ConformanceContext):
         cacheSize,
         orchestrators: {
           Parent: function* (ctx: OrchestrationContext) {
-            return yield ctx.callSubOrchestratorWithRetry('Broken', { firstRetryIntervalInMilliseconds: 10, maxNumberOfAttempts: 2 }, undefined, 'broken-child');
+            return (yield ctx.callSubOrchestratorWithRetry('Broken', { firstRetryIntervalInMilliseconds: 10, maxNumberOfAttempts: 2 }, undefined, 'broken-child')) as unknown;
           },
           Broken: function* (ctx: OrchestrationContext) {
             yield ctx.createTimer(new Date(ctx.currentUtcDateTime.getTime() + 1));
