@@ -71,7 +71,8 @@ const RETRY_AFTER_SECONDS = '10';
 
 export function managementPayload(taskHub: string, defaults: ManagementUrlOptions | undefined, request: CheckStatusRequest, instanceId: string, urls?: ManagementUrlOptions): HttpManagementPayload {
   validateName(instanceId, 'instanceId');
-  const options = { ...defaults, ...urls };
+  // A field left undefined in the call keeps the runtime's setting.
+  const options: ManagementUrlOptions = { ...defaults, ...Object.fromEntries(Object.entries(urls ?? {}).filter(([, v]) => v !== undefined)) };
   const prefix = (options.prefix ?? DEFAULT_MANAGEMENT_PREFIX).replace(/\/+$/, '');
   if (prefix !== '' && !prefix.startsWith('/')) throw new InvalidArgumentError(`prefix '${prefix}' must start with '/'`);
   const root = `${baseOf(options.baseUrl, request)}${prefix}`;
