@@ -31,7 +31,7 @@ export interface ManagementUrlOptions {
 
 /** A web `Request`, durable-functions' `HttpRequest`, or Node's `IncomingMessage` (relative `url`, `host` header). */
 export interface CheckStatusRequest {
-  url: string;
+  url?: string | undefined;
   headers?: { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 }
 
@@ -120,8 +120,8 @@ function respond(status: number, body: string, extra: Record<string, string> = {
 
 function baseOf(baseUrl: string | undefined, request: CheckStatusRequest): string {
   if (baseUrl !== undefined) return absolute(baseUrl, 'baseUrl').replace(/\/+$/, '');
-  if (!request || typeof request.url !== 'string') throw new InvalidArgumentError('a check-status response needs the request (its url) or a baseUrl');
-  if (/^https?:\/\//i.test(request.url)) return new URL(request.url).origin;
+  if (!request || typeof request !== 'object') throw new InvalidArgumentError('a check-status response needs the request (its url) or a baseUrl');
+  if (typeof request.url === 'string' && /^https?:\/\//i.test(request.url)) return new URL(request.url).origin;
   // Node's IncomingMessage: the url is a path, the host is a header.
   const host = headerOf(request, 'host');
   if (!host) throw new InvalidArgumentError('the request has a relative url and no host header: give a baseUrl');
