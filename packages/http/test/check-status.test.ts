@@ -38,7 +38,7 @@ async function start(base: string, name: string, input?: unknown): Promise<{ res
 }
 
 async function untilStatus(runtime: Runtime, id: string, status: string): Promise<void> {
-  await eventually(async () => expect((await runtime.client.getStatus(id))?.runtimeStatus).toBe(status), { timeoutMs: 10_000 });
+  await eventually(async () => (await runtime.client.getStatus(id))?.runtimeStatus === status, { timeoutMs: 10_000, what: `${id} ${status}` });
 }
 
 describe('createCheckStatusResponse', () => {
