@@ -49,6 +49,7 @@ import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
 import { describeRuntimeSchedules } from './runtime-schedules.js';
 import { describeRuntimeSubOrchestrationRetries } from './runtime-sub-retries.js';
+import { describeRuntimeCallHttp } from './runtime-call-http.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 
 export type { ConformanceOptions } from './context.js';
@@ -123,5 +124,6 @@ export function describeStorageConformance(
     describeRuntimeEntities(ctx);
     describeRuntimeFlowControl(ctx);
     describeRuntimeSubOrchestrationRetries(ctx);
+    describeRuntimeCallHttp(ctx);
   });
 }
