@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defineOrchestrator } from '@reprise/core';
 import type { DurableHttpRequest, DurableHttpResponse, HistoryEventView } from '@reprise/core';
 import { createTestRuntime } from '@reprise/testing';
+import { DEFAULT_POLL_INTERVAL_MS, pollDelay } from '../src/engine/call-http.js';
 import { cacheModes, startRuntime } from './helpers.js';
 import { startServer } from './http-server.js';
 import type { TestServer } from './http-server.js';
@@ -161,6 +162,34 @@ describe('callHttp asynchronous pattern (virtual clock)', () => {
       expect(status.output).toMatchObject({ statusCode: 202, headers: { location: '/elsewhere' } });
     }
     expect(server.requests).toHaveLength(2);
+  });
+});
+
+describe('pollDelay (Retry-After)', () => {
+  it('reads delta seconds and HTTP dates (Durable Functions fails on the date form), else 30 s', () => {
+    const now = Date.parse('2024-01-01T00:00:00Z');
+    expect(pollDelay({ 'retry-after': '7' }, now)).toBe(7000);
+    expect(pollDelay({ 'retry-after': 'Mon, 01 Jan 2024 00:00:12 GMT' }, now)).toBe(12_000);
+    expect(pollDelay({ 'retry-after': 'Sun, 31 Dec 2023 00:00:00 GMT' }, now)).toBe(0);
+    expect(pollDelay({ 'retry-after': 'soon' }, now)).toBe(DEFAULT_POLL_INTERVAL_MS);
+    expect(pollDelay({}, now)).toBe(30_000);
+  });
+});
+
+describe('callHttp edge answers', () => {
+  it('a 202 without Location is the result (nothing to poll); a relative Location is resolved against the URL that answered', async () => {
+    server = await startServer((req, res) => {
+      if (req.path === '/no-location') return res.writeHead(202).end('accepted');
+      if (req.path === '/a/start') return res.writeHead(202, { location: 'poll/1', 'retry-after': '0' }).end();
+      if (req.path === '/a/poll/1') return res.writeHead(202, { location: '../b/done', 'retry-after': '0' }).end();
+      res.writeHead(200).end(req.path);
+    });
+    const runtime = await startRuntime({ orchestrators: [send] });
+    const a = await runtime.client.startNew(send, { input: { method: 'GET', url: `${server.url}/no-location` } });
+    expect((await runtime.client.waitForCompletion(a, { timeoutMs: 10_000 })).output).toMatchObject({ statusCode: 202, content: 'accepted' });
+    const b = await runtime.client.startNew(send, { input: { method: 'GET', url: `${server.url}/a/start` } });
+    expect((await runtime.client.waitForCompletion(b, { timeoutMs: 10_000 })).output).toMatchObject({ statusCode: 200, content: '/a/b/done' });
+    expect(server.requests.map((r) => r.path)).toEqual(['/no-location', '/a/start', '/a/poll/1', '/a/b/done']);
   });
 });
 
