@@ -128,6 +128,14 @@ export type { RuntimeOptions } from './runtime/options.js';
 export type { OrchestrationClient } from './client/public-client.js';
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
 export type { Step, StepKind, StepStatus, StepProgress } from './client/steps.js';
+export type {
+  CheckStatusRequest,
+  CheckStatusResponse,
+  HttpManagementPayload,
+  ManagementUrlOptions,
+  PlainHttpResponse,
+  WaitOrCheckStatusOptions,
+} from './client/check-status.js';
 export type { ActivityLogger } from './runtime/activity-reporter.js';
 export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
@@ -151,6 +159,7 @@ export type {
 } from './definitions.js';
 export type { OrchestrationContext, ReplaySafeLogger, TaskFactories, EntityLock } from './engine/context.js';
 export { Task, TimerTask } from './engine/task.js';
+export type { DurableHttpRequest, DurableHttpResponse, TokenSource } from './engine/call-http.js';
 export type { RetryOptions } from './engine/task.js';
 export { entityId } from './entities/entity-id.js';
 export type { EntityId } from './entities/entity-id.js';

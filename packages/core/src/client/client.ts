@@ -14,8 +14,8 @@ import {
   InvalidArgumentError,
   InvalidStateError,
   StorageError,
-  TimeoutError,
   isRepriseError,
+  TimeoutError,
   UnknownEntityError,
   UnknownOrchestratorError,
 } from '../errors.js';
@@ -50,6 +50,8 @@ import { isSystemInstanceId, runPrefix, SCHEDULE_TAG, validateScheduleId } from 
 import { withScheduleId } from '../schedules/run-status.js';
 import { PURGE_ORCHESTRATOR, purgeInstanceId, purgeStart } from './purge-when-ended.js';
 import { ScheduleClient } from '../schedules/schedules-client.js';
+import { checkStatusResponse, completionResponse, managementPayload, waitTimes } from './check-status.js';
+import type { CheckStatusRequest, CheckStatusResponse, HttpManagementPayload, ManagementUrlOptions, WaitOrCheckStatusOptions } from './check-status.js';
 
 /** How long `ping` waits for the store by default. */
 const DEFAULT_PING_TIMEOUT_MS = 2_000;
@@ -72,6 +74,8 @@ export interface ClientDeps {
   orchestratorOf?(name: string): OrchestratorFunction | undefined;
   /** Registers a listener for one instance's status changes (undefined: re-check, notices were lost); returns its remover. */
   onInstanceUpdated(instanceId: string, listener: (status: RuntimeStatus | undefined) => void): () => void;
+  /** Where the Durable Functions HTTP API is mounted, for check-status responses. */
+  managementUrls?: ManagementUrlOptions | undefined;
 }
 
 export interface EntityStateResponse<S = unknown> {
@@ -302,6 +306,37 @@ export class OrchestrationClient {
           : this.#deps.clock.setTimeout(() => finish(() => reject(new TimeoutError(`instance '${instanceId}' did not complete within ${timeoutMs} ms`))), timeoutMs);
       void check();
     });
+  }
+
+  /** The instance's management URLs (durable-functions' `createHttpManagementPayload`), built on the request's origin. */
+  createHttpManagementPayload(request: CheckStatusRequest, instanceId: string, urls?: ManagementUrlOptions): HttpManagementPayload {
+    return managementPayload(this.#deps.taskHub, this.#deps.managementUrls, request, instanceId, urls);
+  }
+
+  /**
+   * durable-functions' check-status response: 202, the management payload
+   * as JSON body, `Location` (the status URL) and `Retry-After: 10`. A web
+   * `Response`; `.plain` holds `{ status, headers, body }` for Node handlers.
+   */
+  createCheckStatusResponse(request: CheckStatusRequest, instanceId: string, urls?: ManagementUrlOptions): CheckStatusResponse {
+    return checkStatusResponse(this.createHttpManagementPayload(request, instanceId, urls));
+  }
+
+  /**
+   * Wait up to `timeoutInMilliseconds` (default 10 s) for the instance to
+   * end: 200 with the output once Completed, 200 with the status once
+   * Failed, Terminated or Canceled, else the check-status 202.
+   */
+  async waitForCompletionOrCreateCheckStatusResponse(request: CheckStatusRequest, instanceId: string, options: WaitOrCheckStatusOptions = {}): Promise<CheckStatusResponse> {
+    const { timeoutMs } = waitTimes(options);
+    const payload = () => this.createHttpManagementPayload(request, instanceId, options);
+    payload(); // bad URLs are refused before waiting
+    try {
+      return completionResponse(await this.waitForCompletion(instanceId, { timeoutMs }), payload);
+    } catch (error) {
+      if (!isRepriseError(error, 'TIMEOUT')) throw error;
+      return completionResponse(undefined, payload);
+    }
   }
 
   async listInstances(filter: ListInstancesFilter = {}): Promise<{ instances: OrchestrationStatus[]; continuationToken?: string }> {

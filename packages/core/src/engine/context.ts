@@ -11,6 +11,8 @@ import { LeafTask, RetryTask, Task, TimerTask, WhenAllTask, WhenAnyTask } from '
 import type { ResultsOf, RetryOptions } from './task.js';
 import type { EntityId } from '../entities/entity-id.js';
 import type { StepMeta } from './actions.js';
+import { HTTP_ACTIVITY, HttpTask, httpActivityInput, rememberTokenSource } from './call-http.js';
+import type { DurableHttpRequest, DurableHttpResponse } from './call-http.js';
 
 export interface TaskFactories {
   /** Completes when every task completes, with their results in order; fails on the first failure. */
@@ -19,7 +21,9 @@ export interface TaskFactories {
   any<T extends Task<unknown>>(tasks: readonly T[]): Task<T>;
 }
 
+/** `log(message)` writes at info level, as durable-functions' `context.log` does; the methods pick the level. */
 export interface ReplaySafeLogger {
+  (message: string, ...args: unknown[]): void;
   debug(message: string, ...args: unknown[]): void;
   info(message: string, ...args: unknown[]): void;
   warn(message: string, ...args: unknown[]): void;
@@ -58,6 +62,14 @@ export interface OrchestrationContext<I = unknown> {
   callSubOrchestratorWithRetry<SI, SO>(orchestrator: OrchestratorHandle<SI, SO>, retryOptions: RetryOptions, ...args: SubOrchestratorArgs<SI>): Task<SO>;
   callSubOrchestratorWithRetry<T = unknown>(name: string, retryOptions: RetryOptions, input?: unknown, instanceId?: string): Task<T>;
   createTimer(fireAt: Date): TimerTask;
+  /**
+   * Send an HTTP request from the orchestration, durably: the request runs as
+   * the built-in activity `BuiltIn::HttpActivity`, and a `202` with a
+   * `Location` header is polled (GET, after a durable timer of `Retry-After`
+   * or 30 s) until the answer is not 202. Any status is a result; a request
+   * with no answer (refused, timed out) fails the task.
+   */
+  callHttp(request: DurableHttpRequest): Task<DurableHttpResponse>;
   waitForExternalEvent<T = unknown>(name: string): Task<T>;
   setCustomStatus(value: unknown): void;
   /** Restart with new input and an empty history once this code returns. */
@@ -105,6 +117,8 @@ export interface ContextHost {
   scheduleActivity(name: string, input: unknown, meta?: StepMeta): LeafTask;
   scheduleTimer(fireAt: number, meta?: StepMeta): TimerTask;
   scheduleSubOrchestration(name: string, input: unknown, instanceId: string | undefined, meta?: StepMeta): LeafTask;
+  /** The child instance id a scheduled sub-orchestration task runs as. */
+  subOrchestrationId(task: LeafTask): string;
   /** The `previous` recorded for the action with this sequence. */
   previousOf(sequence: number): readonly number[];
   /** The DAG task key recorded for the action with this sequence. */
@@ -131,6 +145,7 @@ const nameOf = (target: string | { name: string }): string => (typeof target ===
 
 export function createOrchestrationContext<I>(host: ContextHost): OrchestrationContext<I> {
   let guidCounter = 0;
+  let httpCalls = 0;
   const all = <T extends readonly Task<unknown>[]>(tasks: readonly [...T]) => new WhenAllTask(tasks as unknown as T) as Task<ResultsOf<T>>;
   const any = <T extends Task<unknown>>(tasks: readonly T[]) => {
     if (tasks.length === 0) throw new InvalidArgumentError('Task.any needs at least one task');
@@ -149,6 +164,7 @@ export function createOrchestrationContext<I>(host: ContextHost): OrchestrationC
     });
   };
   const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, ...args: unknown[]) => host.log(level, message, args);
+  const logger: ReplaySafeLogger = Object.assign(log('info'), { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') });
 
   const ctx: OrchestrationContext<I> = {
     get instanceId() {
@@ -172,7 +188,7 @@ export function createOrchestrationContext<I>(host: ContextHost): OrchestrationC
     get isCancellationRequested() {
       return host.isCancellationRequested;
     },
-    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    log: logger,
     Task: { all, any },
     all,
     any,
@@ -191,17 +207,30 @@ export function createOrchestrationContext<I>(host: ContextHost): OrchestrationC
     callSubOrchestrator: ((orchestrator: string | OrchestratorHandle, input?: unknown, instanceId?: string) =>
       host.scheduleSubOrchestration(nameOf(orchestrator), input, instanceId)) as OrchestrationContext<I>['callSubOrchestrator'],
     callSubOrchestratorWithRetry: ((orchestrator: string | OrchestratorHandle, options: RetryOptions, input?: unknown, instanceId?: string) => {
-      // Each attempt needs its own child instance; derive ids deterministically from the first.
+      // Every attempt runs as the first one's instance, as in DTFx: the child restarts in place once the failed attempt is terminal.
+      let childId = instanceId;
       return withRetry(options, (meta) => {
-        const attempt = meta?.attempt ?? 1;
-        const id = instanceId === undefined ? undefined : attempt === 1 ? instanceId : `${instanceId}:retry${attempt}`;
-        return host.scheduleSubOrchestration(nameOf(orchestrator), input, id, meta);
+        const task = host.scheduleSubOrchestration(nameOf(orchestrator), input, childId, meta);
+        childId ??= host.subOrchestrationId(task);
+        return task;
       });
     }) as OrchestrationContext<I>['callSubOrchestratorWithRetry'],
     createTimer(fireAt: Date) {
       const time = fireAt instanceof Date ? fireAt.getTime() : NaN;
       if (!Number.isFinite(time)) throw new InvalidArgumentError('createTimer needs a valid Date');
       return host.scheduleTimer(time);
+    },
+    callHttp(request: DurableHttpRequest) {
+      const callIndex = httpCalls++;
+      const input = httpActivityInput(request, callIndex);
+      if (request.tokenSource) rememberTokenSource(host.instanceId, callIndex, request.tokenSource);
+      const polling = (request.asynchronousPatternEnabled ?? request.enablePolling) !== false;
+      const first = host.scheduleActivity(HTTP_ACTIVITY, input) as LeafTask<DurableHttpResponse>;
+      return new HttpTask(first, input, polling, {
+        now: () => host.currentTime,
+        send: (next, after) => host.scheduleActivity(HTTP_ACTIVITY, next, { previous: after.steps() }) as LeafTask<DurableHttpResponse>,
+        wait: (fireAt, after) => host.scheduleTimer(fireAt, { previous: after.steps() }),
+      });
     },
     waitForExternalEvent: ((name: string) => {
       if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('waitForExternalEvent needs an event name');

@@ -535,6 +535,10 @@ export class OrchestrationExecutor implements ContextHost {
     this.#created.push(action);
   }
 
+  subOrchestrationId(task: LeafTask): string {
+    return this.#subInstances.get(task.id) ?? `${this.instanceId}:${task.id}`;
+  }
+
   previousOf(sequence: number): readonly number[] {
     return this.#previousById.get(sequence) ?? [];
   }

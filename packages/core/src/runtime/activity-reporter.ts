@@ -22,7 +22,9 @@ import { logLine } from '../log-line.js';
 export const PROGRESS_INTERVAL_MS = 100;
 const MAX_PROGRESS_MESSAGE = 2000;
 
+/** `log(message)` writes at info level (durable-functions' `context.log`); the methods pick the level. */
 export interface ActivityLogger {
+  (message: string, ...args: unknown[]): void;
   debug(message: string, ...args: unknown[]): void;
   info(message: string, ...args: unknown[]): void;
   warn(message: string, ...args: unknown[]): void;
@@ -61,7 +63,7 @@ export class ActivityReporter {
         // A failing logger must not fail the activity; the line is still stored.
       }
     };
-    this.log = { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+    this.log = Object.assign(line('info'), { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') });
   }
 
   /** The last progress reported (written or not yet), for the completion event. */

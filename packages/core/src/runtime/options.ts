@@ -4,6 +4,7 @@ import type { EntityRegistration } from '../entities/entity-context.js';
 import type { ErrorHandler } from '../error-handler.js';
 import type { LogEntry, Storage } from '../storage/types.js';
 import type { VersionMatch, VersioningOptions } from '../versioning/versions.js';
+import type { ManagementUrlOptions } from '../client/check-status.js';
 
 export interface RuntimeOptions {
   storage: Storage;
@@ -82,6 +83,12 @@ export interface RuntimeOptions {
    * @default { match: 'none', onMismatch: 'leave' }
    */
   versioning?: Partial<VersioningOptions>;
+  /**
+   * Where the Durable Functions HTTP API (`@reprise/http`) is mounted, for
+   * `client.createCheckStatusResponse`: `prefix`, and `baseUrl` / `code` /
+   * `connection` when the URLs need them. @default { prefix: '/runtime/webhooks/durabletask' } on the request's origin
+   */
+  managementUrls?: ManagementUrlOptions;
 }
 
 export interface ResolvedOptions {

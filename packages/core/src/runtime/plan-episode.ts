@@ -23,7 +23,7 @@
 import { HistoryTooLongError, InstanceExistsError, MaxDeliveriesExceededError, UnknownOrchestratorError, VersionMismatchError, isRepriseError, toFailureDetails } from '../errors.js';
 import type { FailureDetails } from '../errors.js';
 import { executionCanceledEvent, executionCompletedEvent, executionFailedEvent, executionStartedEvent } from '../events.js';
-import type { ExecutionRewoundEvent, ExecutionTerminatedEvent, HistoryEvent, ParentInstance, Payload, WaitsChangedEvent } from '../history.js';
+import type { ExecutionRewoundEvent, ExecutionStartedEvent, ExecutionTerminatedEvent, HistoryEvent, ParentInstance, Payload, WaitsChangedEvent } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
 import { scheduledEvent } from '../engine/actions.js';
@@ -34,6 +34,7 @@ import { endOfExecutionMessages, isFireAndForget, parentMessage, splitEffects } 
 import type { EpisodeClock } from './effects.js';
 import { heldLocksOf, parentOf } from './history-facts.js';
 import { rewindHistory } from './rewind.js';
+import { isChildRestart, restartCommit } from './restart-child.js';
 
 export interface EpisodeFacts {
   instance: InstanceRecord;
@@ -72,6 +73,8 @@ interface Inbox {
   refusals: NewMessage[];
   rewind: ExecutionRewoundEvent | undefined;
   startsNewExecution: boolean;
+  /** A finished child started again by its parent, with the events that came after the start (see restart-child.ts). */
+  restart?: { started: ExecutionStartedEvent; later: HistoryEvent[] };
 }
 
 export function episodeNeeds(facts: EpisodeFacts): EpisodeNeeds {
@@ -90,7 +93,8 @@ export function planEpisode(facts: EpisodeFacts, loaded: { history?: readonly Hi
   const inbox = readInbox(facts);
   const { instance } = facts;
   if (isTerminal(instance.status)) {
-    // Late messages for a finished instance are consumed and dropped, unless they rewind it.
+    // Late messages for a finished instance are consumed and dropped, unless they restart or rewind it.
+    if (inbox.restart) return forget(withRefusals(inbox, restartCommit(instance, inbox.restart.started, inbox.restart.later, facts.now)));
     if (inbox.rewind && instance.status === 'Failed') return forget(planRewind(facts, inbox, inbox.rewind, loaded.history ?? []));
     return forget(withRefusals(inbox, { instance, history: { append: [] }, messages: [], activities: [], logs: [] }));
   }
@@ -121,11 +125,20 @@ function readInbox(facts: EpisodeFacts): Inbox {
   const refusals: NewMessage[] = [];
   let acceptsStart = instance.status === 'Pending' || instance.status === 'ContinuedAsNew';
   let startsNewExecution = false;
+  let restart: Inbox['restart'];
   for (const message of facts.messages) {
     const event = { ...message.event, Timestamp: timestamp } as HistoryEvent;
     const target = (event as { TargetExecutionId?: string }).TargetExecutionId;
     if (target !== undefined && target !== instance.executionId) continue;
+    if (restart && event.EventType !== 'ExecutionStarted') {
+      if (target === undefined) restart.later.push(event);
+      continue;
+    }
     if (event.EventType === 'ExecutionStarted') {
+      if (!restart && isChildRestart(instance, event)) {
+        restart = { started: event, later: [] };
+        continue;
+      }
       if (!acceptsStart) {
         const failure = toFailureDetails(new InstanceExistsError(`instance '${instance.instanceId}' already exists (another start for it came first)`));
         refusals.push(...parentMessage(event.ParentInstance, { status: 'failed', failure }, timestamp));
@@ -137,7 +150,7 @@ function readInbox(facts: EpisodeFacts): Inbox {
     events.push(event);
   }
   const rewind = events.find((e): e is ExecutionRewoundEvent => e.EventType === 'ExecutionRewound');
-  return { clock: { now, timestamp, newExecutionId: facts.newExecutionId }, events, refusals, rewind, startsNewExecution };
+  return { clock: { now, timestamp, newExecutionId: facts.newExecutionId }, events, refusals, rewind, startsNewExecution, ...(restart && { restart }) };
 }
 
 function rewindOf(facts: EpisodeFacts): boolean {

@@ -31,6 +31,7 @@ import type { OrchestratorDescription } from '../orchestrator-identity.js';
 import { SCHEDULE_ORCHESTRATOR } from '../schedules/ids.js';
 import { validateVersion, validateVersioning } from '../versioning/versions.js';
 import type { VersionMatch } from '../versioning/versions.js';
+import { registerHttpActivity } from './http-activity.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
@@ -80,6 +81,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   // Schedules are built-in orchestrations over the engine's own primitives (see schedules/orchestrator.ts).
   registerSchedules(orchestrators, activities, () => client);
   registerPurge(orchestrators, activities, storage, hub);
+  registerHttpActivity(activities);
   const cache = new ReplayCache(resolved.cacheSize);
   // One store subscription; instance notices go straight to that instance's waiters.
   const instanceListeners = new Map<string, Set<(status: RuntimeStatus | undefined) => void>>();
@@ -242,6 +244,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     versionOf: (name) => orchestratorVersions.get(name) ?? resolved.version,
     orchestratorOf: (name) => orchestrators.get(name),
     hasEntity: (name) => entities.has(name),
+    managementUrls: options.managementUrls,
     onInstanceUpdated: (instanceId, listener) => {
       let listeners = instanceListeners.get(instanceId);
       if (!listeners) instanceListeners.set(instanceId, (listeners = new Set()));

@@ -49,6 +49,8 @@ import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
 import { describeRuntimeSchedules } from './runtime-schedules.js';
 import { describeRuntimeSteps } from './runtime-steps.js';
+import { describeRuntimeSubOrchestrationRetries } from './runtime-sub-retries.js';
+import { describeRuntimeCallHttp } from './runtime-call-http.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 import { describeVersions } from './versions.js';
 
@@ -125,5 +127,7 @@ export function describeStorageConformance(
     describeRuntimeEntities(ctx);
     describeRuntimeFlowControl(ctx);
     describeRuntimeSteps(ctx);
+    describeRuntimeSubOrchestrationRetries(ctx);
+    describeRuntimeCallHttp(ctx);
   });
 }

@@ -522,4 +522,4 @@ async function runEntityOperation(rc: RunContext, entityInstanceId: string, oper
 }
 
 /** The simulator stores nothing an activity reports: its histories are what it checks. */
-const SILENT_LOG = { debug() {}, info() {}, warn() {}, error() {} };
+const SILENT_LOG = Object.assign(() => {}, { debug() {}, info() {}, warn() {}, error() {} });
