@@ -129,6 +129,8 @@ class Client implements ApplicationsClient {
       ...(revisionId !== undefined && { revisionId }),
     };
     parseParameters(parameters, { ...definition.parameters, ...workflowParameterSpecs(definition.workflows.launch) });
+    // The store replaces a finished instance of the same id, so a finished launch run does not guard the id: its entity does.
+    if (await this.#state(id)) throw new InstanceExistsError(`application instance '${id}' already exists`);
     // The launch run's id is the instance's: the store refuses a second instance with the same id.
     try {
       await this.#start(state, { instanceId: id, workflow: 'launch', parameters, ...(ownerId !== undefined && { ownerId }), create: state }, launchRunId(id));
