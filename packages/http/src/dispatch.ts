@@ -25,6 +25,7 @@ import { createRouter } from './router.js';
 import type { Mount } from './router.js';
 import { durableFunctionsRoutes } from './routes/durable-functions.js';
 import { orchestrationApiRoutes } from './routes/orchestration-api.js';
+import { applicationInstancesRoutes, servesApplications } from './routes/application-instances.js';
 
 export interface Api {
   /** True when the raw path belongs to a mounted document (answered here, possibly with 400/401/405). */
@@ -49,6 +50,8 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
   const mounts: Mount<OperationContext>[] = [
     ...resolved.durableFunctionsPrefixes.map((prefix) => ({ prefix, document: 'durable-functions' as const, routes: durableFunctionsRoutes })),
     ...resolved.orchestrationApiPrefixes.map((prefix) => ({ prefix, document: 'orchestration-api' as const, routes: orchestrationApiRoutes })),
+    // Served when a mounted runtime has applications (withApplications); its paths under the shared `/api/1` only.
+    ...(servesApplications(hubs) ? resolved.applicationInstancesPrefixes : []).map((prefix) => ({ prefix, document: 'application-instances' as const, routes: applicationInstancesRoutes, claims: 'routes' as const })),
   ];
   const router = createRouter(mounts);
   const durableFunctionsPrefix = resolved.durableFunctionsPrefixes[0] ?? DURABLE_FUNCTIONS_PREFIXES[0];

@@ -16,7 +16,7 @@
  *   mount prefix (`/x/../runtime/webhooks/durabletask/instances`).
  */
 
-export type Method = 'GET' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface Route<C> {
   method: Method;
