@@ -202,8 +202,8 @@ describe('application instances over HTTP', () => {
     expect((await s.call('GET', `/instances/${id}/schedules`)).body).toEqual({ schedules: [] });
     expect(await s.call('POST', `/instances/${id}/deploy/reschedule`, { interval: '10' })).toMatchObject({ status: 404, body: { error: 'SCHEDULE_NOT_FOUND' } });
 
-    expect(await s.call('POST', `/instances/${id}/deploy/schedule`, { interval: '0', parameters: { release: 'now' } })).toMatchObject({ status: 200, body: {} });
-    await until(async () => expect((await s.apps.get(id))!.returnValues.deployed).toEqual({ release: 'now' }));
+    expect(await s.call('POST', `/instances/${id}/deploy/schedule`, { interval: '0', parameters: { tag: 'now' } })).toMatchObject({ status: 200, body: {} });
+    await until(async () => expect((await s.apps.get(id))!.returnValues.deployed).toEqual({ tag: 'now' }));
     for (const bad of [{}, { interval: 'soon' }, { interval: -5 }, { interval: '1', parameters: [1] }, '[]']) {
       expect((await s.call('POST', `/instances/${id}/deploy/schedule`, bad)).status, JSON.stringify(bad)).toBe(400);
     }
