@@ -10,6 +10,7 @@ import { InvalidArgumentError } from './errors.js';
 import { orchestratorIdOf } from './orchestrator-identity.js';
 import { validateName } from './client/validate.js';
 import { validateVersion } from './versioning/versions.js';
+import type { OrchestrationClient } from './client/public-client.js';
 
 export interface ActivityContext {
   instanceId: string;
@@ -33,6 +34,13 @@ export interface ActivityContext {
   reportProgress(percent: number, message?: string): Promise<void>;
   /** Log lines stored with the step's sequence, read back in order with the orchestration's by `client.getLogs`. */
   log: ActivityLogger;
+  /**
+   * The client of the runtime running this activity (the Durable Functions
+   * "client binding"): start, query, purge or schedule other instances.
+   * Always set by a runtime; absent only where an activity runs outside one
+   * (the determinism simulator of @reprise/testing).
+   */
+  client?: OrchestrationClient;
 }
 
 // `any` input by default only so functions of every input type can be registered; handles keep the real types.

@@ -27,6 +27,7 @@ import { durableFunctionsRoutes } from './routes/durable-functions.js';
 import { orchestrationApiRoutes } from './routes/orchestration-api.js';
 import { workflowServiceRoutes } from './routes/workflow-service.js';
 import { orchestratorRunsRoutes } from './routes/orchestrator-runs.js';
+import { applicationInstancesRoutes, servesApplications } from './routes/application-instances.js';
 
 export interface Api {
   /** True when the raw path belongs to a mounted document (answered here, possibly with 400/401/405). */
@@ -53,6 +54,8 @@ export function createApi(runtimes: Runtime | readonly Runtime[], options: HttpH
     ...resolved.orchestrationApiPrefixes.map((prefix) => ({ prefix, document: 'orchestration-api' as const, routes: orchestrationApiRoutes })),
     ...resolved.workflowServicePrefixes.map((prefix) => ({ prefix, document: 'workflow-service' as const, routes: workflowServiceRoutes, claims: 'routes' as const })),
     ...resolved.orchestratorRunsPrefixes.map((prefix) => ({ prefix, document: 'orchestrator-runs' as const, routes: orchestratorRunsRoutes })),
+    // Served when a mounted runtime has applications (withApplications); its paths under the shared `/api/1` only.
+    ...(servesApplications(hubs) ? resolved.applicationInstancesPrefixes : []).map((prefix) => ({ prefix, document: 'application-instances' as const, routes: applicationInstancesRoutes, claims: 'routes' as const })),
   ];
   const router = createRouter(mounts);
   const durableFunctionsPrefix = resolved.durableFunctionsPrefixes[0] ?? DURABLE_FUNCTIONS_PREFIXES[0];

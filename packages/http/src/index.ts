@@ -3,7 +3,7 @@ export { createHttpHandler } from './node-adapter.js';
 export type { NodeHandler, NextFunction } from './node-adapter.js';
 export { createFetchHandler } from './fetch-handler.js';
 export type { FetchHandler } from './fetch-handler.js';
-export type { HttpHandlerOptions, Principal, Authenticate } from './options.js';
+export type { HttpHandlerOptions, Principal, Authenticate, Authorize, ApplicationAction, ApplicationTarget } from './options.js';
 export type { OrchestratorRunsOptions } from './options.js';
 export {
   DURABLE_FUNCTIONS_PREFIXES,

@@ -24,6 +24,36 @@ export interface Principal {
  */
 export type Authenticate = (request: Request) => Principal | undefined | Promise<Principal | undefined>;
 
+/**
+ * What a caller asks to do on the application-instances API (`authorize`'s second argument):
+ * - `instances.list`: list instances of an environment, application or revision;
+ * - `instance.read`: read one instance; `schedules.list`: its scheduled workflows;
+ * - `workflow.run`, `workflow.schedule`, `workflow.reschedule`: run / schedule / move a workflow (`destroy` as a workflow is `instance.destroy`);
+ * - `instance.editUserData`, `instance.configure`, `instance.destroy`: change the instance ("EditInstance").
+ */
+export type ApplicationAction =
+  | 'instances.list'
+  | 'instance.read'
+  | 'schedules.list'
+  | 'workflow.run'
+  | 'workflow.schedule'
+  | 'workflow.reschedule'
+  | 'instance.editUserData'
+  | 'instance.configure'
+  | 'instance.destroy';
+
+/** What the action is on: the ids the request names (path parameters). */
+export interface ApplicationTarget {
+  instanceId?: string;
+  workflow?: string;
+  environmentId?: string;
+  applicationId?: string;
+  revisionId?: string;
+}
+
+/** May this principal do this? `false` is a 403. A throwing hook is the server's fault (500). */
+export type Authorize = (principal: Principal, action: ApplicationAction, target: ApplicationTarget) => boolean | Promise<boolean>;
+
 export const DURABLE_FUNCTIONS_PREFIXES = ['/runtime/webhooks/durabletask', '/admin/extensions/DurableTaskExtension'] as const;
 export const ORCHESTRATION_API_PREFIXES = ['/api/orchestration'] as const;
 export const WORKFLOW_SERVICE_PREFIXES = ['/api'] as const;
@@ -73,6 +103,12 @@ export interface HttpHandlerOptions {
    * @default ['/api/1']
    */
   applicationInstancesPrefixes?: readonly string[];
+  /**
+   * Who may do what on the application-instances API. Without it, the system
+   * key's principal and the anonymous one (`allowAnonymous`) may do
+   * everything and every other principal (from `authenticate`) nothing (403).
+   */
+  authorize?: Authorize;
   /**
    * Largest request body read, in bytes; a larger one is answered 413 without reading the rest.
    * @default 1048576 (1 MiB)
@@ -125,6 +161,7 @@ export interface ResolvedHttpOptions {
   applicationInstancesPrefixes: readonly string[];
   orchestratorRuns: { concurrency: { limit: number; maxQueued: number } };
   authenticate: Authenticate | undefined;
+  authorize: Authorize | undefined;
   allowAnonymous: boolean;
   maxBodyBytes: number;
   publicBaseUrl: string | undefined;
@@ -138,6 +175,7 @@ export function resolveOptions(options: HttpHandlerOptions | undefined): Resolve
   const keys = (o.systemKey === undefined ? [] : typeof o.systemKey === 'string' ? [o.systemKey] : [...o.systemKey]).filter((k) => k !== '');
   for (const key of keys) if (typeof key !== 'string') throw new InvalidArgumentError('systemKey must be a string or an array of strings');
   if (o.authenticate !== undefined && typeof o.authenticate !== 'function') throw new InvalidArgumentError('authenticate must be a function (request) => principal | undefined');
+  if (o.authorize !== undefined && typeof o.authorize !== 'function') throw new InvalidArgumentError('authorize must be a function (principal, action, target) => boolean');
   if (keys.length === 0 && o.authenticate === undefined && o.allowAnonymous !== true) {
     throw new InvalidArgumentError('@reprise/http: give a systemKey or an authenticate function, or pass { allowAnonymous: true } to serve the management API without authentication');
   }
@@ -154,6 +192,7 @@ export function resolveOptions(options: HttpHandlerOptions | undefined): Resolve
     applicationInstancesPrefixes: prefixes(o.applicationInstancesPrefixes ?? APPLICATION_INSTANCES_PREFIXES, 'applicationInstancesPrefixes'),
     orchestratorRuns: orchestratorRunsOptions(o.orchestratorRuns),
     authenticate: o.authenticate,
+    authorize: o.authorize,
     allowAnonymous: o.allowAnonymous === true,
     maxBodyBytes,
     publicBaseUrl: o.publicBaseUrl === undefined ? undefined : baseUrl(o.publicBaseUrl),

@@ -11,6 +11,7 @@ import type { ActivityWorkItem, LockedInstance, Storage } from '../storage/types
 import type { ResolvedOptions } from './options.js';
 import { ActivityReporter } from './activity-reporter.js';
 import type { Reservation } from './work-loop.js';
+import type { OrchestrationClient } from '../client/public-client.js';
 
 export interface ActivityDeps {
   storage: Storage;
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   signal: AbortSignal;
   /** The instance was canceled while the item ran: the activity's signal fires too, and its failure is its result. */
   canceled?: AbortSignal;
+  /** Handed to the activity as `ctx.client`. */
+  client?: OrchestrationClient;
 }
 
 /**
@@ -63,6 +66,7 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
       signal,
       reportProgress: (percent, message) => reporter.report(percent, message),
       log: reporter.log,
+      ...(deps.client && { client: deps.client }),
     });
     reporter.finish();
     const payload = serialize(result, `result of activity '${item.name}'`, options.maxPayloadBytes);

@@ -55,6 +55,12 @@ export interface Runtime {
   describeOrchestrators(): OrchestratorDescription[];
   /** Drop every cached orchestrator generator; the next step of each instance replays from storage. */
   clearReplayCache(): void;
+  /**
+   * The function registered under this orchestrator name (a handle's `fn`),
+   * or undefined. Lets packages built on the runtime find what they
+   * registered (withApplications' runner carries its applications).
+   */
+  getOrchestrator(name: string): OrchestratorFunction | undefined;
   readonly isRunning: boolean;
   /**
    * True when both work loops sleep with nothing in flight: every instance
@@ -190,7 +196,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const canceled = new AbortController();
     activityCancels.set(item.lockToken, canceled);
     try {
-      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal }, item, () => orchestrationLoop.reserve(1));
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal, client }, item, () => orchestrationLoop.reserve(1));
       if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
       activityCancels.delete(item.lockToken);
@@ -267,6 +273,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     describeOrchestrators: () => described.map((d) => ({ ...d })),
     clearReplayCache: () => cache.clear(),
+    getOrchestrator: (name) => (typeof name === 'string' ? orchestrators.get(name) : undefined),
     isIdle: () => orchestrationLoop.isIdle && activityLoop.isIdle && !redelivery.active,
     async start() {
       if (running) return;
