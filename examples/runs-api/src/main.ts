@@ -1,15 +1,15 @@
 /**
  * One node:http server over SQLite that serves every management document
  * `@reprise/http` mounts by default: the Durable Functions API, the
- * /api/orchestration facade, the orchestrator-runs document
- * (/datasourcesvc/api/v1/orchrun) and any other document the package mounts.
+ * /api/orchestration facade, the workflow service (/api/workflows, /api/ping)
+ * and the orchestrator-runs document (/datasourcesvc/api/v1/orchrun).
  *
  *   REPRISE_KEY=secret DB=runs.db node --conditions=@reprise/source --import tsx src/main.ts
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { createRuntime, defineActivity, defineOrchestrator } from '@reprise/core';
+import { createRuntime, defineActivity, defineOrchestrator, defineWorkflow } from '@reprise/core';
 import type { OrchestrationContext, Runtime } from '@reprise/core';
 import { createHttpHandler } from '@reprise/http';
 import { sqliteStorage } from '@reprise/sqlite';
@@ -45,12 +45,24 @@ export const waitForGo = defineOrchestrator('WaitForGo', function* (ctx: Orchest
   return yield ctx.waitForExternalEvent('go');
 });
 
+/** A workflow of the project `demo` (the workflow service's `fullname` is `demo.Report`): a three-task DAG. */
+const extract = defineActivity('Extract', async ({ input }: { input: { day?: string } }) => ({ day: input.day ?? 'today', rows: 3 }));
+const count = defineActivity('Count', async ({ results }: { results: Record<string, { rows: number }> }) => results.EXTRACT!.rows);
+const publish = defineActivity('Publish', async ({ results }: { results: Record<string, number> }) => `published ${results.COUNT} rows`);
+export const report = defineWorkflow('demo.Report', {
+  tasks: {
+    EXTRACT: { activity: extract },
+    COUNT: { activity: count, after: ['EXTRACT'] },
+    PUBLISH: { activity: publish, after: ['COUNT'] },
+  },
+});
+
 export function createRunsRuntime(dbPath: string): Runtime {
   return createRuntime({
     storage: sqliteStorage({ path: dbPath }),
     logger: () => {},
-    orchestrators: [fileImport, helloSequence, waitForGo],
-    activities: { ImportFile: importFile.fn, SayHello: (name: string) => `Hello ${name}!` },
+    orchestrators: [fileImport, helloSequence, waitForGo, report],
+    activities: { ImportFile: importFile.fn, SayHello: (name: string) => `Hello ${name}!`, Extract: extract.fn, Count: count.fn, Publish: publish.fn },
   });
 }
 

@@ -1,5 +1,5 @@
 // The runs-api example: one node:http server over a SQLite file serving the Durable Functions API, the
-// /api/orchestration facade and the orchestrator-runs document; the README's curl calls, made with fetch.
+// /api/orchestration facade, the workflow service and the orchestrator-runs document; the README's curl calls, made with fetch.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,30 @@ describe('the runs-api example', () => {
       return s.runtimeStatus === 'Completed' ? s : undefined;
     });
     expect(status.runtimeStatus).toBe('Completed');
+  });
+
+  it('serves the workflow service: start, read with tasks, list, relaunch, ping', async () => {
+    const B = await start();
+    const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
+    const created = await fetch(`${B}/api/workflows`, { method: 'POST', headers, body: JSON.stringify({ project: 'demo', name: 'Report', payload: { day: '2026-12-07' } }) });
+    expect(created.status).toBe(201);
+    const wf = (await created.json()) as { id: string; fullname: string; project: string };
+    expect(wf).toMatchObject({ fullname: 'demo.Report', project: 'demo', name: 'Report' });
+    type Task = { id: string; key: string; previous: string[]; status: string };
+    const done = await until(async () => {
+      const body = (await (await fetch(`${B}/api/workflows/${wf.id}`, { headers })).json()) as { status: string; tasks: Task[] };
+      return body.status === 'success' ? body : undefined;
+    });
+    expect(done.tasks.map((t) => [t.key, t.status])).toEqual([['EXTRACT', 'success'], ['COUNT', 'success'], ['PUBLISH', 'success']]);
+    expect(done.tasks[1]!.previous).toEqual([done.tasks[0]!.id]);
+    const list = (await (await fetch(`${B}/api/workflows?page=1&per_page=10`, { headers })).json()) as Array<{ id: string }>;
+    expect(list.map((w) => w.id)).toEqual([wf.id]);
+    const relaunched = await fetch(`${B}/api/workflows/${wf.id}/relaunch`, { method: 'POST', headers });
+    expect(relaunched.status).toBe(201);
+    expect(await relaunched.json()).toMatchObject({ payload: { day: '2026-12-07' }, fullname: 'demo.Report' });
+    expect(await (await fetch(`${B}/api/ping`, { headers })).json()).toEqual({ message: 'pong' });
+    // The app's own paths under /api are not the workflow service's.
+    expect((await fetch(`${B}/api/users/`, { headers })).status).toBe(404);
   });
 
   it('serves the orchestrator-runs document: create, list, get, logs, cancel, delete', async () => {
