@@ -24,7 +24,9 @@ import { isTerminal } from '../status.js';
 import type { InstanceRecord, LogEntry, Storage } from '../storage/types.js';
 import type { RuntimeStatus } from '../status.js';
 import type { CountInstancesFilter, GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
-import type { InstanceId, OrchestratorHandle } from '../definitions.js';
+import type { InstanceId, OrchestratorFunction, OrchestratorHandle } from '../definitions.js';
+import { explainInstance } from './explain.js';
+import type { Explanation } from './explain.js';
 import { entityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
 import { entityRecord } from '../entities/entity-record.js';
@@ -52,6 +54,8 @@ export interface ClientDeps {
   maxPayloadBytes: number;
   ready(): Promise<void>;
   hasOrchestrator(name: string): boolean;
+  /** The orchestrator function registered under `name` (explain replays it to read event waits). */
+  orchestratorOf?(name: string): OrchestratorFunction | undefined;
   /** The concurrency group an orchestrator's definition names, if any. */
   concurrencyOf(name: string): ConcurrencyDefinition | undefined;
   hasEntity(name: string): boolean;
@@ -180,6 +184,20 @@ export class OrchestrationClient {
     const work = await storage.getActivityStates(taskHub, instanceId);
     const history = await storage.getHistory(taskHub, instanceId);
     return projectSteps(record, history, work);
+  }
+
+  /**
+   * Why the instance is where it is: what it waits for (activities, timers,
+   * events, sub-orchestrations, entities, locks, its group's queue, a
+   * suspension, a delayed start) and plain-sentence hints from the store and
+   * the registry of running runtimes. Undefined when there is no such instance.
+   */
+  async explain(instanceId: string): Promise<Explanation | undefined> {
+    validateName(instanceId, 'instanceId');
+    await this.#deps.ready();
+    const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
+    if (!record || record.kind !== 'orchestration') return undefined;
+    return explainInstance({ ...this.#deps, orchestratorOf: (name) => this.#deps.orchestratorOf?.(name) }, record);
   }
 
   /** The instance's status, or undefined when there is none; an id from `startNew(handle)` types its output and input. */

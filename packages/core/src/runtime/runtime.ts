@@ -25,6 +25,7 @@ import type { RecoveredItem } from './redelivery.js';
 import { ReplayCache } from './replay-cache.js';
 import { WorkLoop } from './work-loop.js';
 import { registerSchedules } from '../schedules/activities.js';
+import { RuntimePresence } from './presence.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
@@ -212,6 +213,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     else loop.notifyWithin(notice.inMs);
   };
 
+  const presence = new RuntimePresence({
+    storage,
+    hub,
+    leaseMs: resolved.leaseMs,
+    clock: resolved.clock,
+    onError,
+    names: () => ({ orchestrators: [...orchestrators.keys()], activities: [...activities.keys()], entities: [...entities.keys()] }),
+  });
+
   const client = new ClientClass({
     storage,
     taskHub: hub,
@@ -219,6 +229,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxPayloadBytes: resolved.maxPayloadBytes,
     ready,
     hasOrchestrator: (name) => orchestrators.has(name),
+    orchestratorOf: (name) => orchestrators.get(name),
     concurrencyOf: (name) => concurrency.get(name),
     hasEntity: (name) => entities.has(name),
     onInstanceUpdated: (instanceId, listener) => {
@@ -254,6 +265,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       leases.start();
       orchestrationLoop.start();
       activityLoop.start();
+      await presence.start();
     },
     stop() {
       if (!running) return stopping ?? Promise.resolve();
@@ -273,6 +285,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           await Promise.all([...inFlightActivities.values()].map((item) => storage.abandonActivity(hub, item.id, item.lockToken).catch(onError)));
         }
         leases.stop();
+        await presence.stop();
         cache.clear();
         // The client may be used again after stop(): it re-subscribes on its next call.
         unsubscribe?.();
