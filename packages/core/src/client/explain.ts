@@ -102,7 +102,7 @@ export async function explainInstance(deps: ExplainDeps, record: InstanceRecord)
   for (const state of work) if (state.executionId === record.executionId) items.set(state.taskScheduledId, state);
   for (const step of steps) {
     if (step.status !== 'Requested' && step.status !== 'Executing') continue;
-    const waits = await waitOf(deps, step, items.get(step.sequence), scheduled.get(step.sequence), hints, facts);
+    const waits = await waitOf(deps, id, step, items.get(step.sequence), scheduled.get(step.sequence), hints, facts);
     if (waits) waitingFor.push(waits);
   }
 
@@ -134,7 +134,7 @@ export async function explainInstance(deps: ExplainDeps, record: InstanceRecord)
   return { status, waitingFor, hints };
 }
 
-async function waitOf(deps: ExplainDeps, step: Step, item: ActivityState | undefined, event: HistoryEvent | undefined, hints: string[], facts: Facts): Promise<WaitingFor | undefined> {
+async function waitOf(deps: ExplainDeps, self: string, step: Step, item: ActivityState | undefined, event: HistoryEvent | undefined, hints: string[], facts: Facts): Promise<WaitingFor | undefined> {
   const { storage, taskHub } = deps;
   switch (step.kind) {
     case 'activity': {
@@ -167,7 +167,7 @@ async function waitOf(deps: ExplainDeps, step: Step, item: ActivityState | undef
     }
     case 'entity': {
       if (event?.EventType !== 'EntityRequestSent') return undefined;
-      return entityWait(deps, event, hints, facts);
+      return entityWait(deps, event, self, hints, facts);
     }
     // Event waits are read by replaying the code (eventWaits), not from steps.
     case 'event':
@@ -175,7 +175,7 @@ async function waitOf(deps: ExplainDeps, step: Step, item: ActivityState | undef
   }
 }
 
-async function entityWait(deps: ExplainDeps, event: EntityRequestSentEvent, hints: string[], facts: Facts): Promise<WaitingFor | undefined> {
+async function entityWait(deps: ExplainDeps, event: EntityRequestSentEvent, self: string, hints: string[], facts: Facts): Promise<WaitingFor | undefined> {
   const entity = parseEntityInstanceId(event.EntityId);
   if (!entity) return undefined;
   if (event.Kind === 'call') {
@@ -186,7 +186,7 @@ async function entityWait(deps: ExplainDeps, event: EntityRequestSentEvent, hint
   const ids = event.LockSet ?? [event.EntityId];
   const entities = ids.map(parseEntityInstanceId).filter((e): e is EntityId => e !== undefined);
   const rows = await Promise.all(ids.map((id) => deps.storage.getInstance(deps.taskHub, id)));
-  const heldBy = rows.map((row) => readSchedulerState(row?.entityState).lockedBy).find((owner) => owner !== undefined && owner !== event.RequestId.split('#')[0]);
+  const heldBy = rows.map((row) => readSchedulerState(row?.entityState).lockedBy).find((owner) => owner !== undefined && owner !== self);
   if (heldBy !== undefined) hints.push(`an entity of the lock set is locked by instance '${heldBy}'`);
   return heldBy === undefined ? { kind: 'lock', entities } : { kind: 'lock', entities, heldBy };
 }

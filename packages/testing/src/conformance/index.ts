@@ -44,6 +44,8 @@ import { describeProgress } from './progress.js';
 import { describePurge } from './purge.js';
 import { describeQueries } from './queries.js';
 import { describeRedelivery } from './redelivery.js';
+import { describeRegistry } from './registry.js';
+import { describeRuntimeExplain } from './runtime-explain.js';
 import { describeRuntimeEntities } from './runtime-entities.js';
 import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
@@ -116,10 +118,12 @@ export function describeStorageConformance(
     describePayloads(ctx);
     describeLifecycle(ctx);
     describeFlowControl(ctx);
+    describeRegistry(ctx);
     describeRuntimeWorkers(ctx);
     describeRuntimeSchedules(ctx);
     describeRuntimeRedelivery(ctx);
     describeRuntimeEntities(ctx);
     describeRuntimeFlowControl(ctx);
+    describeRuntimeExplain(ctx);
   });
 }
