@@ -45,6 +45,8 @@ export interface ListInstancesFilter {
   createdTimeFrom?: Date;
   createdTimeTo?: Date;
   instanceIdPrefix?: string;
+  /** Only instances of this orchestrator (exact name). */
+  name?: string;
   /** @default 100 */
   pageSize?: number;
   continuationToken?: string;
@@ -65,6 +67,8 @@ export interface ListInstancesFilter {
 /** The filter of `countInstances`. */
 export interface CountInstancesFilter {
   namespace?: string;
+  /** Only instances of this orchestrator (exact name). */
+  name?: string;
   runtimeStatus?: RuntimeStatus[] | string[];
   createdTimeFrom?: Date;
   createdTimeTo?: Date;

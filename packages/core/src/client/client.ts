@@ -276,6 +276,7 @@ export class OrchestrationClient {
     if (scheduleId !== undefined && filter.instanceIdPrefix !== undefined) throw new InvalidArgumentError('scheduleId and instanceIdPrefix cannot be combined');
     const instanceIdPrefix = scheduleId !== undefined ? runPrefix(scheduleId) : filter.instanceIdPrefix;
     const namespace = validateNamespace(filter.namespace);
+    const name = filter.name === undefined ? undefined : validateName(filter.name, 'name');
     await this.#deps.ready();
     const page = await this.#deps.storage.queryInstances(this.#deps.taskHub, {
       kind: 'orchestration',
@@ -284,6 +285,7 @@ export class OrchestrationClient {
       ...(createdFrom !== undefined && { createdFrom }),
       ...(createdTo !== undefined && { createdTo }),
       ...(instanceIdPrefix !== undefined && { instanceIdPrefix: String(instanceIdPrefix) }),
+      ...(name !== undefined && { name }),
       ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
       ...(filter.continuationToken !== undefined && { continuationToken: filter.continuationToken }),
     });
@@ -300,10 +302,12 @@ export class OrchestrationClient {
     const createdFrom = validateDate(filter.createdTimeFrom, 'createdTimeFrom');
     const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
     const namespace = validateNamespace(filter.namespace);
+    const name = filter.name === undefined ? undefined : validateName(filter.name, 'name');
     await this.#deps.ready();
     return this.#deps.storage.countInstances(this.#deps.taskHub, {
       kind: 'orchestration',
       ...(namespace !== undefined && { namespace }),
+      ...(name !== undefined && { name }),
       ...(runtimeStatus && { runtimeStatus }),
       ...(createdFrom !== undefined && { createdFrom }),
       ...(createdTo !== undefined && { createdTo }),
