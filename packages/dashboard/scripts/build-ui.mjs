@@ -3,7 +3,7 @@
 // manifest the handler reads to write index.html. Run by `pnpm build` and
 // before the tests.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -28,11 +28,14 @@ export async function buildUi() {
   const script = result.outputFiles[0].contents;
   const styles = await readFile(join(root, 'src/ui/styles.css'));
   await mkdir(out, { recursive: true });
-  for (const name of await readdir(out)) await rm(join(out, name));
+  // Safe to run twice at once (two test projects): files are named by content, the manifest is replaced atomically.
+  // A build cleans dist/ first (tsup), so old bundles do not pile up there.
   const manifest = { script: `app.${hash(script)}.js`, styles: `app.${hash(styles)}.css` };
   await writeFile(join(out, manifest.script), script);
   await writeFile(join(out, manifest.styles), styles);
-  await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest)}\n`);
+  const temporary = join(out, `manifest.${process.pid}.${Date.now()}.tmp`);
+  await writeFile(temporary, `${JSON.stringify(manifest)}\n`);
+  await rename(temporary, join(out, 'manifest.json'));
   return { ...manifest, scriptBytes: script.byteLength, scriptGzipBytes: gzipSync(script).byteLength, stylesGzipBytes: gzipSync(styles).byteLength };
 }
 

@@ -26,7 +26,7 @@ function sentence(wait: WaitView, now: number): string {
     case 'timer':
       return `timer ${wait.sequence} fires at ${time(wait.fireAt)}`;
     case 'event':
-      return `event '${wait.name}', waited for since ${time(wait.since)}${wait.bufferedEvents.length > 0 ? `; received but not awaited: ${wait.bufferedEvents.join(', ')}` : ''}`;
+      return `event '${wait.name}' (since ${time(wait.since)})${wait.bufferedEvents.length > 0 ? `; received but not awaited: ${wait.bufferedEvents.join(', ')}` : ''}`;
     case 'subOrchestration':
       return `sub-orchestration '${wait.instanceId}', which is ${wait.status}`;
     case 'entity':
