@@ -118,8 +118,8 @@ describe('the express-api example', () => {
     const csrf = /name="csrf-token" content="([^"]+)"/.exec(await page.text())![1]!;
 
     const id = await runtime.client.startNew('ProcessOrder', { input: { item: 'book', quantity: 1 } });
-    const listed = await (await fetch(`${base}/reprise/api/hubs/default/instances`, { headers: { cookie } })).json();
-    expect(listed.instances.map((i: { instanceId: string }) => i.instanceId)).toContain(id);
+    const listed = (await (await fetch(`${base}/reprise/api/hubs/default/instances`, { headers: { cookie } })).json()) as { instances: Array<{ instanceId: string }> };
+    expect(listed.instances.map((i) => i.instanceId)).toContain(id);
     const approve = await fetch(`${base}/reprise/api/hubs/default/instances/${id}/raise-event`, {
       method: 'POST',
       headers: { cookie, origin: base, 'x-csrf-token': csrf, 'content-type': 'application/json' },

@@ -1,6 +1,7 @@
 // The dashboard's JSON API over a real listener: lists, counts, an instance with steps and explanation, actions, bad input.
 import { describe, expect, it } from 'vitest';
 import { login, serve } from './fixture.js';
+import type { Json } from './fixture.js';
 
 async function session() {
   const served = await serve();
@@ -8,11 +9,11 @@ async function session() {
   const api = `${served.base}/api/hubs/default`;
   const get = async (path: string) => {
     const response = await fetch(`${api}/${path}`, { headers: { cookie } });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as Json };
   };
   const post = async (path: string, body: unknown = {}, method = 'POST') => {
     const response = await fetch(`${api}/${path}`, { method, headers: { cookie, origin: served.url, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as Json };
   };
   return { ...served, get, post };
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { createRuntime } from '@reprise/core';
-import type { ActivityContext, OrchestrationContext, Runtime } from '@reprise/core';
+import type { ActivityContext, OrchestrationContext, OrchestratorFunction, Runtime } from '@reprise/core';
 import { sqliteStorage } from '@reprise/sqlite';
 import { createDashboard } from '@reprise/dashboard';
 import type { DashboardOptions } from '@reprise/dashboard';
@@ -29,7 +29,7 @@ export const orchestrators = {
     ctx.setCustomStatus(ctx.getInput());
     return ctx.getInput();
   },
-};
+} satisfies Record<string, OrchestratorFunction>;
 
 export const activities = {
   Reserve: async (_input: unknown, actx: ActivityContext) => {
@@ -86,4 +86,12 @@ export async function login(base: string): Promise<{ cookie: string; csrf: strin
   const page = await (await fetch(`${base}/`, { headers: { cookie } })).text();
   const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page)![1]!;
   return { cookie, csrf };
+}
+
+/** A JSON answer as the tests read it (any shape: the assertions say what it must be). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export async function json(response: Response | Promise<Response>): Promise<Json> {
+  return (await response).json();
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRuntime } from '@reprise/core';
 import { memoryStorage } from '@reprise/memory';
 import { createDashboard } from '@reprise/dashboard';
-import { KEY, login, orchestrators, serve } from './fixture.js';
+import { KEY, json, login, orchestrators, serve } from './fixture.js';
 
 describe('credentials', () => {
   it('refuses to create a dashboard with neither a key, an authenticate nor allowAnonymous', () => {
@@ -33,7 +33,7 @@ describe('credentials', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await page.text()).toContain('a system key is required');
     const api = await fetch(`${base}/api/session`);
-    expect(await api.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+    expect(await json(api)).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
     const withHeader = await fetch(`${base}/api/hubs/default/instances`, { headers: { 'x-functions-key': KEY } });
     expect(withHeader.status).toBe(200);
   });
@@ -46,20 +46,20 @@ describe('credentials', () => {
     const cookie = response.headers.getSetCookie()[0]!;
     expect(cookie).toMatch(/^reprise_dashboard=[^;]+; Path=\/reprise; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
     const session = await fetch(`${base}/api/session`, { headers: { cookie: cookie.split(';', 1)[0]! } });
-    expect(await session.json()).toMatchObject({ principal: { id: 'system', system: true }, readOnly: false, hubs: ['default'], csrfToken: expect.any(String) });
+    expect(await json(session)).toMatchObject({ principal: { id: 'system', system: true }, readOnly: false, hubs: ['default'], csrfToken: expect.any(String) });
   });
 
   it('authenticate: the host app says who it is; undefined falls back to the key', async () => {
     const { base } = await serve({ systemKey: KEY, authenticate: (request) => (request.headers.get('x-user') === 'ada' ? { id: 'ada' } : undefined) });
     const ada = await fetch(`${base}/api/session`, { headers: { 'x-user': 'ada' } });
-    expect((await ada.json()).principal).toEqual({ id: 'ada' });
+    expect((await json(ada)).principal).toEqual({ id: 'ada' });
     expect((await fetch(`${base}/api/session`, { headers: { 'x-user': 'bob' } })).status).toBe(401);
   });
 
   it('allowAnonymous serves without credentials', async () => {
     const { base } = await serve({ allowAnonymous: true });
     const session = await fetch(`${base}/api/session`);
-    expect((await session.json()).principal).toEqual({ id: 'anonymous', anonymous: true });
+    expect((await json(session)).principal).toEqual({ id: 'anonymous', anonymous: true });
   });
 });
 
@@ -73,16 +73,16 @@ describe('state-changing requests', () => {
 
     const noOrigin = await attempt({ 'x-csrf-token': csrf });
     expect(noOrigin.status).toBe(403);
-    expect((await noOrigin.json()).error.code).toBe('CROSS_SITE');
+    expect((await json(noOrigin)).error.code).toBe('CROSS_SITE');
     const foreign = await attempt({ origin: 'http://evil.example', 'x-csrf-token': csrf });
-    expect((await foreign.json()).error.code).toBe('CROSS_SITE');
+    expect((await json(foreign)).error.code).toBe('CROSS_SITE');
     const crossSite = await attempt({ 'sec-fetch-site': 'cross-site', 'x-csrf-token': csrf });
-    expect((await crossSite.json()).error.code).toBe('CROSS_SITE');
+    expect((await json(crossSite)).error.code).toBe('CROSS_SITE');
     const noToken = await attempt({ origin: url });
     expect(noToken.status).toBe(403);
-    expect((await noToken.json()).error.code).toBe('CSRF_TOKEN');
+    expect((await json(noToken)).error.code).toBe('CSRF_TOKEN');
     const wrongToken = await attempt({ origin: url, 'x-csrf-token': `${csrf}x` });
-    expect((await wrongToken.json()).error.code).toBe('CSRF_TOKEN');
+    expect((await json(wrongToken)).error.code).toBe('CSRF_TOKEN');
     // Another session's token is not this one's.
     const other = await login(base);
     expect((await attempt({ origin: url, 'x-csrf-token': other.csrf })).status).toBe(403);
@@ -98,12 +98,12 @@ describe('state-changing requests', () => {
     const { base, url, runtime } = await serve({ systemKey: KEY, readOnly: true });
     const id = await runtime.client.startNew('Approval', { input: { order: 'o1' } });
     const { cookie, csrf } = await login(base);
-    expect(await (await fetch(`${base}/api/session`, { headers: { cookie } })).json()).toMatchObject({ readOnly: true });
+    expect(await json(fetch(`${base}/api/session`, { headers: { cookie } }))).toMatchObject({ readOnly: true });
     const list = await fetch(`${base}/api/hubs/default/instances`, { headers: { cookie } });
-    expect((await list.json()).instances.map((i: { instanceId: string }) => i.instanceId)).toEqual([id]);
+    expect((await json(list)).instances.map((i: { instanceId: string }) => i.instanceId)).toEqual([id]);
     const refused = await fetch(`${base}/api/hubs/default/instances/${id}/terminate`, { method: 'POST', headers: { cookie, origin: url, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: '{}' });
     expect(refused.status).toBe(403);
-    expect((await refused.json()).error.code).toBe('READ_ONLY');
+    expect((await json(refused)).error.code).toBe('READ_ONLY');
   });
 });
 
