@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRuntime, entityId, isRepriseError } from '@reprise/core';
 import type { EntityContext, EntityLock, HistoryEvent, NewActivity, OrchestrationContext, OrchestratorFunction, Runtime } from '@reprise/core';
-import { activity, commitFor, ev, message } from './builders.js';
+import { activity, commitFor, ev, message, orchestrationRecord } from './builders.js';
 import type { ConformanceContext } from './context.js';
 import { PAST_EXPIRY, SHORT_LEASE, lockAllActivities, lockOne, startInstance } from './context.js';
 import { eventually, runtimeStarter } from './runtime-helpers.js';
@@ -205,6 +205,24 @@ export function describeRuntimeExplain(ctx: ConformanceContext): void {
       const explained = await runtime.client.explain(id);
       expect(explained!.waitingFor).toEqual([{ kind: 'subOrchestration', instanceId: 'p1-child', status: 'Suspended' }]);
       expect(explained!.hints).toContain("sub-orchestration 'p1-child' is suspended");
+    });
+
+    it('a sub-orchestration queued in its group: Pending, and a hint naming the group', async () => {
+      const hub = ctx.hub();
+      const s = ctx.storage;
+      await episodeByHand(hub, 'p1', 'Parent', [
+        { EventType: 'SubOrchestrationInstanceCreated', Timestamp: new Date().toISOString(), EventId: 0, Name: 'Approval', InstanceId: 'p1-child' },
+      ]);
+      const admission = { group: 'approvals', limit: 1, onFull: 'queue' as const };
+      for (const id of ['holder', 'p1-child']) {
+        const record = orchestrationRecord(id, { name: 'Approval', concurrency: { group: 'approvals', limit: 1 }, ...(id === 'p1-child' && { parentInstanceId: 'p1' }) });
+        await s.createInstance(hub, record, message(id, ev.started('Approval')), admission);
+      }
+      const explained = await idle(hub).client.explain('p1');
+      expect(explained!.waitingFor).toEqual([{ kind: 'subOrchestration', instanceId: 'p1-child', status: 'Pending' }]);
+      expect(explained!.hints).toContain("sub-orchestration 'p1-child' waits for a slot in group 'approvals'");
+      const child = await idle(hub).client.explain('p1-child');
+      expect(child!.waitingFor).toEqual([{ kind: 'queue', group: 'approvals', position: 1 }]);
     });
 
     it('suspended: the reason, and a hint to resume', async () => {
