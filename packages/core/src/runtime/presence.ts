@@ -34,6 +34,8 @@ export class RuntimePresence {
 
   /** Announces a new runtime id (one per start) and keeps beating until stop(). */
   async start(): Promise<void> {
+    // Already announced (two start() calls racing): one registration, one timer.
+    if (this.#registration) return;
     const { clock } = this.#options;
     this.#registration = { runtimeId: nanoid(), ...this.#options.names(), host: `${hostname()}:${process.pid}`, startedAt: clock.now() };
     await this.#beat();

@@ -258,6 +258,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (running) return;
       await stopping;
       await ready();
+      // Registered before any work is taken: start() resolves as soon as the loops run, as before.
+      await presence.start();
       running = true;
       abort = new AbortController();
       routeWork = routeNotice;
@@ -265,7 +267,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       leases.start();
       orchestrationLoop.start();
       activityLoop.start();
-      await presence.start();
     },
     stop() {
       if (!running) return stopping ?? Promise.resolve();
