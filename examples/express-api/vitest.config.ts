@@ -1,4 +1,7 @@
 import { defineProject } from 'vitest/config';
 import { projectConfig } from '../../vitest.shared.js';
 
-export default defineProject(projectConfig(import.meta.url));
+const base = projectConfig(import.meta.url);
+
+// The app serves the dashboard, whose browser bundle (dist/ui) is built before the tests.
+export default defineProject({ ...base, test: { ...base.test, globalSetup: ['../../packages/dashboard/test/global-setup.ts'] } });

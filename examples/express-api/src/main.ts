@@ -5,7 +5,8 @@
  *   REPRISE_KEY=secret node --conditions=@reprise/source --import tsx src/main.ts
  *
  * Own routes: GET /, GET /health, POST /orders (starts an order workflow).
- * Mounted: /runtime/webhooks/durabletask/... (and the 1.x prefix) and /api/orchestration/...
+ * Mounted: /runtime/webhooks/durabletask/... (and the 1.x prefix) and /api/orchestration/...,
+ * and the dashboard at /reprise (open /reprise?code=<key>).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ import { createRuntime } from '@reprise/core';
 import type { OrchestrationContext, Runtime } from '@reprise/core';
 import { memoryStorage } from '@reprise/memory';
 import { createHttpHandler } from '@reprise/http';
+import { createDashboard } from '@reprise/dashboard';
 
 export interface Order {
   item: string;
@@ -77,6 +79,8 @@ export function createApp(runtime: Runtime, systemKey: string): express.Express 
 
   // The management API, beside them: requests outside its paths fall through to next().
   app.use(createHttpHandler(runtime, { systemKey }));
+  // The dashboard at /reprise: open /reprise?code=<key> once in a browser.
+  app.use(createDashboard(runtime, { systemKey }));
 
   return app;
 }

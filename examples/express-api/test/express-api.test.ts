@@ -107,6 +107,29 @@ describe('the express-api example', () => {
     expect(await (await fetch(`${base}/own`)).text()).toBe('own route');
   });
 
+  it('serves the dashboard at /reprise: 401 without the key, a session with it, its API beside the app', async () => {
+    const { base, runtime } = await startExample();
+    expect((await fetch(`${base}/reprise`)).status).toBe(401);
+    const opened = await fetch(`${base}/reprise?code=${KEY}`, { redirect: 'manual' });
+    expect(opened.status).toBe(303);
+    const cookie = opened.headers.getSetCookie()[0]!.split(';', 1)[0]!;
+    const page = await fetch(`${base}/reprise`, { headers: { cookie } });
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(await page.text())![1]!;
+
+    const id = await runtime.client.startNew('ProcessOrder', { input: { item: 'book', quantity: 1 } });
+    const listed = (await (await fetch(`${base}/reprise/api/hubs/default/instances`, { headers: { cookie } })).json()) as { instances: Array<{ instanceId: string }> };
+    expect(listed.instances.map((i) => i.instanceId)).toContain(id);
+    const approve = await fetch(`${base}/reprise/api/hubs/default/instances/${id}/raise-event`, {
+      method: 'POST',
+      headers: { cookie, origin: base, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Approval', data: { approved: true } }),
+    });
+    expect(approve.status).toBe(200);
+    expect((await runtime.client.waitForCompletion(id, { timeoutMs: 10_000 })).output).toEqual({ reserved: 'reserved 1 x book', shipped: 'shipped book' });
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+
   it('runs as `node --conditions=@reprise/source --import tsx src/main.ts` on port 0', async () => {
     const root = fileURLToPath(new URL('..', import.meta.url));
     const child = spawn(process.execPath, ['--conditions=@reprise/source', '--import', 'tsx', 'src/main.ts'], {

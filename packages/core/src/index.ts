@@ -31,7 +31,11 @@ export type {
   QueuePosition,
   CountQuery,
   QueuedCancellation,
+  PendingMessage,
+  RuntimeRegistration,
+  RuntimeEntry,
 } from './storage/types.js';
+export { RUNTIME_RETENTION_MS } from './storage/types.js';
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
@@ -136,6 +140,7 @@ export type {
   PlainHttpResponse,
   WaitOrCheckStatusOptions,
 } from './client/check-status.js';
+export type { Explanation, WaitingFor } from './client/explain.js';
 export type { ActivityLogger } from './runtime/activity-reporter.js';
 export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';

@@ -49,6 +49,8 @@ export interface ListInstancesFilter {
   instanceIdPrefix?: string;
   /** Exact match; `''` matches unversioned instances. @default every version */
   version?: string;
+  /** Only instances of this orchestrator (exact name). */
+  name?: string;
   /** @default 100 */
   pageSize?: number;
   continuationToken?: string;
@@ -79,6 +81,8 @@ export interface CountInstancesFilter {
   namespace?: string;
   /** Exact match; `''` matches unversioned instances. */
   version?: string;
+  /** Only instances of this orchestrator (exact name). */
+  name?: string;
   runtimeStatus?: RuntimeStatus[] | string[];
   createdTimeFrom?: Date;
   createdTimeTo?: Date;

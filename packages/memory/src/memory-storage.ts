@@ -16,7 +16,7 @@
 import EventEmitter from 'eventemitter3';
 import { DueHeap } from './due-heap.js';
 import { nanoid } from 'nanoid';
-import { compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matchesQuery, matchesVersion, pageOf, pageSizeOf, systemClock } from '@reprise/core';
+import { RUNTIME_RETENTION_MS, compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matchesQuery, matchesVersion, pageOf, pageSizeOf, systemClock } from '@reprise/core';
 import type { VersionMatch } from '@reprise/core';
 import type {
   Admission,
@@ -39,7 +39,10 @@ import type {
   NewActivity,
   NewMessage,
   OrchestrationCommit,
+  PendingMessage,
   QueuePosition,
+  RuntimeEntry,
+  RuntimeRegistration,
   QueuedCancellation,
   PurgeFilter,
   Storage,
@@ -79,6 +82,8 @@ interface ActivityEntry {
   progress?: ActivityProgress;
   /** Marked by a commit with `cancelActivities`. */
   canceled?: boolean;
+  /** When a lease that ran out (its holder died) ended; kept until the next lease (ActivityState.leaseExpiresAt). */
+  expiredLease?: number;
 }
 
 /** A concurrency group: its settings (those of the admission that found it empty), slot holders and FIFO queue. */
@@ -113,6 +118,8 @@ class Hub {
   readonly groups = new Map<string, Group>();
   /** The group of each member instance. */
   readonly memberOf = new Map<string, string>();
+  /** The registry of runtimes (see Storage.heartbeatRuntime). */
+  readonly runtimes = new Map<string, RuntimeEntry>();
   seq = 0;
 }
 
@@ -238,6 +245,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     entry.deliveries += 1;
     entry.lease = { token: newToken(), expiresAt: now + leaseMs, startedAt: now };
     delete entry.progress;
+    delete entry.expiredLease;
     hub.activityLeases.add(entry.item.id);
     return { ...entry.item, lockToken: entry.lease.token, deliveries: entry.deliveries, ...(entry.canceled && { canceled: true }) };
   }
@@ -524,7 +532,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       for (const id of hub.activityLeases) {
         const entry = hub.activities.get(id);
         if (!entry?.lease) hub.activityLeases.delete(id);
-        else if (entry.lease.expiresAt <= now) endActivityLease(hub, entry, false);
+        else if (entry.lease.expiresAt <= now) {
+          entry.expiredLease = entry.lease.expiresAt;
+          endActivityLease(hub, entry, false);
+        }
         else nextVisible = Math.min(nextVisible, entry.lease.expiresAt);
       }
       // Drops ids that went away (completed, purged, leased again) from the head of the redelivered queue.
@@ -605,6 +616,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         const { item, lease, progress } = entry;
         if (item.instanceId !== instanceId) continue;
         const running = lease !== undefined && lease.expiresAt > now;
+        const leaseExpiresAt = lease?.expiresAt ?? entry.expiredLease;
         states.push({
           workItemId: item.id,
           executionId: item.executionId,
@@ -613,9 +625,39 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
           running,
           ...(running && { startedAt: lease.startedAt }),
           ...(progress && { progress: { ...progress } }),
+          ...(leaseExpiresAt !== undefined && { leaseExpiresAt }),
         });
       }
       return states;
+    },
+
+    async getMessages(hubName, instanceId): Promise<PendingMessage[]> {
+      const now = clock.now();
+      return (hubOf(hubName).inbox.get(instanceId) ?? []).map((m) => ({
+        id: m.id,
+        event: copyEvent(m.event),
+        ...(m.visibleAt > now && { visibleAt: m.visibleAt }),
+      }));
+    },
+
+    async heartbeatRuntime(hubName, registration: RuntimeRegistration, ttlMs) {
+      const now = clock.now();
+      hubOf(hubName).runtimes.set(registration.runtimeId, copyPlain({ ...registration, heartbeatAt: now, expiresAt: now + ttlMs }));
+    },
+
+    async stopRuntime(hubName, runtimeId) {
+      const row = hubOf(hubName).runtimes.get(runtimeId);
+      if (!row) return;
+      const now = clock.now();
+      row.stoppedAt = now;
+      row.expiresAt = Math.min(row.expiresAt, now);
+    },
+
+    async listRuntimes(hubName): Promise<RuntimeEntry[]> {
+      const hub = hubOf(hubName);
+      const now = clock.now();
+      for (const [id, row] of hub.runtimes) if (Math.max(row.heartbeatAt, row.stoppedAt ?? 0) < now - RUNTIME_RETENTION_MS) hub.runtimes.delete(id);
+      return [...hub.runtimes.values()].map(copyPlain).sort((a, b) => a.startedAt - b.startedAt || (a.runtimeId < b.runtimeId ? -1 : 1));
     },
 
     async abandonActivity(hubName, workItemId, lockToken, options?: GiveBackOptions) {

@@ -40,6 +40,10 @@ function withoutEagerDispatch(inner: Storage): Storage {
     getActivityStates: (hub, instanceId) => inner.getActivityStates(hub, instanceId),
     renewLeases: (hub, leases, leaseMs) => inner.renewLeases(hub, leases, leaseMs),
     purgeInstances: (hub, target) => inner.purgeInstances(hub, target),
+    getMessages: (hub, instanceId) => inner.getMessages(hub, instanceId),
+    heartbeatRuntime: (hub, registration, ttlMs) => inner.heartbeatRuntime(hub, registration, ttlMs),
+    stopRuntime: (hub, runtimeId) => inner.stopRuntime(hub, runtimeId),
+    listRuntimes: (hub) => inner.listRuntimes(hub),
     subscribe: (hub, listener) => inner.subscribe(hub, listener),
   };
 }

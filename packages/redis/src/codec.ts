@@ -1,6 +1,6 @@
 /** Turns contract values into script arguments and script replies back. */
 import { InvalidArgumentError } from '@reprise/core';
-import type { ActivityProgress, ActivityState, ActivityWorkItem, Admission, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
+import type { ActivityProgress, ActivityState, ActivityWorkItem, Admission, InstanceRecord, LockedInstance, NewActivity, NewMessage, RuntimeEntry, RuntimeRegistration, StoredMessage } from '@reprise/core';
 
 export type Arg = string | number;
 
@@ -83,7 +83,7 @@ export function lockExtras(ms: number, waiting: number): { nextVisibleInMs?: num
 }
 
 /** A row of the activityStates script: item JSON, running (0/1), startedAt ('' when not running), progress JSON (''). */
-export function decodeActivityState([item, running, startedAt, progress]: [string, number, string, string]): ActivityState {
+export function decodeActivityState([item, running, startedAt, progress, leaseExpiresAt]: ActivityStateReply): ActivityState {
   const { id, executionId, taskScheduledId, name } = JSON.parse(item) as NewActivity & { id: string };
   return {
     workItemId: id,
@@ -93,5 +93,20 @@ export function decodeActivityState([item, running, startedAt, progress]: [strin
     running: Number(running) === 1,
     ...(startedAt !== '' && { startedAt: Number(startedAt) }),
     ...(progress !== '' && { progress: JSON.parse(progress) as ActivityProgress }),
+    ...(leaseExpiresAt !== '' && { leaseExpiresAt: Number(leaseExpiresAt) }),
+  };
+}
+
+/** item JSON, running (1/0), startedAt, progress JSON, lease expiry ('' for none). */
+export type ActivityStateReply = [string, number, string, string, string];
+
+/** A registry entry: the registration as the runtime wrote it, and '<heartbeatAt>|<expiresAt>|<stoppedAt>' by the server's clock. */
+export function decodeRuntime([registration, times]: [string, string]): RuntimeEntry {
+  const [heartbeatAt, expiresAt, stoppedAt] = times.split('|');
+  return {
+    ...(JSON.parse(registration) as RuntimeRegistration),
+    heartbeatAt: Number(heartbeatAt),
+    expiresAt: Number(expiresAt),
+    ...(stoppedAt !== undefined && stoppedAt !== '' && { stoppedAt: Number(stoppedAt) }),
   };
 }

@@ -18,10 +18,10 @@
  *   re-sending client can repeat those.
  */
 import { nanoid } from 'nanoid';
-import { StorageError, leaseLost } from '@reprise/core';
+import { RUNTIME_RETENTION_MS, StorageError, leaseLost } from '@reprise/core';
 import type { CreateInstanceResult, HistoryEvent, InstanceQuery, InstanceRecord, LogEntry, QueuePosition, Storage } from '@reprise/core';
-import { activityArgs, checkAdmission, decodeActivity, decodeActivityState, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs } from './codec.js';
-import type { ActivityReply, Arg, LockReply, LockedInstanceReply } from './codec.js';
+import { decodeRuntime, activityArgs, checkAdmission, decodeActivity, decodeActivityState, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs } from './codec.js';
+import type { ActivityReply, ActivityStateReply, Arg, LockReply, LockedInstanceReply } from './codec.js';
 import { Connections } from './connection.js';
 import { hubKeys } from './keys.js';
 import { resolveOptions } from './options.js';
@@ -176,7 +176,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
     },
 
     async getActivityStates(hub, instanceId) {
-      const rows = await redis.script<Array<[string, number, string, string]>>('activityStates', hub, [instanceId], true);
+      const rows = await redis.script<ActivityStateReply[]>('activityStates', hub, [instanceId], true);
       return rows.map(decodeActivityState);
     },
 
@@ -210,6 +210,24 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       }
       if (instancesDeleted > 0 && redis.waitsForReplicas) await redis.replicated();
       return { instancesDeleted };
+    },
+
+    async getMessages(hub, instanceId) {
+      const rows = await redis.script<Array<[string, string, string]>>('pendingMessages', hub, [instanceId], true);
+      return rows.map(([id, event, visibleAt]) => ({ id, event: JSON.parse(event) as HistoryEvent, ...(visibleAt !== '' && { visibleAt: Number(visibleAt) }) }));
+    },
+
+    async heartbeatRuntime(hub, registration, ttlMs) {
+      await redis.script('heartbeatRuntime', hub, [registration.runtimeId, JSON.stringify(registration), ttlMs, RUNTIME_RETENTION_MS], true);
+    },
+
+    async stopRuntime(hub, runtimeId) {
+      await redis.script('stopRuntime', hub, [runtimeId], true);
+    },
+
+    async listRuntimes(hub) {
+      const rows = await redis.script<Array<[string, string]>>('listRuntimes', hub, [RUNTIME_RETENTION_MS], true);
+      return rows.map(decodeRuntime).sort((a, b) => a.startedAt - b.startedAt || (a.runtimeId < b.runtimeId ? -1 : 1));
     },
 
     subscribe: (hub, listener) => redis.subscribe(hub, listener),

@@ -1,6 +1,6 @@
 /** Reads: one instance, its history and logs, and paged instance queries. */
 import { cursorOf, pageOf, pageSizeOf } from '@reprise/core';
-import type { ActivityProgress, ActivityState, CountQuery, HistoryEvent, InstancePage, InstanceQuery, InstanceRecord, LogEntry } from '@reprise/core';
+import type { ActivityProgress, ActivityState, PendingMessage, CountQuery, HistoryEvent, InstancePage, InstanceQuery, InstanceRecord, LogEntry } from '@reprise/core';
 import type { Op } from './op-context.js';
 import { decodeEvent, toRecord } from './rows.js';
 import type { InstanceRow } from './rows.js';
@@ -45,8 +45,19 @@ export const getActivityStates =
         running,
         ...(running && row.started_at !== null && { startedAt: row.started_at }),
         ...(row.progress !== null && { progress: JSON.parse(row.progress) as ActivityProgress }),
+        // lock_expires stays set after a lease runs out, until the next lease or a give-back (0).
+        ...(row.lock_expires > 0 && { leaseExpiresAt: row.lock_expires }),
       };
     });
+
+export const getMessages =
+  (hub: string, instanceId: string): Op<PendingMessage[]> =>
+  ({ s, now }) =>
+    (s.pendingMessages.all(hub, instanceId) as Array<{ seq: number; visible_at: number; event: string }>).map((row) => ({
+      id: String(row.seq),
+      event: decodeEvent(row.event),
+      ...(row.visible_at > now && { visibleAt: row.visible_at }),
+    }));
 
 /**
  * The smallest string greater than every string that starts with `prefix`

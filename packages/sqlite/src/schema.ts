@@ -20,6 +20,7 @@
  * - concurrency_groups: per group, the settings that apply (those of the
  *   admission that found it empty) and its running / queued counts, so
  *   admission reads one row.
+ * - runtimes: the registry of runtimes (names served, heartbeat, stop).
  * - group_members: one row per member instance, `running` or `queued`; a
  *   queued member holds its start message here until promotion. `seq` is
  *   the FIFO order; positions are index range counts.
@@ -204,13 +205,33 @@ const v5: Migration = (db) => {
   `);
 };
 
+/**
+ * v6, the runtime registry (`client.explain`): one row per runtime with the
+ * names it serves (`registration`, JSON) and its heartbeat; rows not heard
+ * from within the retention are deleted by the next heartbeat.
+ */
+const v6: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE runtimes (
+      hub TEXT NOT NULL,
+      runtime_id TEXT NOT NULL,
+      registration TEXT NOT NULL,
+      started_at INTEGER NOT NULL,
+      heartbeat_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      stopped_at INTEGER,
+      PRIMARY KEY (hub, runtime_id)
+    );
+  `);
+};
+
 /** Forward migrations; migration i brings a file from version i to i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Tables this schema owns; a file holding any of them without `schema_version` is not ours. */
-export const OWN_TABLES = ['instances', 'history', 'messages', 'activities', 'logs', 'counters', 'concurrency_groups', 'group_members'] as const;
+export const OWN_TABLES = ['instances', 'history', 'messages', 'activities', 'logs', 'counters', 'concurrency_groups', 'group_members', 'runtimes'] as const;
 
 /** Version of an opened file: 0 for a fresh one, undefined when the file has no version table. */
 export function readSchemaVersion(db: Database.Database): number | undefined {

@@ -22,7 +22,8 @@ import type { Op } from './op-context.js';
 import { isMemoryPath, openDatabase, resolvedPath } from './open-database.js';
 import { resolveOptions } from './options.js';
 import type { SqliteStorageOptions } from './options.js';
-import { countInstances, getActivityStates, getHistory, getInstance, getLogs, queryInstances } from './queries.js';
+import { countInstances, getActivityStates, getHistory, getInstance, getLogs, getMessages, queryInstances } from './queries.js';
+import { heartbeatRuntime, listRuntimes, stopRuntime } from './runtime-ops.js';
 import { cancelQueued, getQueuePosition } from './group-ops.js';
 import { prepareStatements } from './statements.js';
 
@@ -128,6 +129,10 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
     getActivityStates: (hub, instanceId) => run(hub, false, getActivityStates(hub, instanceId)),
     renewLeases: (hub, leases, leaseMs) => run(hub, true, renewLeases(hub, leases, leaseMs)),
     purgeInstances: (hub, target) => run(hub, true, purgeInstances(hub, target)),
+    getMessages: (hub, instanceId) => run(hub, false, getMessages(hub, instanceId)),
+    heartbeatRuntime: (hub, registration, ttlMs) => run(hub, true, heartbeatRuntime(hub, registration, ttlMs)),
+    stopRuntime: (hub, runtimeId) => run(hub, true, stopRuntime(hub, runtimeId)),
+    listRuntimes: (hub) => run(hub, false, listRuntimes(hub)),
     subscribe: (hub, listener) => notifier.subscribe(hub, listener),
   };
 }

@@ -128,6 +128,19 @@ const TEXTS = {
       lock_token = NULL, lock_expires = 0, deliveries = 0, next_visible_at = NULL, change_seq = @change_seq
     WHERE hub = @hub AND instance_id = @instance_id`,
 
+  // the runtime registry
+  heartbeatRuntime: `
+    INSERT INTO runtimes (hub, runtime_id, registration, started_at, heartbeat_at, expires_at, stopped_at)
+    VALUES (@hub, @runtime_id, @registration, @started_at, @now, @expires_at, NULL)
+    ON CONFLICT (hub, runtime_id) DO UPDATE SET registration = excluded.registration, heartbeat_at = excluded.heartbeat_at,
+      expires_at = excluded.expires_at, stopped_at = NULL`,
+  stopRuntime: 'UPDATE runtimes SET stopped_at = @now, expires_at = min(expires_at, @now) WHERE hub = @hub AND runtime_id = @runtime_id',
+  dropOldRuntimes: 'DELETE FROM runtimes WHERE hub = ? AND max(heartbeat_at, coalesce(stopped_at, 0)) < ?',
+  listRuntimes: `
+    SELECT runtime_id, registration, started_at, heartbeat_at, expires_at, stopped_at FROM runtimes
+    WHERE hub = ? AND max(heartbeat_at, coalesce(stopped_at, 0)) >= ? ORDER BY started_at, runtime_id`,
+  pendingMessages: 'SELECT seq, visible_at, event FROM messages WHERE hub = ? AND instance_id = ? ORDER BY seq',
+
   // counters
   readCounter: 'SELECT value FROM counters WHERE name = ?',
   writeCounter: 'UPDATE counters SET value = ? WHERE name = ?',

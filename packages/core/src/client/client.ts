@@ -30,6 +30,8 @@ import type { CountInstancesFilter, GetStatusOptions, ListInstancesFilter, Orche
 import type { InstanceId, OrchestratorFunction, OrchestratorHandle } from '../definitions.js';
 import { validateVersion } from '../versioning/versions.js';
 import { checkReplay } from '../versioning/check-replay.js';
+import { explainInstance } from './explain.js';
+import type { Explanation } from './explain.js';
 import { entityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
 import { entityRecord } from '../entities/entity-record.js';
@@ -65,6 +67,8 @@ export interface ClientDeps {
   maxPayloadBytes: number;
   ready(): Promise<void>;
   hasOrchestrator(name: string): boolean;
+  /** The orchestrator function registered under `name` (explain replays it to read event waits). */
+  orchestratorOf?(name: string): OrchestratorFunction | undefined;
   /** The concurrency group an orchestrator's definition names, if any. */
   concurrencyOf(name: string): ConcurrencyDefinition | undefined;
   hasEntity(name: string): boolean;
@@ -240,6 +244,20 @@ export class OrchestrationClient {
     return steps;
   }
 
+  /**
+   * Why the instance is where it is: what it waits for (activities, timers,
+   * events, sub-orchestrations, entities, locks, its group's queue, a
+   * suspension, a delayed start) and plain-sentence hints from the store and
+   * the registry of running runtimes. Undefined when there is no such instance.
+   */
+  async explain(instanceId: string): Promise<Explanation | undefined> {
+    validateName(instanceId, 'instanceId');
+    await this.#deps.ready();
+    const record = await this.#deps.storage.getInstance(this.#deps.taskHub, instanceId);
+    if (!record || record.kind !== 'orchestration') return undefined;
+    return explainInstance({ ...this.#deps, orchestratorOf: (name) => this.#deps.orchestratorOf?.(name) }, record);
+  }
+
   /** The instance's status, or undefined when there is none; an id from `startNew(handle)` types its output and input. */
   async getStatus<O = unknown, I = unknown>(instanceId: InstanceId<O, I>, options: GetStatusOptions = {}): Promise<OrchestrationStatus<O, I> | undefined> {
     validateName(instanceId, 'instanceId');
@@ -350,6 +368,7 @@ export class OrchestrationClient {
     const offset = filter.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`offset must be a non-negative integer, got ${String(offset)}`);
     const version = this.#versionFilter(filter.version);
+    const name = filter.name === undefined ? undefined : validateName(filter.name, 'name');
     await this.#deps.ready();
     const query: InstanceQuery = {
       kind: 'orchestration',
@@ -359,6 +378,7 @@ export class OrchestrationClient {
       ...(createdFrom !== undefined && { createdFrom }),
       ...(createdTo !== undefined && { createdTo }),
       ...(instanceIdPrefix !== undefined && { instanceIdPrefix: String(instanceIdPrefix) }),
+      ...(name !== undefined && { name }),
       ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
       ...(filter.continuationToken !== undefined && { continuationToken: filter.continuationToken }),
     };
@@ -405,11 +425,13 @@ export class OrchestrationClient {
     const createdTo = validateDate(filter.createdTimeTo, 'createdTimeTo');
     const namespace = validateNamespace(filter.namespace);
     const version = this.#versionFilter(filter.version);
+    const name = filter.name === undefined ? undefined : validateName(filter.name, 'name');
     await this.#deps.ready();
     return this.#deps.storage.countInstances(this.#deps.taskHub, {
       kind: 'orchestration',
       ...(namespace !== undefined && { namespace }),
       ...(version !== undefined && { version }),
+      ...(name !== undefined && { name }),
       ...(runtimeStatus && { runtimeStatus }),
       ...(createdFrom !== undefined && { createdFrom }),
       ...(createdTo !== undefined && { createdTo }),

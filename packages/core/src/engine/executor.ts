@@ -165,6 +165,12 @@ export class OrchestrationExecutor implements ContextHost {
     return this.#cancelReason?.value;
   }
 
+  /** For `client.explain`: the event names the code waits for now, and events received that nothing has waited for yet. */
+  get eventWaits(): { waiting: string[]; buffered: string[] } {
+    const waiting = [...this.#eventWaiters].filter(([, waiters]) => waiters.length > 0).map(([name]) => name);
+    return { waiting, buffered: this.#bufferedEvents.map((e) => e.Name) };
+  }
+
   /** What the cancellation request applied since the last call asks of the episode (once). */
   takeCancellation(): CancellationEffects | undefined {
     const effects = this.#cancelEffects;

@@ -32,6 +32,7 @@ import { SCHEDULE_ORCHESTRATOR } from '../schedules/ids.js';
 import { validateVersion, validateVersioning } from '../versioning/versions.js';
 import type { VersionMatch } from '../versioning/versions.js';
 import { registerHttpActivity } from './http-activity.js';
+import { RuntimePresence } from './presence.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
@@ -239,6 +240,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     else loop.notifyWithin(notice.inMs);
   };
 
+  const presence = new RuntimePresence({
+    storage,
+    hub,
+    leaseMs: resolved.leaseMs,
+    clock: resolved.clock,
+    onError,
+    names: () => ({ orchestrators: [...orchestrators.keys()], activities: [...activities.keys()], entities: [...entities.keys()] }),
+  });
+
   const client = new ClientClass({
     storage,
     taskHub: hub,
@@ -246,9 +256,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxPayloadBytes: resolved.maxPayloadBytes,
     ready,
     hasOrchestrator: (name) => orchestrators.has(name),
+    orchestratorOf: (name) => orchestrators.get(name),
     concurrencyOf: (name) => concurrency.get(name),
     versionOf: (name) => orchestratorVersions.get(name) ?? resolved.version,
-    orchestratorOf: (name) => orchestrators.get(name),
     hasEntity: (name) => entities.has(name),
     managementUrls: options.managementUrls,
     onInstanceUpdated: (instanceId, listener) => {
@@ -279,6 +289,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (running) return;
       await stopping;
       await ready();
+      // Registered before any work is taken: start() resolves as soon as the loops run, as before.
+      await presence.start();
       running = true;
       abort = new AbortController();
       routeWork = routeNotice;
@@ -305,6 +317,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           await Promise.all([...inFlightActivities.values()].map((item) => storage.abandonActivity(hub, item.id, item.lockToken).catch(onError)));
         }
         leases.stop();
+        await presence.stop();
         cache.clear();
         // The client may be used again after stop(): it re-subscribes on its next call.
         unsubscribe?.();

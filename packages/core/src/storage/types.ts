@@ -318,7 +318,48 @@ export interface ActivityState {
   startedAt?: number;
   /** The last progress the current holder reported (a new lease starts without). */
   progress?: ActivityProgress;
+  /**
+   * Epoch ms the item's lease ends (while running) or ended: a lease that ran
+   * out without a completion or give-back stays readable here, with `running`
+   * false, until the item is leased again (its holder died and nobody took
+   * it over yet). Absent for an item never leased or given back.
+   */
+  leaseExpiresAt?: number;
 }
+
+/** An inbox message not consumed yet, as `getMessages` shows it (`client.explain`). */
+export interface PendingMessage {
+  id: string;
+  event: HistoryEvent;
+  /** Epoch ms the message becomes visible; present only while it is not visible yet (a durable timer, a delayed start). */
+  visibleAt?: number;
+}
+
+/** What a running runtime says about itself (`heartbeatRuntime`): the names it serves. */
+export interface RuntimeRegistration {
+  /** Unique per runtime object (a new one each start). */
+  runtimeId: string;
+  orchestrators: string[];
+  activities: string[];
+  entities: string[];
+  /** For people: host name and process id. */
+  host?: string;
+  /** Epoch ms the runtime started. */
+  startedAt: number;
+}
+
+/** A runtime as the registry shows it (`listRuntimes`). */
+export interface RuntimeEntry extends RuntimeRegistration {
+  /** Epoch ms of its last heartbeat, by the store's clock. */
+  heartbeatAt: number;
+  /** Epoch ms after which it counts as gone unless it beats again (it may have died). */
+  expiresAt: number;
+  /** Epoch ms it said it stopped (`stopRuntime`); absent while it runs, or when it died without saying. */
+  stoppedAt?: number;
+}
+
+/** How long the registry keeps a runtime after its last heartbeat or stop, so `explain` can say who served a name before. */
+export const RUNTIME_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /** Everything one orchestration (or entity) episode produced, committed at once. */
 export interface OrchestrationCommit {
@@ -596,6 +637,29 @@ export interface Storage {
    * honours `namespace`.
    */
   purgeInstances(hub: string, target: { instanceIds: string[] } | PurgeFilter): Promise<{ instancesDeleted: number }>;
+
+  /**
+   * The instance's inbox messages not consumed yet, in enqueue order
+   * (`visibleAt` on those not visible yet). A queued member's held start
+   * message is not among them.
+   */
+  getMessages(hub: string, instanceId: string): Promise<PendingMessage[]>;
+
+  /**
+   * The runtime registry: a runtime announces itself and the names it serves
+   * when it starts and every few seconds after (`heartbeatAt` = now and
+   * `expiresAt` = now + `ttlMs` by the store's clock, `stoppedAt` cleared),
+   * and says when it stops. An upsert by `runtimeId`.
+   */
+  heartbeatRuntime(hub: string, registration: RuntimeRegistration, ttlMs: number): Promise<void>;
+  /** Marks the runtime stopped now (`stoppedAt`, and `expiresAt` no later than now). Unknown ids are ignored. */
+  stopRuntime(hub: string, runtimeId: string): Promise<void>;
+  /**
+   * Every runtime of the hub heard from (a heartbeat or a stop) within
+   * RUNTIME_RETENTION_MS, live or not, ordered by `startedAt`; older entries
+   * are dropped.
+   */
+  listRuntimes(hub: string): Promise<RuntimeEntry[]>;
 
   /** Subscribe to work and instance-change notices for a hub. Returns the unsubscribe function. */
   subscribe(hub: string, listener: (notice: StorageNotice) => void): () => void;

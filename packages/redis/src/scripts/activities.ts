@@ -177,7 +177,8 @@ for _, wid in ipairs(redis.call('SMEMBERS', P .. 'ia:' .. ARGV[1])) do
     local running = f[2] and num(f[3]) > NOW
     local progress = ''
     if f[2] and f[5] and string.sub(f[5], 1, #f[2] + 1) == f[2] .. '|' then progress = string.sub(f[5], #f[2] + 2) end
-    out[#out + 1] = { f[1], running and 1 or 0, (running and f[4]) or '', progress }
+    -- 'le' stays after a lease runs out (until the next lease or a give-back): ActivityState.leaseExpiresAt.
+    out[#out + 1] = { f[1], running and 1 or 0, (running and f[4]) or '', progress, (f[2] and f[3]) or '' }
   end
 end
 return out

@@ -9,6 +9,7 @@ import { CANCEL_QUEUED, QUEUE_POSITION } from './groups.js';
 import { COMMIT_ORCHESTRATION, CREATE_INSTANCE, LOCK_INSTANCES, RELEASE_INSTANCE, SEND_MESSAGES } from './instances.js';
 import { COUNT_INDEXED, MIGRATE_INDEXES, PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
 import { PRELUDE } from './prelude.js';
+import { HEARTBEAT_RUNTIME, LIST_RUNTIMES, PENDING_MESSAGES, STOP_RUNTIME } from './registry.js';
 
 const BODIES = {
   createInstance: CREATE_INSTANCE,
@@ -28,6 +29,10 @@ const BODIES = {
   cancelQueued: CANCEL_QUEUED,
   countIndexed: COUNT_INDEXED,
   migrateIndexes: MIGRATE_INDEXES,
+  pendingMessages: PENDING_MESSAGES,
+  heartbeatRuntime: HEARTBEAT_RUNTIME,
+  stopRuntime: STOP_RUNTIME,
+  listRuntimes: LIST_RUNTIMES,
 } as const;
 
 export type ScriptName = keyof typeof BODIES;

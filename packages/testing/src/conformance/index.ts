@@ -44,6 +44,8 @@ import { describeProgress } from './progress.js';
 import { describePurge } from './purge.js';
 import { describeQueries } from './queries.js';
 import { describeRedelivery } from './redelivery.js';
+import { describeRegistry } from './registry.js';
+import { describeRuntimeExplain } from './runtime-explain.js';
 import { describeRuntimeEntities } from './runtime-entities.js';
 import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
@@ -121,6 +123,7 @@ export function describeStorageConformance(
     describeLifecycle(ctx);
     describeFlowControl(ctx);
     describeVersions(ctx);
+    describeRegistry(ctx);
     describeRuntimeWorkers(ctx);
     describeRuntimeSchedules(ctx);
     describeRuntimeRedelivery(ctx);
@@ -129,5 +132,6 @@ export function describeStorageConformance(
     describeRuntimeSteps(ctx);
     describeRuntimeSubOrchestrationRetries(ctx);
     describeRuntimeCallHttp(ctx);
+    describeRuntimeExplain(ctx);
   });
 }

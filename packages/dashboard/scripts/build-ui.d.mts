@@ -1,0 +1,1 @@
+export function buildUi(): Promise<{ script: string; styles: string; scriptBytes: number; scriptGzipBytes: number; stylesGzipBytes: number }>;

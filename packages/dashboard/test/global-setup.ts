@@ -1,0 +1,5 @@
+import { buildUi } from '../scripts/build-ui.mjs';
+
+export default async function setup(): Promise<void> {
+  await buildUi();
+}
