@@ -1,6 +1,6 @@
 /** Turns contract values into script arguments and script replies back. */
 import { InvalidArgumentError } from '@reprise/core';
-import type { ActivityProgress, ActivityState, ActivityWorkItem, Admission, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage } from '@reprise/core';
+import type { ActivityProgress, ActivityState, ActivityWorkItem, Admission, InstanceRecord, LockedInstance, NewActivity, NewMessage, StoredMessage, VersionMatch } from '@reprise/core';
 
 export type Arg = string | number;
 
@@ -94,4 +94,14 @@ export function decodeActivityState([item, running, startedAt, progress]: [strin
     ...(startedAt !== '' && { startedAt: Number(startedAt) }),
     ...(progress !== '' && { progress: JSON.parse(progress) as ActivityProgress }),
   };
+}
+
+/** LockOptions.version as the lock scripts read it (JSON, decoded once per call), or '' for none. */
+export function versionArg(filter: VersionMatch | undefined): string {
+  if (!filter) return '';
+  const { match, version, byOrchestrator, exempt } = filter;
+  if ((match !== 'strict' && match !== 'currentOrOlder') || typeof version !== 'string') {
+    throw new InvalidArgumentError(`a version filter needs match 'strict' or 'currentOrOlder' and a version, got ${JSON.stringify(filter)}`);
+  }
+  return JSON.stringify({ match, version, byOrchestrator: byOrchestrator ?? {}, exempt: exempt ?? [] });
 }

@@ -91,7 +91,7 @@ describe.skipIf(!binary)('redis: flow control', () => {
     expect(await storage.countInstances(hub, { runtimeStatus: ['Running'] })).toBe(1302);
     const expected = [...old, record('new-default', T0 + 6, 'Running')].filter((r) => r.status === 'Running').sort(byCreation).map((r) => r.instanceId);
     expect(await allIds(storage, hub, { namespace: '', runtimeStatus: ['Running'] }, 1000)).toEqual(expected);
-    expect(await admin.get(keys.prefix + 'schema')).toBe('2');
+    expect(await admin.get(keys.prefix + 'schema')).toBe('3');
 
     // An old row that changes status moves between the indexes.
     await storage.purgeInstances(hub, { instanceIds: ['old-0001'] });

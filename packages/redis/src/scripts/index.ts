@@ -9,6 +9,7 @@ import { CANCEL_QUEUED, QUEUE_POSITION } from './groups.js';
 import { COMMIT_ORCHESTRATION, CREATE_INSTANCE, LOCK_INSTANCES, RELEASE_INSTANCE, SEND_MESSAGES } from './instances.js';
 import { COUNT_INDEXED, MIGRATE_INDEXES, PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
 import { PRELUDE } from './prelude.js';
+import { SET_INSTANCE_VERSION } from './versions.js';
 
 const BODIES = {
   createInstance: CREATE_INSTANCE,
@@ -28,6 +29,7 @@ const BODIES = {
   cancelQueued: CANCEL_QUEUED,
   countIndexed: COUNT_INDEXED,
   migrateIndexes: MIGRATE_INDEXES,
+  setInstanceVersion: SET_INSTANCE_VERSION,
 } as const;
 
 export type ScriptName = keyof typeof BODIES;
