@@ -175,6 +175,8 @@ local function put_row(id, row, st, k, n, ca, ua, ns)
   local old_ns = o[3] or ''
   redis.call('HSET', key, 'row', row, 'st', st, 'k', k, 'n', n, 'ca', ca, 'ua', ua, 'ns', ns)
   if not o[4] then
+    -- The first row of a hub: nothing to migrate, so its indexes are complete from the start (reads never write).
+    if redis.call('ZCARD', P .. 'idx') == 0 then redis.call('SET', P .. 'schema', '3') end
     local v = row_version(row)
     if v ~= '' then redis.call('HSET', key, 'v', v) end
     redis.call('ZADD', P .. 'xv:' .. v, ca, id)
