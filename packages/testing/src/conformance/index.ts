@@ -48,6 +48,7 @@ import { describeRuntimeEntities } from './runtime-entities.js';
 import { describeRuntimeFlowControl } from './runtime-flow-control.js';
 import { describeRuntimeRedelivery } from './runtime-redelivery.js';
 import { describeRuntimeSchedules } from './runtime-schedules.js';
+import { describeRuntimeVersions } from './runtime-versions.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 import { describeVersions } from './versions.js';
 
@@ -123,5 +124,6 @@ export function describeStorageConformance(
     describeRuntimeRedelivery(ctx);
     describeRuntimeEntities(ctx);
     describeRuntimeFlowControl(ctx);
+    describeRuntimeVersions(ctx);
   });
 }
