@@ -47,3 +47,6 @@ export const activities = {
   Charge: (id: string) => `charged ${id}`,
   Ship: (id: string) => `shipped ${id}`,
 };
+
+/** What the deploy ships, in the shape `reprise check-compat --module` reads. */
+export const orchestrators = { Order: orderV1_1 };
