@@ -58,14 +58,20 @@ describe.skipIf(!binary)('redis: versions', () => {
       const now = Date.now();
       const started: HistoryEvent = { EventType: 'ExecutionStarted', Timestamp: new Date(now).toISOString(), Name: 'Flow', ExecutionId: 'e' };
       await storage.createInstance(hub, { instanceId: 'i1', kind: 'orchestration', name: 'Flow', executionId: 'e', status: 'Pending', createdAt: now, updatedAt: now, historyLength: 0, version: '1.0.0' }, { instanceId: 'i1', event: started });
-      const v2 = { max: 10, leaseMs: 60_000, version: { match: 'strict', version: '2.0.0' } } as const;
+      // As a runtime filters: its schedules exempt.
+      const v2 = { max: 10, leaseMs: 60_000, version: { match: 'strict', version: '2.0.0', exempt: ['reprise.schedule'] } };
       expect((await storage.lockInstances(hub, v2)).items).toEqual([]);
-      // Parked: out of 'ready', under its version.
+      // Parked: out of 'ready', under its version and name, judged as a whole by the next call.
       const prefix = `reprise:{${hub}}:`;
-      expect(await admin.zrange(`${prefix}pk:1.0.0`, 0, -1)).toEqual(['i1']);
+      expect(await admin.zrange(`${prefix}pk:5:1.0.0:Flow`, 0, -1)).toEqual(['i1']);
+      expect(await admin.smembers(`${prefix}pkv`)).toEqual(['5:1.0.0:Flow']);
       expect(await admin.zcard(`${prefix}ready`)).toBe(0);
+      await admin.config('RESETSTAT');
+      expect((await storage.lockInstances(hub, v2)).items).toEqual([]);
+      // The rejected instance's row is not read again: the set is judged by its key.
+      expect((await admin.info('commandstats')).includes('cmdstat_hmget:')).toBe(false);
       expect(await storage.setInstanceVersion!(hub, 'i1', { version: '2.0.0', historyLength: 0 })).toBe(true);
-      expect(await admin.exists(`${prefix}pk:1.0.0`)).toBe(0);
+      expect(await admin.exists(`${prefix}pk:5:1.0.0:Flow`)).toBe(0);
       expect((await storage.lockInstances(hub, v2)).items.map((i) => [i.instance.instanceId, i.instance.version, i.deliveries])).toEqual([['i1', '2.0.0', 1]]);
       expect(await storage.countInstances(hub, { version: '2.0.0' })).toBe(1);
     } finally {

@@ -86,21 +86,15 @@ end
 
 -- Parked items of the versions this call may accept (every version without a filter), as fresh candidates.
 local function take_parked()
-  for _, v in ipairs(redis.call('SMEMBERS', P .. 'apkv')) do
+  for _, suffix in ipairs(accepted_parking('apkv')) do
     if #items >= max then return end
-    if version_may(v) then
-      local key = P .. 'apk:' .. v
-      for _, wid in ipairs(redis.call('LRANGE', key, 0, CHUNK - 1)) do
-        if #items >= max then break end
-        if redis.call('EXISTS', P .. 'a:' .. wid) == 0 then
-          redis.call('LREM', key, 0, wid)
-        elseif item_ok(wid) then
-          redis.call('LREM', key, 0, wid)
-          take(wid, true)
-        end
-      end
-      if redis.call('LLEN', key) == 0 then redis.call('SREM', P .. 'apkv', v) end
+    local key = P .. 'apk:' .. suffix
+    while #items < max do
+      local wid = redis.call('LPOP', key)
+      if not wid then break end
+      if item_ok(wid) then take(wid, true) elseif redis.call('EXISTS', P .. 'a:' .. wid) == 1 then park_activity(wid) end
     end
+    if redis.call('LLEN', key) == 0 then redis.call('SREM', P .. 'apkv', suffix) end
   end
 end
 

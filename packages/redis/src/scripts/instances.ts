@@ -144,19 +144,18 @@ end
 
 -- Parked instances of the versions this call may accept (every version without a filter).
 local function take_parked()
-  for _, v in ipairs(redis.call('SMEMBERS', P .. 'pkv')) do
+  for _, suffix in ipairs(accepted_parking('pkv')) do
     if #items >= max then return end
-    if version_may(v) then
-      local key = P .. 'pk:' .. v
-      for _, id in ipairs(redis.call('ZRANGE', key, 0, CHUNK - 1)) do
-        if #items >= max then break end
-        if version_ok(id) then
-          redis.call('ZREM', key, id)
-          take_fresh(id)
-        end
+    local key = P .. 'pk:' .. suffix
+    while #items < max do
+      local popped = redis.call('ZPOPMIN', key, max - #items)
+      if #popped == 0 then break end
+      -- Every entry of an accepted set passes, unless its instance changed since (re-parked where it belongs now).
+      for i = 1, #popped, 2 do
+        if version_ok(popped[i]) then take_fresh(popped[i]) elseif free_row(popped[i]) then park_instance(popped[i], popped[i + 1]) end
       end
-      if redis.call('ZCARD', key) == 0 then redis.call('SREM', P .. 'pkv', v) end
     end
+    if redis.call('ZCARD', key) == 0 then redis.call('SREM', P .. 'pkv', suffix) end
   end
 end
 

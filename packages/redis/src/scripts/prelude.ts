@@ -36,10 +36,11 @@
  *   P..'xn:'..k..':'..st..':'..ns zset  the same within namespace ns ('' = default)
  * Versions (per hub; see versions.ts):
  *   P..'xv:'..v       zset    instance ids of version v ('' = unversioned, entities too), by createdAt
- *   P..'pk:'..v       zset    instances of version v a filtered lockInstances left (parked), by ready time
- *   P..'pkv'          set     the versions v with a 'pk:'..v
- *   P..'apk:'..v      list    activity work item ids of instances of version v a filtered lockActivities left
- *   P..'apkv'         set     the versions v with an 'apk:'..v
+ *   P..'pk:'..s       zset    instances a filtered lockInstances left (parked), by ready time, one set per
+ *                             (version v, orchestrator name): s = '<#v>:<v>:<name>' (#v: v's length)
+ *   P..'pkv'          set     the suffixes s with a 'pk:'..s
+ *   P..'apk:'..s      list    activity work item ids a filtered lockActivities left, by their instance's s
+ *   P..'apkv'         set     the suffixes s with an 'apk:'..s
  *   P..'g:' / 'gr:' / 'gq:'..group       concurrency groups (see groups.ts)
  * The instance hash also holds ns (namespace; absent = ''), and for group
  * members cg, hm, hv (groups.ts).
@@ -246,10 +247,10 @@ local function remove_instance(id)
     redis.call('DEL', P .. 'a:' .. wid)
     redis.call('ZREM', P .. 'alease', wid)
   end
-  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'v')
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'v', 'n')
   if f[1] then unindex_row(id, f[2], f[1], f[3] or '') end
   redis.call('ZREM', P .. 'xv:' .. (f[4] or ''), id)
-  redis.call('ZREM', P .. 'pk:' .. (f[4] or ''), id)
+  redis.call('ZREM', P .. 'pk:' .. park_suffix(f[4] or '', f[5] or ''), id)
   redis.call('DEL', P .. 'i:' .. id, P .. 'h:' .. id, P .. 'lg:' .. id, P .. 'm:' .. id, P .. 'ib:' .. id, P .. 'ia:' .. id)
   redis.call('ZREM', P .. 'idx', id)
   redis.call('ZREM', P .. 'ready', id)

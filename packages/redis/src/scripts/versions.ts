@@ -6,11 +6,12 @@
  * sets that keep rejected work out of the queues a filtered lock call reads.
  *
  * Parking: work a filtered lock call rejects moves out of 'ready'/'redo'
- * (instances) or 'aq'/'aredo'/'alease' (activity items) into its version's
- * parking set, 'pk:'..v (zset, by ready time) or 'apk:'..v (list), and the
- * version into 'pkv' / 'apkv'. So a runtime of one version never rescans the
- * waiting work of another, and a lock call looks only in the parking sets
- * of versions it may accept (every one when it has no filter).
+ * (instances) or 'aq'/'aredo'/'alease' (activity items) into the parking set
+ * of its instance's version and orchestrator name, 'pk:'..s (zset, by ready
+ * time) or 'apk:'..s (list), s = '<#v>:<v>:<name>', and s into 'pkv' /
+ * 'apkv'. A filter's verdict depends only on the version and the name, so a
+ * runtime of one version never rescans the waiting work of another, and a
+ * lock call reads only the parking sets it accepts (all without a filter).
  */
 
 export const VERSION_HELPERS = `
@@ -120,33 +121,57 @@ local function set_version_filter(json)
   VF = { match = f.match, version = f.version, by = by, exempt = exempt, wide = next(exempt) ~= nil or next(by) ~= nil }
 end
 
--- core's matchesVersion for instance id: entities and missing instances always pass.
+-- core's matchesVersion for an orchestration named name at version v.
+local function version_accepts_named(v, name)
+  if not VF or VF.exempt[name] then return true end
+  local mine = VF.by[name]
+  if type(mine) ~= 'string' then mine = VF.version end
+  return version_accepts(VF.match, mine, v)
+end
+
+-- The filter's verdict on instance id: entities and missing instances always pass.
 local function version_ok(id)
   if not VF then return true end
   local f = redis.call('HMGET', P .. 'i:' .. id, 'k', 'n', 'v')
   if f[1] ~= 'orchestration' then return true end
-  if VF.exempt[f[2]] then return true end
-  local mine = VF.by[f[2]]
-  if type(mine) ~= 'string' then mine = VF.version end
-  return version_accepts(VF.match, mine, f[3] or '')
+  return version_accepts_named(f[3] or '', f[2] or '')
 end
 
--- Whether the filter may accept some instance of version v (so its parking set is worth reading).
-local function version_may(v)
-  return not VF or VF.wide or version_accepts(VF.match, VF.version, v)
+-- A parking set holds one (version, orchestrator name), so a lock call judges a whole set at once.
+-- Its key suffix '<#v>:<v>:<name>' is unambiguous whatever the version and name hold.
+local function park_suffix(v, name)
+  return #v .. ':' .. v .. ':' .. name
+end
+
+local function park_parts(suffix)
+  local len = string.match(suffix, '^(%d+):')
+  local from = #len + 2
+  return string.sub(suffix, from, from + tonumber(len) - 1), string.sub(suffix, from + tonumber(len) + 1)
 end
 
 local function park_instance(id, score)
-  local v = redis.call('HGET', P .. 'i:' .. id, 'v') or ''
-  redis.call('ZADD', P .. 'pk:' .. v, 'NX', score, id)
-  redis.call('SADD', P .. 'pkv', v)
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'n', 'v')
+  local suffix = park_suffix(f[2] or '', f[1] or '')
+  redis.call('ZADD', P .. 'pk:' .. suffix, 'NX', score, id)
+  redis.call('SADD', P .. 'pkv', suffix)
 end
 
 local function park_activity(wid)
   local inst = redis.call('HGET', P .. 'a:' .. wid, 'inst')
-  local v = (inst and redis.call('HGET', P .. 'i:' .. inst, 'v')) or ''
-  redis.call('RPUSH', P .. 'apk:' .. v, wid)
-  redis.call('SADD', P .. 'apkv', v)
+  local f = inst and redis.call('HMGET', P .. 'i:' .. inst, 'n', 'v') or {}
+  local suffix = park_suffix(f[2] or '', f[1] or '')
+  redis.call('RPUSH', P .. 'apk:' .. suffix, wid)
+  redis.call('SADD', P .. 'apkv', suffix)
+end
+
+-- The parking sets (suffixes of 'pkv' or 'apkv') of the work this lock call accepts: all of them without a filter.
+local function accepted_parking(set)
+  local out = {}
+  for _, suffix in ipairs(redis.call('SMEMBERS', P .. set)) do
+    local v, name = park_parts(suffix)
+    if version_accepts_named(v, name) then out[#out + 1] = suffix end
+  end
+  return out
 end
 `;
 
@@ -160,18 +185,19 @@ end
 export const SET_INSTANCE_VERSION = `
 local id, version = ARGV[1], ARGV[4]
 local key = P .. 'i:' .. id
-local f = redis.call('HMGET', key, 'row', 'k', 'st', 'lt', 'le', 'v', 'ca', 'dl')
+local f = redis.call('HMGET', key, 'row', 'k', 'st', 'lt', 'le', 'v', 'ca', 'dl', 'n')
 if not f[1] or f[2] ~= 'orchestration' or TERMINAL[f[3]] or (f[4] and num(f[5]) > NOW) then return 0 end
 if f[1] ~= ARGV[2] then return -1 end
 local old = f[6] or ''
+local parked = park_suffix(old, f[9] or '')
 redis.call('HSET', key, 'row', ARGV[3], 'v', version)
 redis.call('ZREM', P .. 'xv:' .. old, id)
 redis.call('ZADD', P .. 'xv:' .. version, f[7], id)
-if redis.call('ZREM', P .. 'pk:' .. old, id) == 1 then
+if redis.call('ZREM', P .. 'pk:' .. parked, id) == 1 then
   if num(f[8]) > 0 then redis.call('ZADD', P .. 'redo', 'NX', NOW, id); WORK_O = true else mark_ready(id) end
 end
 for _, wid in ipairs(redis.call('SMEMBERS', P .. 'ia:' .. id)) do
-  if redis.call('LREM', P .. 'apk:' .. old, 0, wid) > 0 then
+  if redis.call('LREM', P .. 'apk:' .. parked, 0, wid) > 0 then
     if num(redis.call('HGET', P .. 'a:' .. wid, 'dl')) > 0 then redis.call('RPUSH', P .. 'aredo', wid) else redis.call('RPUSH', P .. 'aq', wid) end
     WORK_A = true
   end
