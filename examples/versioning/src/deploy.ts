@@ -79,7 +79,7 @@ export async function deploy(path: string, log: (line: string) => void = () => {
     await v2.client.raiseEvent(id, 'Packed');
     const status = await v2.client.waitForCompletion(id, { timeoutMs: 10_000 });
     const history = (await v2.client.getStatus(id, { showHistory: true }))?.history ?? [];
-    const patchMarkers = history.flatMap((event) => (event.EventType === 'PatchMarker' ? [event.PatchId] : []));
+    const patchMarkers = history.flatMap((event) => (event.EventType === 'PatchMarker' ? [String(event.PatchId)] : []));
     orders.push({ instanceId: id, version: status.version, steps: status.output as string[], patchMarkers });
     log(`${id} (version ${status.version}): ${(status.output as string[]).join(', ')}`);
   }

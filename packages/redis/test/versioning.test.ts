@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { compareVersions, createRuntime } from '@reprise/core';
-import type { HistoryEvent, OrchestrationContext, Runtime, Storage } from '@reprise/core';
+import type { HistoryEvent, LockOptions, OrchestrationContext, Runtime, Storage } from '@reprise/core';
 import { eventually } from '@reprise/testing/conformance';
 import { redisStorage } from '../src/index.js';
 import { VERSION_HELPERS } from '../src/scripts/versions.js';
@@ -59,7 +59,7 @@ describe.skipIf(!binary)('redis: versions', () => {
       const started: HistoryEvent = { EventType: 'ExecutionStarted', Timestamp: new Date(now).toISOString(), Name: 'Flow', ExecutionId: 'e' };
       await storage.createInstance(hub, { instanceId: 'i1', kind: 'orchestration', name: 'Flow', executionId: 'e', status: 'Pending', createdAt: now, updatedAt: now, historyLength: 0, version: '1.0.0' }, { instanceId: 'i1', event: started });
       // As a runtime filters: its schedules exempt.
-      const v2 = { max: 10, leaseMs: 60_000, version: { match: 'strict', version: '2.0.0', exempt: ['reprise.schedule'] } };
+      const v2: LockOptions = { max: 10, leaseMs: 60_000, version: { match: 'strict', version: '2.0.0', exempt: ['reprise.schedule'] } };
       expect((await storage.lockInstances(hub, v2)).items).toEqual([]);
       // Parked: out of 'ready', under its version and name, judged as a whole by the next call.
       const prefix = `reprise:{${hub}}:`;
