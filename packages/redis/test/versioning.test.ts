@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { compareVersions, createRuntime } from '@reprise/core';
+import { InvalidArgumentError, compareVersions, createRuntime } from '@reprise/core';
 import type { HistoryEvent, LockOptions, OrchestrationContext, Runtime, Storage } from '@reprise/core';
 import { eventually } from '@reprise/testing/conformance';
 import { redisStorage } from '../src/index.js';
@@ -74,6 +74,8 @@ describe.skipIf(!binary)('redis: versions', () => {
       expect(await admin.exists(`${prefix}pk:5:1.0.0:Flow`)).toBe(0);
       expect((await storage.lockInstances(hub, v2)).items.map((i) => [i.instance.instanceId, i.instance.version, i.deliveries])).toEqual([['i1', '2.0.0', 1]]);
       expect(await storage.countInstances(hub, { version: '2.0.0' })).toBe(1);
+      // A filter the scripts could not read is refused before anything is sent.
+      await expect(storage.lockInstances(hub, { max: 1, leaseMs: 1000, version: { match: 'newest', version: '2.0.0' } as unknown as LockOptions['version'] })).rejects.toBeInstanceOf(InvalidArgumentError);
     } finally {
       await storage.close();
     }
