@@ -1,6 +1,6 @@
 /** Turns contract values into script arguments and script replies back. */
 import { InvalidArgumentError } from '@reprise/core';
-import type { ActivityProgress, ActivityState, ActivityWorkItem, Admission, InstanceRecord, LockedInstance, NewActivity, NewMessage, RuntimeEntry, RuntimeRegistration, StoredMessage } from '@reprise/core';
+import type { ActivityProgress, ActivityState, ActivityWorkItem, Admission, InstanceRecord, LockedInstance, NewActivity, NewMessage, RuntimeEntry, RuntimeRegistration, StoredMessage, VersionMatch } from '@reprise/core';
 
 export type Arg = string | number;
 
@@ -109,4 +109,14 @@ export function decodeRuntime([registration, times]: [string, string]): RuntimeE
     expiresAt: Number(expiresAt),
     ...(stoppedAt !== undefined && stoppedAt !== '' && { stoppedAt: Number(stoppedAt) }),
   };
+}
+
+/** LockOptions.version as the lock scripts read it (JSON, decoded once per call), or '' for none. */
+export function versionArg(filter: VersionMatch | undefined): string {
+  if (!filter) return '';
+  const { match, version, byOrchestrator, exempt } = filter;
+  if ((match !== 'strict' && match !== 'currentOrOlder') || typeof version !== 'string') {
+    throw new InvalidArgumentError(`a version filter needs match 'strict' or 'currentOrOlder' and a version, got ${JSON.stringify(filter)}`);
+  }
+  return JSON.stringify({ match, version, byOrchestrator: byOrchestrator ?? {}, exempt: exempt ?? [] });
 }

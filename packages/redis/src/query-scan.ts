@@ -15,8 +15,13 @@ import type { Connections } from './connection.js';
 const SCAN_LIMIT = 1000;
 const KINDS: InstanceKind[] = ['orchestration', 'entity'];
 
-/** The index sets (key suffixes) that hold exactly the instances of the query's kind, statuses and namespace. */
-export function indexKeys(query: Pick<InstanceQuery, 'kind' | 'runtimeStatus' | 'namespace'>): string[] {
+/**
+ * The index sets (key suffixes) that hold exactly the instances of the
+ * query's kind, statuses and namespace, or, with a version, those of that
+ * version (`xv:<version>`; the scan then filters the rest).
+ */
+export function indexKeys(query: Pick<InstanceQuery, 'kind' | 'runtimeStatus' | 'namespace' | 'version'>): string[] {
+  if (query.version !== undefined) return [`xv:${query.version}`];
   const statuses = query.runtimeStatus && query.runtimeStatus.length > 0 ? [...new Set(query.runtimeStatus)] : undefined;
   if (query.namespace === undefined && statuses === undefined && query.kind === undefined) return ['idx'];
   const keys: string[] = [];
@@ -56,11 +61,16 @@ export function indexMigration(connections: Connections): (hub: string) => Promi
   };
 }
 
-/** Counts with ZCOUNT over the indexes; filters they do not key on (name, id prefix, updatedAt) fall back to a scan. */
+/**
+ * Counts with ZCOUNT over the indexes; filters they do not key on (name, id
+ * prefix, updatedAt; kind, status or namespace beside a version) fall back
+ * to a scan of the narrowest index.
+ */
 export async function countInstances(connections: Connections, hub: string, query: InstanceQuery): Promise<number> {
   const min = query.createdFrom === undefined ? '-inf' : String(query.createdFrom);
   const max = query.createdTo === undefined ? '+inf' : String(query.createdTo);
-  if (query.name === undefined && query.instanceIdPrefix === undefined && query.updatedFrom === undefined && query.updatedTo === undefined) {
+  const versionOnly = query.version === undefined || (query.kind === undefined && query.namespace === undefined && !query.runtimeStatus?.length);
+  if (versionOnly && query.name === undefined && query.instanceIdPrefix === undefined && query.updatedFrom === undefined && query.updatedTo === undefined) {
     return connections.script<number>('countIndexed', hub, [min, max, ...indexKeys(query)], true);
   }
   let count = 0;
@@ -90,6 +100,9 @@ export async function scanIndex(
     opt(query.updatedTo),
     opt(query.instanceIdPrefix),
     opt(query.name),
+    // Served by the status indexes unless a version picked 'xv:<version>'.
+    query.version === undefined ? '' : opt(query.namespace),
+    opt(query.version),
   ];
   const keys = indexKeys(query);
   // A first page reads little more than it returns; later steps grow to SCAN_LIMIT.

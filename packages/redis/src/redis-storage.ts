@@ -20,7 +20,7 @@
 import { nanoid } from 'nanoid';
 import { RUNTIME_RETENTION_MS, StorageError, leaseLost } from '@reprise/core';
 import type { CreateInstanceResult, HistoryEvent, InstanceQuery, InstanceRecord, LogEntry, QueuePosition, Storage } from '@reprise/core';
-import { decodeRuntime, activityArgs, checkAdmission, decodeActivity, decodeActivityState, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs } from './codec.js';
+import { decodeRuntime, activityArgs, checkAdmission, decodeActivity, decodeActivityState, decodeLockedInstance, lockExtras, messageArgs, messagesArgs, redeliveredArg, rowArgs, versionArg } from './codec.js';
 import type { ActivityReply, ActivityStateReply, Arg, LockReply, LockedInstanceReply } from './codec.js';
 import { Connections } from './connection.js';
 import { hubKeys } from './keys.js';
@@ -37,7 +37,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
   const indexed = indexMigration(redis);
 
   const storage: Storage = {
-    capabilities: { eagerDispatch: true },
+    capabilities: { eagerDispatch: true, versioning: true },
     open: () => redis.open(),
     close: () => redis.close(),
 
@@ -112,8 +112,24 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       throw new StorageError(`instance '${instanceId}' kept changing while it was being canceled; try again`);
     },
 
-    async lockInstances(hub, { max, leaseMs, redelivered }) {
-      const [items, next, waiting] = await redis.script<LockReply<LockedInstanceReply>>('lockInstances', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered)]);
+    async setInstanceVersion(hub, instanceId, { version, historyLength }) {
+      for (let attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
+        const read = await redis.read((client) => client.hget(hubKeys(hub).instance(instanceId), 'row'));
+        if (read === null) return false;
+        const row = JSON.parse(read) as InstanceRecord;
+        // The history length is judged on the row read; the script applies only if that row is still there.
+        if (row.historyLength !== historyLength) return false;
+        const [moved] = rowArgs({ ...row, version });
+        const done = await redis.script<number>('setInstanceVersion', hub, [instanceId, read, moved!, version]);
+        if (done === -1) continue;
+        if (done === 1 && redis.waitsForReplicas) await redis.replicated();
+        return done === 1;
+      }
+      throw new StorageError(`instance '${instanceId}' kept changing while its version was being set; try again`);
+    },
+
+    async lockInstances(hub, { max, leaseMs, redelivered, version }) {
+      const [items, next, waiting] = await redis.script<LockReply<LockedInstanceReply>>('lockInstances', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered), versionArg(version)]);
       return { items: items.map(decodeLockedInstance), ...lockExtras(next, waiting) };
     },
 
@@ -143,8 +159,8 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       await redis.script('releaseInstance', hub, [instanceId, lockToken, giveBack?.countDelivery ? '0' : '1']);
     },
 
-    async lockActivities(hub, { max, leaseMs, redelivered }) {
-      const [items, next, waiting] = await redis.script<LockReply<ActivityReply>>('lockActivities', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered)]);
+    async lockActivities(hub, { max, leaseMs, redelivered, version }) {
+      const [items, next, waiting] = await redis.script<LockReply<ActivityReply>>('lockActivities', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered), versionArg(version)]);
       return { items: items.map(decodeActivity), ...lockExtras(next, waiting) };
     },
 

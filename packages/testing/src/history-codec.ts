@@ -11,11 +11,6 @@ import type { HistoryEvent, HistoryEventView } from '@reprise/core';
 export type RecordedHistory = readonly HistoryEventView[] | { history?: readonly HistoryEventView[]; instanceId?: string; name?: string } | string;
 
 const DECODED_ALWAYS = new Set(['ExecutionTerminated', 'ExecutionSuspended', 'ExecutionResumed', 'ExecutionRewound']);
-const SCHEDULING = new Set(['TaskScheduled', 'TimerCreated', 'SubOrchestrationInstanceCreated', 'EntityRequestSent', 'PatchMarker', 'EventWaitStarted']);
-
-export function isSchedulingEvent(event: { EventType: string }): boolean {
-  return SCHEDULING.has(event.EventType);
-}
 
 export interface ParsedHistory {
   events: HistoryEvent[];

@@ -5,11 +5,10 @@
  * divergent action. The check to run in CI before shipping changed
  * orchestrator code.
  */
-import { InvalidArgumentError, NonDeterminismError, UnknownOrchestratorError, deserialize, isRepriseError } from '@reprise/core';
-import type { HistoryEvent, OrchestratorFunction } from '@reprise/core';
-import { OrchestrationExecutor, describeAction, describeScheduledEvent, sameAction, toRegistryMap } from '@reprise/core/internal';
-import type { Action } from '@reprise/core/internal';
-import { isSchedulingEvent, parseRecordedHistory } from './history-codec.js';
+import { InvalidArgumentError, UnknownOrchestratorError, deserialize } from '@reprise/core';
+import type { NonDeterminismError, OrchestratorFunction } from '@reprise/core';
+import { recordedEnd, replayRecorded, toRegistryMap } from '@reprise/core/internal';
+import { parseRecordedHistory } from './history-codec.js';
 import type { RecordedHistory } from './history-codec.js';
 import { assertRegistry } from './registry.js';
 import type { TestRegistry } from './registry.js';
@@ -59,52 +58,9 @@ export async function replayHistory(registry: TestRegistry, orchestrator: string
   if (!started || started.EventType !== 'ExecutionStarted') throw new InvalidArgumentError('a history has an ExecutionStarted event; this one has none');
   if (started.Name !== orchestrator) throw new InvalidArgumentError(`the history is of orchestrator '${started.Name}', not '${orchestrator}'`);
   const instanceId = options.instanceId ?? parsed.instanceId ?? 'replay';
-  const executor = new OrchestrationExecutor(instanceId, fn, { maxPayloadBytes: Infinity });
-  // Fed one event at a time below: patched() must know the markers further on.
-  executor.preview(events);
-
-  const diverged = (eventIndex: number, expected: string, actual: string, sequence: number): ReplayDivergence => {
-    const error = new NonDeterminismError(
-      `Non-deterministic orchestrator '${orchestrator}' (instance '${instanceId}'): history recorded ${expected} but the code now produced ${actual} (history event #${eventIndex} of ${events.length})`,
-      { expected, actual, sequence },
-    );
-    return Object.assign(error, { eventIndex });
-  };
-
-  let matched = 0;
-  let leftovers: Action[] | undefined;
-  let endedBy = '';
-  for (const [index, event] of events.entries()) {
-    if (!executor.isDone) {
-      executor.apply([event], true);
-      const outcome = executor.outcome;
-      if (outcome.status === 'failed' && isRepriseError(outcome.error, 'NONDETERMINISM')) {
-        const { expected, actual, sequence } = outcome.error;
-        throw diverged(index, expected, actual, sequence);
-      }
-      if (isSchedulingEvent(event)) matched += 1;
-      if (executor.isDone) {
-        leftovers = [...executor.newActions];
-        endedBy = describeOutcome(executor);
-      }
-      continue;
-    }
-    // The code has already ended; the history's remaining scheduling events must be actions it created on the way.
-    if (!isSchedulingEvent(event)) continue;
-    const id = (event as { EventId: number }).EventId;
-    const at = leftovers!.findIndex((a) => a.id === id);
-    const action = at >= 0 ? leftovers![at] : undefined;
-    if (!action || !sameAction(event, action)) throw diverged(index, describeScheduledEvent(event), action ? describeAction(action) : `no action (it had already ${endedBy})`, id);
-    leftovers!.splice(at, 1);
-    matched += 1;
-  }
-
-  const recordedStatus = recordedStatusOf(events);
-  // Running and completed episodes record every action the code created; failed and terminated ones need not.
-  const unrecorded = leftovers ?? executor.newActions;
-  if ((recordedStatus === 'running' || recordedStatus === 'completed') && unrecorded.length > 0) {
-    throw diverged(events.length, 'no further action', describeAction(unrecorded[0]), unrecorded[0]!.id);
-  }
+  // The same replay loop as client.migrate and checkCompatibility (core's check-replay).
+  const { executor, matched } = replayRecorded(instanceId, orchestrator, fn, events);
+  const recordedStatus = recordedEnd(events);
 
   const outcome = executor.outcome;
   const summary: ReplaySummary = {
@@ -118,34 +74,4 @@ export async function replayHistory(registry: TestRegistry, orchestrator: string
   if (outcome.status === 'completed') summary.output = deserialize(outcome.output);
   if (outcome.status === 'failed') summary.failure = { name: outcome.failure.name, message: outcome.failure.message };
   return summary;
-}
-
-function describeOutcome(executor: OrchestrationExecutor): string {
-  const outcome = executor.outcome;
-  switch (outcome.status) {
-    case 'completed':
-      return 'completed';
-    case 'failed':
-      return `failed with ${outcome.failure.name}: ${outcome.failure.message}`;
-    case 'continuedAsNew':
-      return 'continued as new';
-    default:
-      return 'stopped';
-  }
-}
-
-function recordedStatusOf(events: HistoryEvent[]): ReplayStatus {
-  for (let i = events.length - 1; i >= 0; i -= 1) {
-    switch (events[i]!.EventType) {
-      case 'ExecutionCompleted':
-        return 'completed';
-      case 'ExecutionFailed':
-        return 'failed';
-      case 'ExecutionTerminated':
-        return 'terminated';
-      default:
-        break;
-    }
-  }
-  return 'running';
 }

@@ -1,9 +1,11 @@
 /** Scripts for activity work items: lock, complete, abandon. */
 
 /**
- * ARGV: max, leaseMs, token base, redelivered ('0': fresh items only) →
+ * ARGV: max, leaseMs, token base, redelivered ('0': fresh items only),
+ * version filter (LockOptions.version JSON, '' = none) →
  * { items, nextVisibleInMs | -1, redelivered waiting 1 | 0 }, each item
- * { item JSON, token, deliveries, canceled 1|0 }. One redelivered item alone when there is
+ * { item JSON, token, deliveries, canceled 1|0 }. With a filter, items of
+ * rejected instances are parked (versions.ts), never leased or charged. One redelivered item alone when there is
  * one (given back with its handout counted, or its lease expired: its
  * holder died) and the caller allows it, else up to max fresh items in
  * enqueue order. nextVisibleInMs: when the earliest lease in 'alease'
@@ -11,7 +13,14 @@
  */
 export const LOCK_ACTIVITIES = `
 local max, lease_ms, base, allow = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] ~= '0'
+set_version_filter(ARGV[5])
 local items = {}
+
+-- Whether the filter accepts the work item's instance (an item whose instance is gone passes).
+local function item_ok(wid)
+  local inst = redis.call('HGET', P .. 'a:' .. wid, 'inst')
+  return not inst or version_ok(inst)
+end
 
 -- fresh: 'dl' must be 0 (a queued id handed out before is redelivered work and moves to 'aredo').
 local function take(wid, fresh)
@@ -35,13 +44,20 @@ local function take_redelivered()
   while #items == 0 do
     local wid = redis.call('LPOP', P .. 'aredo')
     if not wid then break end
-    take(wid, false)
+    if item_ok(wid) then take(wid, false) else park_activity(wid) end
   end
   if #items > 0 then return end
   local expired = redis.call('ZRANGEBYSCORE', P .. 'alease', '-inf', NOW, 'LIMIT', 0, CHUNK)
   for _, wid in ipairs(expired) do
-    -- A stale entry (the item is gone) must not come up again.
-    if redis.call('EXISTS', P .. 'a:' .. wid) == 0 then redis.call('ZREM', P .. 'alease', wid) else take(wid, false) end
+    -- A stale entry (the item is gone) must not come up again; another version's is parked.
+    if redis.call('EXISTS', P .. 'a:' .. wid) == 0 then
+      redis.call('ZREM', P .. 'alease', wid)
+    elseif item_ok(wid) then
+      take(wid, false)
+    else
+      redis.call('ZREM', P .. 'alease', wid)
+      park_activity(wid)
+    end
     if #items > 0 then return end
   end
 end
@@ -52,16 +68,34 @@ local function redelivered_waiting()
     local wid = redis.call('LINDEX', P .. 'aredo', 0)
     if not wid then break end
     local f = redis.call('HMGET', P .. 'a:' .. wid, 'item', 'lt', 'le')
-    if f[1] and not (f[2] and num(f[3]) > NOW) then return true end
+    local free = f[1] and not (f[2] and num(f[3]) > NOW)
+    if free and item_ok(wid) then return true end
     redis.call('LPOP', P .. 'aredo')
+    if free then park_activity(wid) end
   end
   for _ = 1, CHUNK do
     local head = redis.call('ZRANGEBYSCORE', P .. 'alease', '-inf', NOW, 'LIMIT', 0, 1)
     if #head == 0 then return false end
-    if redis.call('EXISTS', P .. 'a:' .. head[1]) == 1 then return true end
+    local exists = redis.call('EXISTS', P .. 'a:' .. head[1]) == 1
+    if exists and item_ok(head[1]) then return true end
     redis.call('ZREM', P .. 'alease', head[1])
+    if exists then park_activity(head[1]) end
   end
   return false
+end
+
+-- Parked items of the versions this call may accept (every version without a filter), as fresh candidates.
+local function take_parked()
+  for _, suffix in ipairs(accepted_parking('apkv')) do
+    if #items >= max then return end
+    local key = P .. 'apk:' .. suffix
+    while #items < max do
+      local wid = redis.call('LPOP', key)
+      if not wid then break end
+      if item_ok(wid) then take(wid, true) elseif redis.call('EXISTS', P .. 'a:' .. wid) == 1 then park_activity(wid) end
+    end
+    if redis.call('LLEN', key) == 0 then redis.call('SREM', P .. 'apkv', suffix) end
+  end
 end
 
 if allow then take_redelivered() end
@@ -69,8 +103,10 @@ if #items == 0 then
   while #items < max do
     local wid = redis.call('LPOP', P .. 'aq')
     if not wid then break end
-    take(wid, true)
+    -- Another version's item is parked, not dropped: it waits for a lock call that accepts it.
+    if item_ok(wid) then take(wid, true) elseif redis.call('EXISTS', P .. 'a:' .. wid) == 1 then park_activity(wid) end
   end
+  if #items < max then take_parked() end
   if allow then take_redelivered() end
 end
 

@@ -10,6 +10,7 @@ import { COMMIT_ORCHESTRATION, CREATE_INSTANCE, LOCK_INSTANCES, RELEASE_INSTANCE
 import { COUNT_INDEXED, MIGRATE_INDEXES, PURGE_INSTANCES, QUERY_SCAN, RENEW_LEASES } from './maintenance.js';
 import { PRELUDE } from './prelude.js';
 import { HEARTBEAT_RUNTIME, LIST_RUNTIMES, PENDING_MESSAGES, STOP_RUNTIME } from './registry.js';
+import { SET_INSTANCE_VERSION } from './versions.js';
 
 const BODIES = {
   createInstance: CREATE_INSTANCE,
@@ -33,6 +34,7 @@ const BODIES = {
   heartbeatRuntime: HEARTBEAT_RUNTIME,
   stopRuntime: STOP_RUNTIME,
   listRuntimes: LIST_RUNTIMES,
+  setInstanceVersion: SET_INSTANCE_VERSION,
 } as const;
 
 export type ScriptName = keyof typeof BODIES;

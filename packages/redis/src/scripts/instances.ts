@@ -48,9 +48,12 @@ return 1
 `;
 
 /**
- * ARGV: max, leaseMs, token base, redelivered ('0': fresh items only) →
+ * ARGV: max, leaseMs, token base, redelivered ('0': fresh items only),
+ * version filter (LockOptions.version JSON, '' = none) →
  * { items, nextVisibleInMs | -1, redelivered waiting 1 | 0 }, each item
  * { instanceId, token, deliveries, row, { messageId, event, ... } }.
+ * With a filter, rejected instances are parked (versions.ts), never leased
+ * or charged; parked ones of accepted versions are fresh candidates.
  * First makes due timers visible and takes back expired leases (bounded per
  * call: their instances are redelivered, in 'redo'), then hands out one
  * redelivered instance alone when the caller allows it, or else pops up to
@@ -60,6 +63,7 @@ return 1
  */
 export const LOCK_INSTANCES = `
 local max, lease_ms, base, allow = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] ~= '0'
+set_version_filter(ARGV[5])
 local revived = false
 
 local due = redis.call('ZRANGEBYSCORE', P .. 'timers', '-inf', NOW, 'LIMIT', 0, CHUNK)
@@ -98,7 +102,9 @@ local function take_redelivered()
     if #popped == 0 then break end
     local id = popped[1]
     local row = free_row(id)
-    if row then
+    if row and not version_ok(id) then
+      park_instance(id, popped[2])
+    elseif row then
       local item = lease_instance(id, row, lease_ms, base .. '.1')
       if item then
         redis.call('ZREM', P .. 'ready', id)
@@ -113,10 +119,44 @@ local function redelivered_waiting()
   for _ = 1, CHUNK do
     local head = redis.call('ZRANGE', P .. 'redo', 0, 0)
     if #head == 0 then return false end
-    if free_row(head[1]) and redis.call('ZCARD', P .. 'ib:' .. head[1]) > 0 then return true end
+    if free_row(head[1]) and redis.call('ZCARD', P .. 'ib:' .. head[1]) > 0 then
+      if version_ok(head[1]) then return true end
+      park_instance(head[1], NOW)
+    end
     redis.call('ZREM', P .. 'redo', head[1])
   end
   return false
+end
+
+-- A fresh candidate (from 'ready' or a parking set) the filter accepts: leased, or to 'redo' when handed out before.
+local function take_fresh(id)
+  local row, dl = free_row(id)
+  if row and dl > 0 then
+    redis.call('ZADD', P .. 'redo', 'NX', NOW, id)
+  elseif row then
+    local item = lease_instance(id, row, lease_ms, base .. '.' .. (#items + 1))
+    if item then
+      redis.call('ZREM', P .. 'ready', id)
+      items[#items + 1] = item
+    end
+  end
+end
+
+-- Parked instances of the versions this call may accept (every version without a filter).
+local function take_parked()
+  for _, suffix in ipairs(accepted_parking('pkv')) do
+    if #items >= max then return end
+    local key = P .. 'pk:' .. suffix
+    while #items < max do
+      local popped = redis.call('ZPOPMIN', key, max - #items)
+      if #popped == 0 then break end
+      -- Every entry of an accepted set passes, unless its instance changed since (re-parked where it belongs now).
+      for i = 1, #popped, 2 do
+        if version_ok(popped[i]) then take_fresh(popped[i]) elseif free_row(popped[i]) then park_instance(popped[i], popped[i + 1]) end
+      end
+    end
+    if redis.call('ZCARD', key) == 0 then redis.call('SREM', P .. 'pkv', suffix) end
+  end
 end
 
 if allow then take_redelivered() end
@@ -125,16 +165,11 @@ if #items == 0 then
     local popped = redis.call('ZPOPMIN', P .. 'ready', max - #items)
     if #popped == 0 then break end
     for i = 1, #popped, 2 do
-      local id = popped[i]
-      local row, dl = free_row(id)
-      if row and dl > 0 then
-        redis.call('ZADD', P .. 'redo', 'NX', NOW, id)
-      elseif row then
-        local item = lease_instance(id, row, lease_ms, base .. '.' .. (#items + 1))
-        if item then items[#items + 1] = item end
-      end
+      -- Another version's work is parked, not dropped: it waits for a lock call that accepts it.
+      if version_ok(popped[i]) then take_fresh(popped[i]) elseif free_row(popped[i]) then park_instance(popped[i], popped[i + 1]) end
     end
   end
+  if #items < max then take_parked() end
   if allow then take_redelivered() end
 end
 

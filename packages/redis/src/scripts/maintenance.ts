@@ -58,7 +58,8 @@ return deleted
  * syntax, '(' = exclusive), always finishing the last createdAt group so a
  * page boundary never splits one, and filters them.
  * ARGV: min, max, limit, what ('row' | 'id'), kind, statuses (',' list),
- * updatedFrom, updatedTo, idPrefix, name, index key suffixes...; an
+ * updatedFrom, updatedTo, idPrefix, name, namespace, version, index key
+ * suffixes...; an
  * optional filter is '' when absent, else '=' followed by its value.
  * → { exhausted 0|1, last score scanned | '', { row or id ... } }
  */
@@ -66,7 +67,7 @@ export const QUERY_SCAN = `
 local limit = tonumber(ARGV[3])
 -- Scores travel as the strings Redis wrote (exact); compared as numbers.
 local got, cut, cut_s = {}, nil, nil
-for j = 11, #ARGV do
+for j = 13, #ARGV do
   local entries = redis.call('ZRANGEBYSCORE', P .. ARGV[j], ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', 0, limit)
   got[#got + 1] = entries
   if #entries >= 2 * limit then
@@ -95,7 +96,7 @@ for _, e in ipairs(below) do
 end
 if cut ~= nil then
   -- The whole createdAt group at the cut, from every set.
-  for j = 11, #ARGV do
+  for j = 13, #ARGV do
     for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ARGV[j], cut_s, cut_s)) do ids[#ids + 1] = id end
   end
   last_s = cut_s
@@ -106,6 +107,7 @@ local function opt(s) if s == '' then return nil end return string.sub(s, 2) end
 local kind, statuses = opt(ARGV[5]), opt(ARGV[6])
 local upd_from, upd_to = opt(ARGV[7]), opt(ARGV[8])
 local prefix, name = opt(ARGV[9]), opt(ARGV[10])
+local ns, version = opt(ARGV[11]), opt(ARGV[12])
 local status_set = nil
 if statuses then
   status_set = {}
@@ -116,8 +118,10 @@ upd_to = upd_to and tonumber(upd_to)
 
 local out = {}
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', P .. 'i:' .. id, 'k', 'st', 'n', 'ua')
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'k', 'st', 'n', 'ua', 'ns', 'v')
   local ok = f[1] ~= false
+    and (ns == nil or (f[5] or '') == ns)
+    and (version == nil or (f[6] or '') == version)
     and (kind == nil or f[1] == kind)
     and (status_set == nil or status_set[f[2]] == true)
     and (name == nil or f[3] == name)
@@ -143,14 +147,15 @@ return total
 `;
 
 /**
- * Builds the status indexes ('xs:', 'xn:') of rows written before they
- * existed, one bounded step at a time: ARGV: min (Redis score syntax) over
- * 'idx' → { done 0|1, next min }. Idempotent (ZADD), so steps may repeat or
- * run beside live writes, which keep the indexes themselves. The last step
- * sets 'schema' to 2, after which steps return at once.
+ * Builds the status and version indexes ('xs:', 'xn:', 'xv:') of rows
+ * written before they existed, one bounded step at a time: ARGV: min (Redis
+ * score syntax) over 'idx' → { done 0|1, next min }. Idempotent (ZADD), so
+ * steps may repeat or run beside live writes, which keep the indexes
+ * themselves. The last step sets 'schema' to 3 (2: status indexes only,
+ * before versions), after which steps return at once.
  */
 export const MIGRATE_INDEXES = `
-if redis.call('GET', P .. 'schema') == '2' then return { 1, '' } end
+if redis.call('GET', P .. 'schema') == '3' then return { 1, '' } end
 local entries = redis.call('ZRANGEBYSCORE', P .. 'idx', ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, CHUNK)
 local ids = {}
 for i = 1, #entries, 2 do ids[#ids + 1] = entries[i] end
@@ -167,11 +172,14 @@ if not done then
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'idx', last, last)) do ids[#ids + 1] = id end
 end
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'ca')
-  if f[1] then index_row(id, f[2], f[1], f[3] or '', f[4]) end
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'ca', 'v')
+  if f[1] then
+    index_row(id, f[2], f[1], f[3] or '', f[4])
+    redis.call('ZADD', P .. 'xv:' .. (f[5] or ''), f[4], id)
+  end
 end
 if done then
-  redis.call('SET', P .. 'schema', '2')
+  redis.call('SET', P .. 'schema', '3')
   return { 1, '' }
 end
 return { 0, '(' .. last }

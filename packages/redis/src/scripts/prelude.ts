@@ -20,7 +20,7 @@
  *   P..'notices'      channel pub/sub notices
  *   P..'rq:'..rid     string  the first result of an idempotent write (create, send, purge), for REQUEST_TTL_MS
  * Per instance:
- *   P..'i:'..id       hash    row (JSON), st, k, n, ca, ua; lease: lt, le, dl (deliveries since
+ *   P..'i:'..id       hash    row (JSON), st, k, n, ca, ua, v (version, absent = ''); lease: lt, le, dl (deliveries since
  *                             the last commit, minus refunded give-backs; > 0 = handed out before)
  *   P..'h:'..id       list    history events (JSON)
  *   P..'lg:'..id      list    log entries (JSON)
@@ -31,15 +31,23 @@
  *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl; cx ('1': marked canceled);
  *                             ls (when the holder took it), pg ('<token>|<progress JSON>': its last progress)
  * Namespaces and groups (per hub):
- *   P..'schema'       string  '2' once the status indexes below cover rows written before them
+ *   P..'schema'       string  '3' once the status and version indexes below cover rows written before them
  *   P..'xs:'..k..':'..st          zset  instance ids of kind k in status st, by createdAt
  *   P..'xn:'..k..':'..st..':'..ns zset  the same within namespace ns ('' = default)
+ * Versions (per hub; see versions.ts):
+ *   P..'xv:'..v       zset    instance ids of version v ('' = unversioned, entities too), by createdAt
+ *   P..'pk:'..s       zset    instances a filtered lockInstances left (parked), by ready time, one set per
+ *                             (version v, orchestrator name): s = '<#v>:<v>:<name>' (#v: v's length)
+ *   P..'pkv'          set     the suffixes s with a 'pk:'..s
+ *   P..'apk:'..s      list    activity work item ids a filtered lockActivities left, by their instance's s
+ *   P..'apkv'         set     the suffixes s with an 'apk:'..s
  *   P..'g:' / 'gr:' / 'gq:'..group       concurrency groups (see groups.ts)
  * The instance hash also holds ns (namespace; absent = ''), and for group
  * members cg, hm, hv (groups.ts).
  */
 import { RUNTIME_STATUSES, isTerminal } from '@reprise/core';
 import { GROUP_HELPERS } from './groups.js';
+import { VERSION_HELPERS } from './versions.js';
 
 /**
  * How long a request id of an idempotent write is remembered. The adapter
@@ -139,6 +147,7 @@ local function lease_instance(id, row, lease_ms, token)
   return { id, token, dl, row, msgs }
 end
 
+${VERSION_HELPERS}
 -- The status indexes of a row (createdAt scores): hub-wide by kind and
 -- status, and per namespace (counts and namespace queries read these).
 local function status_keys(k, st, ns)
@@ -159,11 +168,22 @@ end
 
 -- Writes the row; the indexes only change when a column they key on does.
 -- A row written before namespaces has no 'ns' field: its namespace is ''.
+-- A new row's version ('v', absent = '') is read from its JSON once: only
+-- setInstanceVersion changes it afterwards.
 local function put_row(id, row, st, k, n, ca, ua, ns)
   local key = P .. 'i:' .. id
-  local o = redis.call('HMGET', key, 'st', 'k', 'ns', 'ca')
+  local o = redis.call('HMGET', key, 'st', 'k', 'ns', 'ca', 'v')
   local old_ns = o[3] or ''
   redis.call('HSET', key, 'row', row, 'st', st, 'k', k, 'n', n, 'ca', ca, 'ua', ua, 'ns', ns)
+  if not o[4] then
+    -- The first row of a hub: nothing to migrate, so its indexes are complete from the start (reads never write).
+    if redis.call('ZCARD', P .. 'idx') == 0 then redis.call('SET', P .. 'schema', '3') end
+    local v = row_version(row)
+    if v ~= '' then redis.call('HSET', key, 'v', v) end
+    redis.call('ZADD', P .. 'xv:' .. v, ca, id)
+  elseif o[4] ~= ca then
+    redis.call('ZADD', P .. 'xv:' .. (o[5] or ''), ca, id)
+  end
   if o[4] ~= ca then redis.call('ZADD', P .. 'idx', ca, id) end
   if o[1] ~= st or o[2] ~= k or old_ns ~= ns or o[4] ~= ca then
     if o[1] then unindex_row(id, o[2], o[1], old_ns) end
@@ -227,8 +247,10 @@ local function remove_instance(id)
     redis.call('DEL', P .. 'a:' .. wid)
     redis.call('ZREM', P .. 'alease', wid)
   end
-  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns')
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'v', 'n')
   if f[1] then unindex_row(id, f[2], f[1], f[3] or '') end
+  redis.call('ZREM', P .. 'xv:' .. (f[4] or ''), id)
+  redis.call('ZREM', P .. 'pk:' .. park_suffix(f[4] or '', f[5] or ''), id)
   redis.call('DEL', P .. 'i:' .. id, P .. 'h:' .. id, P .. 'lg:' .. id, P .. 'm:' .. id, P .. 'ib:' .. id, P .. 'ia:' .. id)
   redis.call('ZREM', P .. 'idx', id)
   redis.call('ZREM', P .. 'ready', id)

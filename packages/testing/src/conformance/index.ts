@@ -53,6 +53,7 @@ import { describeRuntimeSchedules } from './runtime-schedules.js';
 import { describeRuntimeSteps } from './runtime-steps.js';
 import { describeRuntimeSubOrchestrationRetries } from './runtime-sub-retries.js';
 import { describeRuntimeCallHttp } from './runtime-call-http.js';
+import { describeRuntimeVersions } from './runtime-versions.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 import { describeVersions } from './versions.js';
 
@@ -133,5 +134,6 @@ export function describeStorageConformance(
     describeRuntimeSubOrchestrationRetries(ctx);
     describeRuntimeCallHttp(ctx);
     describeRuntimeExplain(ctx);
+    describeRuntimeVersions(ctx);
   });
 }

@@ -9,7 +9,7 @@ import { describe, expect } from 'vitest';
 import type { LockOptions, Storage, VersionMatch } from '@reprise/core';
 import { activity, commitFor, entityRecord, ev, message } from './builders.js';
 import type { ConformanceContext } from './context.js';
-import { LONG_LEASE, lockOne, startInstance } from './context.js';
+import { LONG_LEASE, PAST_EXPIRY, SHORT_LEASE, lockOne, sleep, startInstance } from './context.js';
 import { itWithCapability } from './optional.js';
 
 async function lockedIds(s: Storage, hub: string, version: VersionMatch | undefined, redelivered = true): Promise<string[]> {
@@ -104,6 +104,32 @@ export function describeVersions(ctx: ConformanceContext): void {
       expect(again.items).toEqual([]);
       const v1 = await s.lockActivities(hub, { max: 10, leaseMs: LONG_LEASE, version: { match: 'currentOrOlder', version: '1.5.0' } });
       expect(v1.items.map((a) => [a.instanceId, a.deliveries])).toEqual([['i1', 1]]);
+    });
+
+    itVersions('redelivered work of a rejected version stays unleased and uncharged, is not reported waiting, and goes to a call that accepts it', async () => {
+      const s = ctx.storage;
+      const hub = ctx.hub();
+      const record = await startInstance(s, hub, 'i1', { version: '1.0.0' });
+      const locked = await lockOne(s, hub, 'i1');
+      await s.commitOrchestration(hub, commitFor(locked, { append: [locked.messages[0]!.event], activities: [activity('i1', record.executionId, 0)] }));
+      // Both leases run out without a commit or completion: the instance and the work item are redelivered work.
+      await s.sendMessages(hub, [message('i1', ev.raised('go'))]);
+      expect((await s.lockInstances(hub, { max: 10, leaseMs: SHORT_LEASE })).items).toHaveLength(1);
+      expect((await s.lockActivities(hub, { max: 10, leaseMs: SHORT_LEASE })).items).toHaveLength(1);
+      await sleep(PAST_EXPIRY);
+      const v2: VersionMatch = { match: 'strict', version: '2.0.0', exempt: ['reprise.schedule'] };
+      for (let i = 0; i < 2; i += 1) {
+        expect((await s.lockInstances(hub, { max: 10, leaseMs: LONG_LEASE, version: v2 })).items).toEqual([]);
+        expect((await s.lockInstances(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: false, version: v2 })).redeliveredWaiting).toBeFalsy();
+        expect((await s.lockActivities(hub, { max: 10, leaseMs: LONG_LEASE, version: v2 })).items).toEqual([]);
+        expect((await s.lockActivities(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: false, version: v2 })).redeliveredWaiting).toBeFalsy();
+      }
+      const v1: VersionMatch = { match: 'currentOrOlder', version: '1.5.0' };
+      expect((await s.lockInstances(hub, { max: 10, leaseMs: LONG_LEASE, redelivered: false, version: v1 })).redeliveredWaiting).toBe(true);
+      const again = await s.lockInstances(hub, { max: 10, leaseMs: LONG_LEASE, version: v1 });
+      expect(again.items.map((i) => [i.instance.instanceId, i.deliveries])).toEqual([['i1', 2]]);
+      const item = await s.lockActivities(hub, { max: 10, leaseMs: LONG_LEASE, version: v1 });
+      expect(item.items.map((a) => [a.instanceId, a.deliveries])).toEqual([['i1', 2]]);
     });
 
     itVersions('setInstanceVersion moves an idle instance; refused while leased, at another history length, terminal or missing', async () => {
