@@ -124,7 +124,29 @@ export type { OrchestrationClient } from './client/public-client.js';
 export type { EntityStateResponse, ListEntitiesFilter, EntityMetadata, StartNewArgs } from './client/client.js';
 export type { Step, StepKind, StepStatus, StepProgress } from './client/steps.js';
 export type { ActivityLogger } from './runtime/activity-reporter.js';
-export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
+export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, MessageOptions, PurgeByFilter } from './status-types.js';
+
+// Observability: lifecycle events, OpenTelemetry traces and metrics (docs/observability.md)
+export type {
+  RuntimeEvents,
+  RuntimeEventMap,
+  RuntimeEventName,
+  RuntimeEventPayload,
+  InstanceStartedEvent,
+  InstanceCompletedEvent,
+  InstanceFailedEvent,
+  InstanceTerminatedEvent,
+  InstanceCanceledEvent,
+  ActivityStartedEvent,
+  ActivityCompletedEvent,
+  ActivityFailedEvent,
+  ActivityRetryingEvent,
+  LeaseLostEvent,
+  ScheduleFiredEvent,
+  RuntimeErrorEvent,
+} from './observability/events.js';
+export type { TelemetryOptions, TracerProviderLike, MeterProviderLike, TraceContextCarrier } from './observability/otel.js';
+export { METRIC_NAMES } from './observability/metrics.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
 export { defineWorkflow } from './workflows/define-workflow.js';
 export type { WorkflowDefinition, WorkflowTask, WorkflowTaskInput, WorkflowOutput } from './workflows/define-workflow.js';

@@ -17,6 +17,7 @@ import type { Reservation } from './work-loop.js';
 import { groupOf, resolveConcurrency } from '../client/concurrency.js';
 import type { ConcurrencyDefinition } from '../client/concurrency.js';
 import type { ResolvedOptions } from './options.js';
+import type { Observer } from '../observability/observer.js';
 
 export interface EpisodeDeps {
   storage: Storage;
@@ -25,6 +26,8 @@ export interface EpisodeDeps {
   /** Orchestrators defined with a concurrency group, for the sub-orchestrations they start as. */
   concurrency: Map<string, ConcurrencyDefinition>;
   cache: ReplayCache;
+  /** Events, spans and metrics of the episode (absent: none). */
+  observer?: Observer;
 }
 
 /**
@@ -56,6 +59,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     orchestratorKnown: fn !== undefined,
     newExecutionId: nanoid,
   };
+  const watch = deps.observer?.episode(locked);
   try {
     let plan: EpisodePlan;
     let executor: OrchestrationExecutor | undefined;
@@ -66,17 +70,23 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       case 'history':
         plan = planEpisode(facts, { history: await readHistory(deps, instance.instanceId, instance.historyLength) });
         break;
-      case 'executor':
-        executor = (!startsNewExecution(facts) && cache.take(instance.instanceId, instance.executionId, instance.historyLength)) || (await replayed(deps, locked, fn!));
+      case 'executor': {
+        const cached = startsNewExecution(facts) ? undefined : cache.take(instance.instanceId, instance.executionId, instance.historyLength);
+        executor = cached || (await replayed(deps, locked, fn!));
+        watch?.loaded(cached !== undefined, cached ? 0 : instance.historyLength);
         plan = planEpisode(facts, { executor });
         break;
+      }
     }
     if (plan.executor === 'forget') cache.delete(instance.instanceId);
+    watch?.decorate(plan.commit);
     const result = await commit(deps, locked, plan, reserve);
+    watch?.committed(plan.commit);
     if (executor && plan.executor === 'cache') cache.put(instance.instanceId, { executor, executionId: instance.executionId, historyLength: plan.commit.instance.historyLength });
     return result;
   } catch (error) {
     cache.delete(instance.instanceId);
+    watch?.failed(error, isRepriseError(error, 'LEASE_LOST'));
     if (isRepriseError(error, 'LEASE_LOST')) return NOTHING; // another worker owns the instance now
     throw error;
   }

@@ -21,6 +21,8 @@ export class LeaseKeeper {
     private readonly onError: (error: unknown) => void,
     /** Called with the token of each held work item the store reports canceled. */
     private readonly onCanceled: (token: string) => void = () => {},
+    /** Called with each held token a renewal reports lost (and the instance, for an instance lease). */
+    private readonly onLost: (token: string, instanceId: string | undefined) => void = () => {},
   ) {}
 
   start(): void {
@@ -66,7 +68,11 @@ export class LeaseKeeper {
           this.leaseMs,
         );
         // A lost lease is no longer ours to renew; its commit will be refused (fencing).
-        for (const token of [...lostInstances, ...lostActivities]) this.drop(token);
+        for (const token of [...lostInstances, ...lostActivities]) {
+          const instanceId = this.#instances.get(token);
+          this.drop(token);
+          this.onLost(token, instanceId);
+        }
         for (const token of canceledActivities ?? []) this.onCanceled(token);
       }
     } catch (error) {

@@ -3,6 +3,7 @@ import type { ActivityRegistration, OrchestratorRegistration, Registry } from '.
 import type { EntityRegistration } from '../entities/entity-context.js';
 import type { ErrorHandler } from '../error-handler.js';
 import type { LogEntry, Storage } from '../storage/types.js';
+import type { TelemetryOptions } from '../observability/otel.js';
 
 export interface RuntimeOptions {
   storage: Storage;
@@ -68,6 +69,12 @@ export interface RuntimeOptions {
    * @default logs with `console.error('[reprise]', error)`
    */
   onError?: ErrorHandler;
+  /**
+   * Where OpenTelemetry traces and metrics go (`@opentelemetry/api` 1.x must
+   * be installed). Reprise registers nothing globally. See docs/observability.md.
+   * @default the providers the application registered globally; none: nothing is recorded
+   */
+  telemetry?: TelemetryOptions;
 }
 
 export interface ResolvedOptions {

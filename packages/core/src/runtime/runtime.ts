@@ -25,10 +25,18 @@ import type { RecoveredItem } from './redelivery.js';
 import { ReplayCache } from './replay-cache.js';
 import { WorkLoop } from './work-loop.js';
 import { registerSchedules } from '../schedules/activities.js';
+import { Observer } from '../observability/observer.js';
+import type { RuntimeEvents } from '../observability/events.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
   readonly taskHub: string;
+  /**
+   * Lifecycle events of the work this runtime does (never for replays):
+   * `runtime.events.on('instanceCompleted', (e) => …)`. A listener that
+   * throws is reported to `onError` and affects nothing else.
+   */
+  readonly events: RuntimeEvents;
   /** Start dispatching work. Idempotent. */
   start(): Promise<void>;
   /** Stop taking work, let in-flight work finish, release leases so another runtime resumes at once. */
@@ -60,7 +68,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const activities = toRegistryMap<ActivityFunction>(options.activities);
   const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
   // Schedules are built-in orchestrations over the engine's own primitives (see schedules/orchestrator.ts).
-  registerSchedules(orchestrators, activities, () => client);
+  registerSchedules(orchestrators, activities, () => client, (run, outcome) => observer.scheduleFired(run, outcome));
   const cache = new ReplayCache(resolved.cacheSize);
   // One store subscription; instance notices go straight to that instance's waiters.
   const instanceListeners = new Map<string, Set<(status: RuntimeStatus | undefined) => void>>();
@@ -78,7 +86,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       routeWork?.(notice);
     }
   };
-  const onError: ErrorHandler = (error) => {
+  const report: ErrorHandler = (error) => {
     try {
       resolved.onError(error);
     } catch (thrown) {
@@ -86,18 +94,27 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       console.error('[reprise] onError threw', thrown, 'while handling', error);
     }
   };
+  // A throwing event listener is reported, never emitted as 'error' (that could loop).
+  const observer = new Observer(options.telemetry, () => resolved.clock.now(), report);
+  const onError: ErrorHandler = (error) => {
+    report(error);
+    observer.error(error);
+  };
 
   let opened: Promise<void> | undefined;
   let unsubscribe: (() => void) | undefined;
   const ready = () =>
-    (opened ??= storage.open().then(() => {
+    (opened ??= Promise.all([storage.open(), observer.load()]).then(() => {
       unsubscribe = storage.subscribe(hub, onStorageNotice);
     }));
 
   let abort = new AbortController();
   // Running activities whose instance was canceled: their signal fires when a renewal reports the mark.
   const activityCancels = new Map<string, AbortController>();
-  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.abort(new Error('the orchestration was canceled')));
+  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.abort(new Error('the orchestration was canceled')), (token, instanceId) => {
+    const activity = inFlightActivities.get(token);
+    observer.leaseLost(activity ? 'activity' : 'orchestration', activity?.instanceId ?? instanceId ?? '', token);
+  });
 
   const redelivery: Redelivery = new Redelivery({
     settled: () => Promise.all([orchestrationLoop.settled(), activityLoop.settled()]).then(() => {}),
@@ -116,11 +133,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       // Its lease was lost while it waited (a renewal said so): another worker has it now.
       if (!leases.holds(locked.lockToken)) return;
       if (locked.instance.kind === 'entity') {
-        await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n) }, locked);
+        await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n), observer }, locked);
       } else {
         // Our own new work needs no round trip through the store's notices: the store leases it
         // to us in the commit (eager dispatch), into slots reserved for it, or we wake our own loop.
-        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, concurrency, cache }, locked, (wanted) => activityLoop.reserve(wanted));
+        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, concurrency, cache, observer }, locked, (wanted) => activityLoop.reserve(wanted));
         if (result.scheduledWithoutEager) activityLoop.notify();
       }
     } catch (error) {
@@ -169,7 +186,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const canceled = new AbortController();
     activityCancels.set(item.lockToken, canceled);
     try {
-      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal }, item, () => orchestrationLoop.reserve(1));
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal, observer }, item, () => orchestrationLoop.reserve(1));
       if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
       activityCancels.delete(item.lockToken);
@@ -221,6 +238,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     hasOrchestrator: (name) => orchestrators.has(name),
     concurrencyOf: (name) => concurrency.get(name),
     hasEntity: (name) => entities.has(name),
+    telemetry: observer.client,
     onInstanceUpdated: (instanceId, listener) => {
       let listeners = instanceListeners.get(instanceId);
       if (!listeners) instanceListeners.set(instanceId, (listeners = new Set()));
@@ -238,6 +256,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const runtime: Runtime = {
     client,
     taskHub: hub,
+    events: observer.events,
     get isRunning() {
       return running;
     },

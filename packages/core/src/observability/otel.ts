@@ -1,0 +1,63 @@
+/**
+ * `@opentelemetry/api`, loaded once and only if installed: it is an optional
+ * peer dependency, so core never imports it statically. Reprise registers
+ * nothing globally; it uses the providers it is given, or the ones the
+ * application registered (the API's globals, no-ops when none is).
+ */
+import type * as OtelApi from '@opentelemetry/api';
+
+export type Otel = typeof OtelApi;
+
+let loaded: Promise<Otel | undefined> | undefined;
+let api: Otel | undefined;
+
+/** Loads the API (once per process); resolves undefined when it is not installed. */
+export function loadOtel(): Promise<Otel | undefined> {
+  return (loaded ??= import('@opentelemetry/api').then(
+    (module) => {
+      // The CJS build seen through ESM interop may nest the namespace under `default`.
+      const resolved = ((module as { trace?: unknown }).trace ? module : (module as unknown as { default?: Otel }).default) as Otel | undefined;
+      api = resolved;
+      return resolved;
+    },
+    () => undefined,
+  ));
+}
+
+/** The API once `loadOtel` has resolved, else undefined. */
+export function otelApi(): Otel | undefined {
+  return api;
+}
+
+/**
+ * A `TracerProvider` from `@opentelemetry/api` (structural, so core's public
+ * types do not need the package installed).
+ */
+export interface TracerProviderLike {
+  getTracer(name: string, version?: string): unknown;
+}
+
+/** A `MeterProvider` from `@opentelemetry/api`. */
+export interface MeterProviderLike {
+  getMeter(name: string, version?: string): unknown;
+}
+
+/** `createRuntime({ telemetry })`: where traces and metrics go. */
+export interface TelemetryOptions {
+  /**
+   * Traces go to this provider. Default: the provider the application
+   * registered with `@opentelemetry/api` (nothing is traced when there is
+   * none, or when the package is not installed).
+   */
+  tracerProvider?: TracerProviderLike;
+  /** Metrics go to this provider. Default: the globally registered one, as for traces. */
+  meterProvider?: MeterProviderLike;
+}
+
+/** W3C trace context of a caller, for `startNew`/`raiseEvent`/`signalEntity` made on someone's behalf (the HTTP API's `traceparent`). */
+export interface TraceContextCarrier {
+  traceparent: string;
+  tracestate?: string;
+}
+
+export const INSTRUMENTATION_NAME = '@reprise/core';
