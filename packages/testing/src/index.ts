@@ -23,3 +23,6 @@ export type { ReplayHistoryOptions, ReplaySummary, ReplayStatus, ReplayDivergenc
 export type { RecordedHistory } from './history-codec.js';
 
 export type { TestRegistry } from './registry.js';
+
+export { spanTrees, formatSpanTree } from './span-tree.js';
+export type { SpanLike, SpanNode } from './span-tree.js';

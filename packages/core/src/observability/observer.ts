@@ -94,6 +94,11 @@ export class Observer {
     return new ActivityWatch(this, item, this.now(), parent);
   }
 
+  /** Watches one activity attempt with no span: events and metrics only, with no wait before it runs. */
+  activityUntraced(item: ActivityWorkItem): ActivityWatch {
+    return new ActivityWatch(this, item, this.now(), undefined);
+  }
+
   /** An entity operation's span, under the caller's context carried by the message. */
   entityOperation(instance: InstanceRecord, event: EntityOperationEvent): Span | undefined {
     if (!this.tracing.active) return undefined;
@@ -190,8 +195,8 @@ export class EpisodeWatch {
     if (lag !== undefined) metrics.record('queueLag', lag / 1000, { 'reprise.queue': 'orchestration' });
     metrics.record('episodeDuration', (now - this.startedAt) / 1000, orchestrator);
     metrics.record('replayLength', this.#replayed, orchestrator);
-    if (tracing.active && this.#stored) {
-      this.#traceMessages(after);
+    if (tracing.active) {
+      if (this.#stored) this.#traceMessages(after);
       observer.remember(before.instanceId, after.tags);
     }
     if (ended) observer.forget(before.instanceId);

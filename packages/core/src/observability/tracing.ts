@@ -29,10 +29,10 @@ export class Tracing {
   #tracer: Tracer | undefined;
   constructor(private readonly provider: TracerProviderLike | undefined) {}
 
-  /** The API and tracer, once the API is loaded. */
+  /** The API and tracer, once the API is loaded and a provider is there (given, or registered globally since). */
   get active(): { api: Otel; tracer: Tracer } | undefined {
     const api = otelApi();
-    if (!api) return undefined;
+    if (!api || (!this.provider && !hasGlobalProvider(api))) return undefined;
     this.#tracer ??= (this.provider ? (this.provider.getTracer(INSTRUMENTATION_NAME) as Tracer) : api.trace.getTracer(INSTRUMENTATION_NAME));
     return { api, tracer: this.#tracer };
   }
@@ -106,6 +106,15 @@ export class Tracing {
     adoptSpanId(span, stored.span);
     this.end(span, error, endTime);
   }
+}
+
+let noopProvider: unknown;
+/** Whether the application registered a tracer provider: the API's global is a proxy over a no-op until it does. */
+function hasGlobalProvider(api: Otel): boolean {
+  const global = api.trace.getTracerProvider();
+  if (!(global instanceof api.ProxyTracerProvider)) return true;
+  noopProvider ??= new api.ProxyTracerProvider().getDelegate();
+  return global.getDelegate() !== noopProvider;
 }
 
 function remote(ids: SpanIds, state: string | undefined, api: Otel): SpanContext {

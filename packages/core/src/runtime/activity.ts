@@ -50,7 +50,14 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
   const startedAt = new Date(options.clock.now()).toISOString();
   const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId, StartedAt: startedAt };
   const reporter = new ActivityReporter(deps.storage, options.taskHub, item, options.clock, (entry) => options.logger({ ...entry, instanceId: item.instanceId }));
-  const watch = await deps.observer?.activity(item, deps.storage, options.taskHub);
+  // Traced, the watch may read the instance's trace context first; untraced, the activity starts with no wait.
+  const watch = deps.observer?.tracing.active ? await deps.observer.activity(item, deps.storage, options.taskHub) : deps.observer?.activityUntraced(item);
+  // Stopped while the watch looked up its trace: the activity never began, the item goes back.
+  if (deps.signal.aborted) {
+    watch?.abandoned();
+    await deps.storage.abandonActivity(options.taskHub, item.id, item.lockToken);
+    return NOTHING;
+  }
   let failure: unknown;
   try {
     if (item.deliveries > options.maxDeliveries) {
