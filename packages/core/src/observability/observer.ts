@@ -41,7 +41,11 @@ export class Observer {
   /** The runtime's clock. */
   readonly now: () => number;
 
+  /** Where a listener's or provider's failure goes (the runtime's onError). */
+  readonly reportFailure: (error: unknown) => void;
+
   constructor(telemetry: TelemetryOptions | undefined, now: () => number, onListenerError: (error: unknown) => void) {
+    this.reportFailure = onListenerError;
     this.events = new IsolatedEmitter(onListenerError);
     this.tracing = new Tracing(telemetry?.tracerProvider);
     this.metrics = new Metrics(telemetry?.meterProvider);
@@ -172,7 +176,16 @@ export class EpisodeWatch {
     });
   }
 
+  /** The commit is stored: what it means is told (never throws: the commit stands whatever a provider does). */
   committed(commit: EpisodeCommit): void {
+    try {
+      this.#committed(commit);
+    } catch (error) {
+      this.observer.reportFailure(error);
+    }
+  }
+
+  #committed(commit: EpisodeCommit): void {
     const { observer, locked } = this;
     const { events, metrics, tracing } = observer;
     const before = locked.instance;

@@ -80,8 +80,8 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     }
     if (plan.executor === 'forget') cache.delete(instance.instanceId);
     watch?.decorate(plan.commit);
-    const result = await commit(deps, locked, plan, reserve);
-    watch?.committed(plan.commit);
+    // Told before the work leased in the commit is queued: an instance's events precede its activities'.
+    const result = await commit(deps, locked, plan, reserve, watch && (() => watch.committed(plan.commit)));
     if (executor && plan.executor === 'cache') cache.put(instance.instanceId, { executor, executionId: instance.executionId, historyLength: plan.commit.instance.historyLength });
     return result;
   } catch (error) {
@@ -114,15 +114,15 @@ async function replayed(deps: EpisodeDeps, locked: LockedInstance, fn: Orchestra
   return executor;
 }
 
-async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, reserve: ReserveActivities | undefined): Promise<EpisodeResult> {
+async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, reserve: ReserveActivities | undefined, committed?: () => void): Promise<EpisodeResult> {
   const { storage, options } = deps;
   const scheduled = plan.commit.activities.length > 0;
   const eager = storage.capabilities?.eagerDispatch === true;
   // Reserved before the commit, filled when it returns: concurrent episodes never ask for the same slots.
   const reservation = eager && scheduled ? reserve?.(plan.commit.activities.length) : undefined;
-  let committed: CommitResult | void;
+  let stored: CommitResult | void;
   try {
-    committed = await storage.commitOrchestration(options.taskHub, {
+    stored = await storage.commitOrchestration(options.taskHub, {
       instanceId: locked.instance.instanceId,
       lockToken: locked.lockToken,
       consumedMessageIds: locked.messages.map((m) => m.id),
@@ -133,6 +133,7 @@ async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePl
     reservation?.fill([]);
     throw error;
   }
-  reservation?.fill(committed?.activities ?? []);
+  committed?.();
+  reservation?.fill(stored?.activities ?? []);
   return { scheduledWithoutEager: scheduled && !eager };
 }
