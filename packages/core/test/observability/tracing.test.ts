@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '@reprise/memory';
 import { createRuntime } from '@reprise/core';
-import type { OrchestratorFunction } from '@reprise/core';
+import { entityId } from '@reprise/core';
+import type { EntityContext, OrchestratorFunction } from '@reprise/core';
 import { cacheModes, eventually, startRuntime } from '../helpers.js';
 import { named, parentId, tracingSdk } from './otel-setup.js';
 
@@ -213,6 +214,35 @@ describe('tracing across a restart', () => {
     expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
     const orchestration = named(spans, 'orchestration Steps')[0]!.spanContext().spanId;
     for (const span of spans.filter((s) => s.name === 'episode' || s.name.startsWith('activity'))) expect(parentId(span)).toBe(orchestration);
+  });
+});
+
+describe('entity operation spans', () => {
+  it('a signal from a traced caller and a call from an orchestration are spans under their senders', async () => {
+    const sdk = tracingSdk();
+    const runtime = await startRuntime({
+      telemetry: { tracerProvider: sdk.provider },
+      entities: { Counter: { add: (ctx: EntityContext<number>, n: number) => ctx.setState(ctx.getState(() => 0) + n), get: (ctx: EntityContext<number>) => ctx.getState(() => 0) } },
+      orchestrators: {
+        Reads: function* (ctx) {
+          return yield ctx.callEntity(entityId('Counter', 'c'), 'get');
+        },
+      },
+    });
+    await sdk.tracer.startActiveSpan('caller', async (span) => {
+      await runtime.client.signalEntity(entityId('Counter', 'c'), 'add', 2);
+      span.end();
+    });
+    await eventually(() => named(sdk.spans(), 'entity counter add').length === 1);
+    const id = await runtime.client.startNew('Reads');
+    expect((await runtime.client.waitForCompletion(id, { timeoutMs: 10_000 })).output).toBe(2);
+    await eventually(() => named(sdk.spans(), 'entity counter get').length === 1);
+    const spans = sdk.spans();
+    const signal = named(spans, 'signal counter add')[0]!;
+    expect(parentId(signal)).toBe(named(spans, 'caller')[0]!.spanContext().spanId);
+    expect(parentId(named(spans, 'entity counter add')[0]!)).toBe(signal.spanContext().spanId);
+    const get = named(spans, 'entity counter get')[0]!;
+    expect(named(spans, 'episode').map((e) => e.spanContext().spanId)).toContain(parentId(get));
   });
 });
 
