@@ -222,7 +222,7 @@ describe('entity operation spans', () => {
     const sdk = tracingSdk();
     const runtime = await startRuntime({
       telemetry: { tracerProvider: sdk.provider },
-      entities: { Counter: { add: (ctx: EntityContext<number>, n: number) => ctx.setState(ctx.getState(() => 0) + n), get: (ctx: EntityContext<number>) => ctx.getState(() => 0) } },
+      entities: { Counter: { add: (ctx: EntityContext<number>, n: number) => ctx.setState((ctx.getState(() => 0) ?? 0) + n), get: (ctx: EntityContext<number>) => ctx.getState(() => 0) } },
       orchestrators: {
         Reads: function* (ctx) {
           return yield ctx.callEntity(entityId('Counter', 'c'), 'get');
