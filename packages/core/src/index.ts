@@ -145,8 +145,8 @@ export type {
   ScheduleFiredEvent,
   RuntimeErrorEvent,
 } from './observability/events.js';
-export type { TelemetryOptions, TracerProviderLike, MeterProviderLike, TraceContextCarrier } from './observability/otel.js';
-export { METRIC_NAMES } from './observability/metrics.js';
+export type { TelemetryOptions, TracerProviderLike, MeterProviderLike, TraceContextCarrier } from './observability/telemetry-options.js';
+export { METRIC_NAMES } from './observability/metric-names.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
 export { defineWorkflow } from './workflows/define-workflow.js';
 export type { WorkflowDefinition, WorkflowTask, WorkflowTaskInput, WorkflowOutput } from './workflows/define-workflow.js';

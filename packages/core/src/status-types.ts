@@ -1,4 +1,4 @@
-import type { TraceContextCarrier } from './observability/otel.js';
+import type { TraceContextCarrier } from './observability/telemetry-options.js';
 import type { ConcurrencyOptions } from './definitions.js';
 import type { RuntimeStatus } from './status.js';
 

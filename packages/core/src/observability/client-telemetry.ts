@@ -4,10 +4,7 @@
  * stored with the instance; `raiseEvent`/`signalEntity` spans whose context
  * travels in the message. Inactive without `@opentelemetry/api`.
  */
-import type { TraceContextCarrier } from './otel.js';
-import type { Span } from './tracing.js';
-import type { Metrics } from './metrics.js';
-import type { Tracing } from './tracing.js';
+import type { TraceContextCarrier } from './telemetry-options.js';
 
 export interface SpanHandle {
   /** Ends the span, recording `error` when the call failed. */
@@ -21,26 +18,4 @@ export interface ClientTelemetry {
   sendMessage(spanName: string, instanceId: string, carrier: TraceContextCarrier | undefined): (SpanHandle & { traceparent: string | undefined }) | undefined;
   /** A start a concurrency group queued (at `position`) or refused. */
   admission(group: string, outcome: { position: number } | { refused: 'limit' | 'queueFull' }): void;
-}
-
-export function clientTelemetry(tracing: Tracing, metrics: Metrics): ClientTelemetry {
-  const handle = (span: Span | undefined) => ({ end: (error?: unknown) => tracing.end(span, error) });
-  return {
-    startInstance(name, instanceId, carrier) {
-      const parent = tracing.callerContext(carrier);
-      if (!parent) return undefined;
-      const span = tracing.start(`start ${name}`, 'producer', { 'reprise.orchestrator': name, 'reprise.instance_id': instanceId }, parent);
-      return { ...handle(span), tags: tracing.orchestrationTags(span) };
-    },
-    sendMessage(spanName, instanceId, carrier) {
-      const parent = tracing.callerContext(carrier);
-      if (!parent) return undefined;
-      const span = tracing.start(spanName, 'producer', { 'reprise.instance_id': instanceId }, parent);
-      return { ...handle(span), traceparent: tracing.traceparentOf(span) };
-    },
-    admission(group, outcome) {
-      if ('position' in outcome) metrics.record('groupQueueDepth', outcome.position, { 'reprise.group': group });
-      else metrics.add('groupRejections', 1, { 'reprise.group': group, 'reprise.reason': outcome.refused });
-    },
-  };
 }

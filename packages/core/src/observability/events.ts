@@ -6,9 +6,10 @@
  *   history (the shell emits from new messages and new commits only).
  * - A listener's exception never reaches the engine, nor the listeners after
  *   it: each call is isolated and the error is handed to `onError`.
+ *
+ * The emitter is eventemitter3's (emitter.ts); its public type below is
+ * structural, so core's declarations do not depend on eventemitter3's.
  */
-import EventEmitter from 'eventemitter3';
-
 interface InstanceEventBase {
   instanceId: string;
   /** Orchestrator name. */
@@ -107,45 +108,16 @@ export interface RuntimeEventMap {
 export type RuntimeEventName = keyof RuntimeEventMap;
 export type RuntimeEventPayload<K extends RuntimeEventName> = Parameters<RuntimeEventMap[K]>[0];
 
-/** The emitter behind `runtime.events`. */
-export type RuntimeEvents = EventEmitter<RuntimeEventMap>;
-
-// eventemitter3's own record of a listener (index.js: `EE`); read to call each one in isolation.
-interface Registered {
-  fn: (payload: unknown) => void;
-  context: unknown;
-  once: boolean;
+/** `runtime.events`: an eventemitter3 emitter of the events in `RuntimeEventMap`. */
+export interface RuntimeEvents {
+  on<K extends RuntimeEventName>(event: K, listener: RuntimeEventMap[K]): this;
+  addListener<K extends RuntimeEventName>(event: K, listener: RuntimeEventMap[K]): this;
+  once<K extends RuntimeEventName>(event: K, listener: RuntimeEventMap[K]): this;
+  off<K extends RuntimeEventName>(event: K, listener?: RuntimeEventMap[K]): this;
+  removeListener<K extends RuntimeEventName>(event: K, listener?: RuntimeEventMap[K]): this;
+  removeAllListeners(event?: RuntimeEventName): this;
+  listenerCount(event: RuntimeEventName): number;
+  listeners<K extends RuntimeEventName>(event: K): Array<RuntimeEventMap[K]>;
+  eventNames(): RuntimeEventName[];
 }
 
-/**
- * The runtime's emitter: `emit` calls every listener even when one throws,
- * and reports the throw to `onListenerError` instead of the emitter's caller.
- */
-export class IsolatedEmitter extends EventEmitter<RuntimeEventMap> {
-  readonly #onListenerError: (error: unknown) => void;
-  constructor(onListenerError: (error: unknown) => void) {
-    super();
-    this.#onListenerError = onListenerError;
-  }
-
-  /** True when anyone listens to `event`: payloads are built only then. */
-  wants(event: RuntimeEventName): boolean {
-    return this.listenerCount(event) > 0;
-  }
-
-  override emit<K extends RuntimeEventName>(event: K, ...args: EventEmitter.ArgumentMap<RuntimeEventMap>[Extract<K, RuntimeEventName>]): boolean {
-    const key = typeof EventEmitter.prefixed === 'string' ? EventEmitter.prefixed + event : event;
-    const stored = (this as unknown as { _events: Record<string, Registered | Registered[] | undefined> })._events[key];
-    if (!stored) return false;
-    const listeners = Array.isArray(stored) ? [...stored] : [stored];
-    for (const listener of listeners) {
-      if (listener.once) this.removeListener(event, listener.fn as EventEmitter.EventListener<RuntimeEventMap, K>, undefined, true);
-      try {
-        listener.fn.call(listener.context, args[0]);
-      } catch (error) {
-        this.#onListenerError(error);
-      }
-    }
-    return true;
-  }
-}

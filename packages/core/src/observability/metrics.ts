@@ -9,7 +9,8 @@
  */
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import { INSTRUMENTATION_NAME, otelApi } from './otel.js';
-import type { MeterProviderLike } from './otel.js';
+import type { MeterProviderLike } from './telemetry-options.js';
+import { METRIC_NAMES } from './metric-names.js';
 
 interface Instruments {
   instancesStarted: Counter;
@@ -29,24 +30,7 @@ interface Instruments {
   leaseLosses: Counter;
 }
 
-/** Instrument names, for dashboards and tests. */
-export const METRIC_NAMES = {
-  instancesStarted: 'reprise.instances.started',
-  instancesCompleted: 'reprise.instances.completed',
-  instancesFailed: 'reprise.instances.failed',
-  instancesTerminated: 'reprise.instances.terminated',
-  instancesCanceled: 'reprise.instances.canceled',
-  activityDuration: 'reprise.activity.duration',
-  activityAttempts: 'reprise.activity.attempts',
-  episodeDuration: 'reprise.episode.duration',
-  replayLength: 'reprise.episode.replay_length',
-  queueLag: 'reprise.queue.lag',
-  groupQueueDepth: 'reprise.group.queue_depth',
-  groupRejections: 'reprise.group.rejections',
-  scheduleFires: 'reprise.schedule.fires',
-  scheduleSkips: 'reprise.schedule.skips',
-  leaseLosses: 'reprise.lease.losses',
-} as const;
+
 
 export class Metrics {
   #instruments: Instruments | undefined;

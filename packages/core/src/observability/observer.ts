@@ -15,14 +15,13 @@ import type { Context, Link } from '@opentelemetry/api';
 import type { EntityOperationEvent, HistoryEvent } from '../history.js';
 import { isTerminal } from '../status.js';
 import type { ActivityWorkItem, InstanceRecord, LockedInstance, OrchestrationCommit, Storage, StoredMessage } from '../storage/types.js';
-import { IsolatedEmitter } from './events.js';
+import { IsolatedEmitter } from './emitter.js';
 import { Metrics } from './metrics.js';
 import { loadOtel } from './otel.js';
-import type { TelemetryOptions } from './otel.js';
+import type { TelemetryOptions } from './telemetry-options.js';
 import { onlyTraceTags, parseTraceparent, traceTagsOf } from './trace-context.js';
 import { Tracing } from './tracing.js';
 import type { Span } from './tracing.js';
-import { clientTelemetry } from './client-telemetry.js';
 import type { ClientTelemetry } from './client-telemetry.js';
 
 type EpisodeCommit = Pick<OrchestrationCommit, 'instance' | 'history' | 'messages' | 'activities'>;
@@ -110,8 +109,15 @@ export class Observer {
     return this.tracing.start(`entity ${instance.name} ${event.Operation}`, 'consumer', { 'reprise.instance_id': instance.instanceId, 'reprise.entity': instance.name, 'reprise.operation': event.Operation }, caller ? this.tracing.contextOf(caller) : undefined);
   }
 
-  remember(instanceId: string, tags: Record<string, string> | undefined): StoredTrace | null {
-    const stored = traceTagsOf(tags) ?? null;
+  /** An instance's stored trace context: remembered from its last episode here, else read from its tags. */
+  storedTrace(instance: InstanceRecord): StoredTrace | undefined {
+    const remembered = this.#traces.get(instance.instanceId);
+    // Parsed once per instance: its trace tags never change once written.
+    return remembered ?? traceTagsOf(instance.tags);
+  }
+
+  remember(instanceId: string, tags: Record<string, string> | undefined, parsed?: StoredTrace): StoredTrace | null {
+    const stored = parsed ?? traceTagsOf(tags) ?? null;
     this.#traces.delete(instanceId);
     this.#traces.set(instanceId, stored);
     if (this.#traces.size > REMEMBERED_TRACES) this.#traces.delete(this.#traces.keys().next().value!);
@@ -138,7 +144,7 @@ export class EpisodeWatch {
     const { tracing } = observer;
     if (!tracing.active) return;
     const { instance } = locked;
-    this.#stored = traceTagsOf(instance.tags);
+    this.#stored = observer.storedTrace(instance);
     if (!this.#stored && instance.status === 'Pending') {
       // Started without a trace context (another process, an entity): the trace begins here, from a start span at its creation.
       const start = tracing.start(`start ${instance.name}`, 'producer', { 'reprise.orchestrator': instance.name, 'reprise.instance_id': instance.instanceId }, undefined, { startTime: instance.createdAt });
@@ -210,7 +216,7 @@ export class EpisodeWatch {
     metrics.record('replayLength', this.#replayed, orchestrator);
     if (tracing.active) {
       if (this.#stored) this.#traceMessages(after);
-      observer.remember(before.instanceId, after.tags);
+      observer.remember(before.instanceId, after.tags, this.#stored);
     }
     if (ended) observer.forget(before.instanceId);
     tracing.end(this.#span);
@@ -358,4 +364,27 @@ function queueLag(messages: readonly StoredMessage[], lockedAt: number): number 
     if (Number.isFinite(ready) && (oldest === undefined || ready < oldest)) oldest = ready;
   }
   return oldest === undefined ? undefined : Math.max(0, lockedAt - oldest);
+}
+
+/** The client's side: start spans and the tags that store the orchestration span, message spans, admissions. */
+function clientTelemetry(tracing: Tracing, metrics: Metrics): ClientTelemetry {
+  const handle = (span: Span | undefined) => ({ end: (error?: unknown) => tracing.end(span, error) });
+  return {
+    startInstance(name, instanceId, carrier) {
+      const parent = tracing.callerContext(carrier);
+      if (!parent) return undefined;
+      const span = tracing.start(`start ${name}`, 'producer', { 'reprise.orchestrator': name, 'reprise.instance_id': instanceId }, parent);
+      return { ...handle(span), tags: tracing.orchestrationTags(span) };
+    },
+    sendMessage(spanName, instanceId, carrier) {
+      const parent = tracing.callerContext(carrier);
+      if (!parent) return undefined;
+      const span = tracing.start(spanName, 'producer', { 'reprise.instance_id': instanceId }, parent);
+      return { ...handle(span), traceparent: tracing.traceparentOf(span) };
+    },
+    admission(group, outcome) {
+      if ('position' in outcome) metrics.record('groupQueueDepth', outcome.position, { 'reprise.group': group });
+      else metrics.add('groupRejections', 1, { 'reprise.group': group, 'reprise.reason': outcome.refused });
+    },
+  };
 }

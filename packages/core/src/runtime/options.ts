@@ -3,7 +3,7 @@ import type { ActivityRegistration, OrchestratorRegistration, Registry } from '.
 import type { EntityRegistration } from '../entities/entity-context.js';
 import type { ErrorHandler } from '../error-handler.js';
 import type { LogEntry, Storage } from '../storage/types.js';
-import type { TelemetryOptions } from '../observability/otel.js';
+import type { TelemetryOptions } from '../observability/telemetry-options.js';
 
 export interface RuntimeOptions {
   storage: Storage;

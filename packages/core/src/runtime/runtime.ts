@@ -111,10 +111,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let abort = new AbortController();
   // Running activities whose instance was canceled: their signal fires when a renewal reports the mark.
   const activityCancels = new Map<string, AbortController>();
-  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.abort(new Error('the orchestration was canceled')), (token, instanceId) => {
-    const activity = inFlightActivities.get(token);
-    observer.leaseLost(activity ? 'activity' : 'orchestration', activity?.instanceId ?? instanceId ?? '', token);
-  });
+  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.abort(new Error('the orchestration was canceled')), (token, kind, instanceId) =>
+    observer.leaseLost(kind, instanceId, token),
+  );
 
   const redelivery: Redelivery = new Redelivery({
     settled: () => Promise.all([orchestrationLoop.settled(), activityLoop.settled()]).then(() => {}),
@@ -194,7 +193,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       leases.drop(item.lockToken);
     }
   };
-  const holdActivity = (item: ActivityWorkItem) => leases.holdActivity(item.lockToken, item.id);
+  const holdActivity = (item: ActivityWorkItem) => leases.holdActivity(item.lockToken, item.id, item.instanceId);
   const activityLoop: WorkLoop<ActivityWorkItem> = new WorkLoop<ActivityWorkItem>({
     concurrency: resolved.maxConcurrentActivities,
     clock: resolved.clock,
@@ -256,7 +255,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const runtime: Runtime = {
     client,
     taskHub: hub,
-    events: observer.events,
+    // eventemitter3's generic signatures are not assignable to the plain ones of RuntimeEvents; the shapes are the same.
+    events: observer.events as unknown as RuntimeEvents,
     get isRunning() {
       return running;
     },

@@ -132,6 +132,29 @@ describe('runtime.events isolation and the rest of the kinds', () => {
     expect(fired[0]).toMatchObject({ scheduleId: 'once', orchestrator: 'Echo', instanceId: expect.any(String) });
   });
 
+  it('error carries what onError receives (a commit the store refused once; the episode is retried)', async () => {
+    const storage = memoryStorage();
+    let failures = 1;
+    // The real store, with one commit failing as a dropped connection would.
+    const flaky = new Proxy(storage, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (key === 'commitOrchestration') {
+          return (...args: Parameters<typeof storage.commitOrchestration>) => (failures-- > 0 ? Promise.reject(new Error('connection reset')) : storage.commitOrchestration(...args));
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const handled: unknown[] = [];
+    const runtime = await startRuntime({ storage: flaky, onError: (error) => handled.push(error), orchestrators: { Echo: function* () { return 1; } } });
+    const emitted: unknown[] = [];
+    runtime.events.on('error', (e) => emitted.push(e.error));
+    const id = await runtime.client.startNew('Echo');
+    expect((await runtime.client.waitForCompletion(id, { timeoutMs: 10_000 })).output).toBe(1);
+    expect(emitted).toEqual(handled);
+    expect(emitted).toEqual([expect.objectContaining({ message: 'connection reset' })]);
+  });
+
   it('leaseLost when another worker takes over an activity whose lease expired', async () => {
     let offset = 0;
     // The store's clock, moved forward to expire a lease the runtime still holds.
