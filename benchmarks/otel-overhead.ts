@@ -5,7 +5,7 @@
  * drops the spans, and a metric reader), so machine load hits both alike.
  * Reports wall time and the process's CPU time (user + system), medians.
  *
- *   node --import tsx --conditions=@reprise/source otel-overhead.ts --only memory,sqlite --runs 5
+ *   node --import tsx --conditions=@reprise/source otel-overhead.ts --only memory,sqlite --runs 5 [--workloads W1|W3]
  */
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -60,7 +60,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const adapters = await availableAdapters(option('only')?.split(','));
 for (const adapter of adapters) {
-  for (const workload of [chain(1000), throughput]) {
+  for (const workload of option('workloads') === 'W1' ? [chain(1000)] : option('workloads') === 'W3' ? [throughput] : [chain(1000), throughput]) {
     await once(adapter, workload, false, 'warm0');
     await once(adapter, workload, true, 'warm1');
     const plain: { wallMs: number; cpuMs: number }[] = [];
