@@ -7,6 +7,7 @@
  * Options: --only memory,sqlite,redis   --workloads W1,W3   --runs 3
  *          --cpu-prof  (re-runs under `node --cpu-prof`; profiles in benchmarks/profiles/)
  *          --workers 1,2,4  (W6 process counts)
+ *          --otel  (an OpenTelemetry SDK registered globally: the instrumentation's overhead, see otel.ts)
  * E: entity signals (10,000 to one entity, and to 1,000 entities), operations per second.
  * Q1: 2,000 orchestrations in 20 concurrency groups of limit 5. Q2: counts and pages over 100,000 instances in 10 namespaces.
  */
@@ -49,6 +50,10 @@ if (args.includes('--cpu-prof') && !process.env.REPRISE_BENCH_PROFILING) {
   process.exit(child.status ?? 1);
 }
 
+if (args.includes('--otel')) {
+  const { registerOtel } = await import('./otel.js');
+  registerOtel();
+}
 const only = option('only')?.split(',');
 const selected = option('workloads')?.split(',').map((w) => w.toUpperCase());
 const runs = Number(option('runs') ?? 3);

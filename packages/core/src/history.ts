@@ -198,6 +198,8 @@ export interface EventRaisedEvent extends EventBase {
   EventType: 'EventRaised';
   Name: string;
   Input?: Payload;
+  /** W3C traceparent of the sender's span, when it was traced (linked from the event's span). */
+  TraceParent?: string;
 }
 
 /** An entity operation request, delivered to an entity's inbox. */
@@ -211,6 +213,8 @@ export interface EntityOperationEvent extends EventBase {
   ParentInstanceId?: string;
   /** Set when the request is issued inside a critical section. */
   LockOwner?: string;
+  /** W3C traceparent of the sender's span, when it was traced (the operation's span is its child). */
+  TraceParent?: string;
 }
 
 /** A lock request or release for an entity, part of a critical section. */

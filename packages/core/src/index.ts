@@ -142,7 +142,29 @@ export type {
 } from './client/check-status.js';
 export type { Explanation, WaitingFor } from './client/explain.js';
 export type { ActivityLogger } from './runtime/activity-reporter.js';
-export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, PurgeByFilter } from './status-types.js';
+export type { OrchestrationStatus, HistoryEventView, GetStatusOptions, ListInstancesFilter, CountInstancesFilter, StartOptions, MessageOptions, PurgeByFilter } from './status-types.js';
+
+// Observability: lifecycle events, OpenTelemetry traces and metrics (docs/observability.md)
+export type {
+  RuntimeEvents,
+  RuntimeEventMap,
+  RuntimeEventName,
+  RuntimeEventPayload,
+  InstanceStartedEvent,
+  InstanceCompletedEvent,
+  InstanceFailedEvent,
+  InstanceTerminatedEvent,
+  InstanceCanceledEvent,
+  ActivityStartedEvent,
+  ActivityCompletedEvent,
+  ActivityFailedEvent,
+  ActivityRetryingEvent,
+  LeaseLostEvent,
+  ScheduleFiredEvent,
+  RuntimeErrorEvent,
+} from './observability/events.js';
+export type { TelemetryOptions, TracerProviderLike, MeterProviderLike, TraceContextCarrier } from './observability/telemetry-options.js';
+export { METRIC_NAMES } from './observability/metric-names.js';
 export { defineActivity, defineOrchestrator } from './definitions.js';
 export { orchestratorIdOf } from './orchestrator-identity.js';
 export type { OrchestratorDescription } from './orchestrator-identity.js';

@@ -1,3 +1,4 @@
+import type { TraceContextCarrier } from './observability/telemetry-options.js';
 import type { ConcurrencyOptions } from './definitions.js';
 import type { RuntimeStatus } from './status.js';
 
@@ -99,6 +100,17 @@ export interface StartOptions<I = unknown> {
   tags?: Record<string, string>;
   /** Start no earlier than this time (a delayed start). */
   startAt?: Date;
+  /**
+   * The caller's W3C trace context, when the start is made on someone's
+   * behalf (an HTTP request's `traceparent`). Default: the active OpenTelemetry context.
+   */
+  traceContext?: TraceContextCarrier;
+}
+
+/** Options of `raiseEvent` and `signalEntity`. */
+export interface MessageOptions {
+  /** The caller's W3C trace context, as for `StartOptions.traceContext`. */
+  traceContext?: TraceContextCarrier;
 }
 
 export interface PurgeByFilter {

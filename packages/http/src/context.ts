@@ -1,5 +1,5 @@
 /** What an operation of a route table receives. */
-import type { OrchestrationClient, Runtime } from '@reprise/core';
+import type { OrchestrationClient, Runtime, TraceContextCarrier } from '@reprise/core';
 import type { Principal, ResolvedHttpOptions } from './options.js';
 import type { Query } from './query.js';
 import type { UrlParams } from './urls.js';
@@ -33,4 +33,16 @@ export function param(context: OperationContext, name: string): string {
   const value = context.params.get(name);
   if (value === undefined) throw new Error(`route table bug: no parameter '${name}'`);
   return value;
+}
+
+/**
+ * The caller's W3C trace context (`traceparent`, `tracestate` headers), so
+ * the instance it starts or the event it raises joins the caller's trace. A
+ * malformed header is ignored, as the W3C recommendation says.
+ */
+export function traceContextOf(context: OperationContext): { traceContext?: TraceContextCarrier } {
+  const traceparent = context.request.headers.get('traceparent');
+  if (traceparent === null || !/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(traceparent.trim())) return {};
+  const tracestate = context.request.headers.get('tracestate');
+  return { traceContext: { traceparent: traceparent.trim(), ...(tracestate !== null && { tracestate }) } };
 }

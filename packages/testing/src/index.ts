@@ -28,3 +28,6 @@ export { exportHistories, replayHistories } from './golden-histories.js';
 export type { ExportHistoriesOptions, ReplayHistoriesResult } from './golden-histories.js';
 
 export type { TestRegistry } from './registry.js';
+
+export { spanTrees, formatSpanTree } from './span-tree.js';
+export type { SpanLike, SpanNode } from './span-tree.js';

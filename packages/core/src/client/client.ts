@@ -20,18 +20,20 @@ import {
   UnknownOrchestratorError,
 } from '../errors.js';
 import { executionStartedEvent, pendingOrchestrationRecord } from '../events.js';
-import type { HistoryEvent, Payload } from '../history.js';
+import type { EntityOperationEvent, HistoryEvent, Payload } from '../history.js';
 import { serialize } from '../serializer.js';
 import { isTerminal } from '../status.js';
 import type { InstancePage, InstanceQuery, InstanceRecord, LogEntry, Storage } from '../storage/types.js';
 import { MAX_PAGE_SIZE, encodeContinuationToken, pageSizeOf } from '../storage/query.js';
 import type { RuntimeStatus } from '../status.js';
-import type { CountInstancesFilter, GetStatusOptions, ListInstancesFilter, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
+import type { CountInstancesFilter, GetStatusOptions, ListInstancesFilter, MessageOptions, OrchestrationStatus, PurgeByFilter, StartOptions } from '../status-types.js';
 import type { InstanceId, OrchestratorFunction, OrchestratorHandle } from '../definitions.js';
 import { validateVersion } from '../versioning/versions.js';
 import { checkReplay } from '../versioning/check-replay.js';
 import { explainInstance } from './explain.js';
 import type { Explanation } from './explain.js';
+import type { ClientTelemetry } from '../observability/client-telemetry.js';
+import { withoutTraceTags } from '../observability/trace-context.js';
 import { entityInstanceId, parseEntityInstanceId } from '../entities/entity-id.js';
 import type { EntityId } from '../entities/entity-id.js';
 import { entityRecord } from '../entities/entity-record.js';
@@ -80,6 +82,8 @@ export interface ClientDeps {
   onInstanceUpdated(instanceId: string, listener: (status: RuntimeStatus | undefined) => void): () => void;
   /** Where the Durable Functions HTTP API is mounted, for check-status responses. */
   managementUrls?: ManagementUrlOptions | undefined;
+  /** Spans and metrics of starts and messages (absent: none). */
+  telemetry?: ClientTelemetry;
 }
 
 export interface EntityStateResponse<S = unknown> {
@@ -139,13 +143,17 @@ export class OrchestrationClient {
     await this.#deps.ready();
     const now = this.#deps.clock.now();
     const executionId = nanoid();
+    const traced = this.#deps.telemetry?.startInstance(name, instanceId, options.traceContext);
+    // The trace tags are Reprise's: a caller's own copy (a restart's) is replaced, never kept.
+    const userTags = withoutTraceTags(options.tags);
+    const tags = traced?.tags ? { ...userTags, ...traced.tags } : userTags && { ...userTags };
     const record = pendingOrchestrationRecord({
       instanceId,
       name,
       executionId,
       input,
       now,
-      tags: options.tags && { ...options.tags },
+      tags,
       namespace,
       concurrency: concurrency && groupOf(concurrency),
       version: this.#deps.versionOf?.(name),
@@ -159,12 +167,19 @@ export class OrchestrationClient {
         event: executionStartedEvent({ name, executionId, input, timestamp: new Date(now).toISOString() }),
       },
       concurrency && { ...groupOf(concurrency), onFull: concurrency.onFull ?? 'queue' },
-    );
-    if (result.created) return instanceId;
-    if ('existing' in result) throw new InstanceExistsError(`instance '${instanceId}' already exists and is ${result.existing.status}`);
-    const group = concurrency!.group;
-    if (result.refused === 'limit') throw new ConcurrencyLimitError(`group '${group}' has no free slot (onFull 'reject'); instance '${instanceId}' was not started`);
-    throw new QueueFullError(`the queue of group '${group}' is full (maxQueued); instance '${instanceId}' was not started`);
+    ).catch((error: unknown) => {
+      traced?.end(error);
+      throw error;
+    });
+    if (result.created) {
+      if (result.queued) this.#deps.telemetry?.admission(result.queued.group, { position: result.queued.position });
+      traced?.end();
+      return instanceId;
+    }
+    const error = refusal(instanceId, result, concurrency?.group);
+    if ('refused' in result) this.#deps.telemetry?.admission(concurrency!.group, { refused: result.refused });
+    traced?.end(error);
+    throw error;
   }
 
   /**
@@ -454,10 +469,24 @@ export class OrchestrationClient {
     return this.getStatusBy({});
   }
 
-  async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
+  async raiseEvent(instanceId: string, eventName: string, eventData?: unknown, options: MessageOptions = {}): Promise<void> {
     validateName(eventName, 'eventName');
     const input = serialize(eventData, `data of event '${eventName}'`, this.#deps.maxPayloadBytes);
-    await this.#sendToActive(instanceId, 'raise an event on', { EventType: 'EventRaised', Timestamp: this.#now(), Name: eventName, ...(input !== undefined && { Input: input }) });
+    await this.#deps.ready();
+    const traced = this.#deps.telemetry?.sendMessage(`raiseEvent ${eventName}`, String(instanceId), options.traceContext);
+    await this.#sendToActive(instanceId, 'raise an event on', {
+      EventType: 'EventRaised',
+      Timestamp: this.#now(),
+      Name: eventName,
+      ...(input !== undefined && { Input: input }),
+      ...(traced?.traceparent && { TraceParent: traced.traceparent }),
+    }).then(
+      () => traced?.end(),
+      (error: unknown) => {
+        traced?.end(error);
+        throw error;
+      },
+    );
   }
 
   async terminate(instanceId: string, reason?: unknown): Promise<void> {
@@ -573,21 +602,22 @@ export class OrchestrationClient {
 
   // Entities ------------------------------------------------------------------
 
-  async signalEntity(entity: EntityId, operationName: string, input?: unknown, options: { scheduledTime?: Date } = {}): Promise<void> {
+  async signalEntity(entity: EntityId, operationName: string, input?: unknown, options: { scheduledTime?: Date } & MessageOptions = {}): Promise<void> {
     const instanceId = entityInstanceId(entity);
     if (typeof operationName !== 'string') throw new InvalidArgumentError('operationName must be a string');
     if (!this.#deps.hasEntity(entity.name.toLowerCase())) throw new UnknownEntityError(`no entity named '${entity.name}' is registered`);
     const visibleAt = validateDate(options.scheduledTime, 'scheduledTime');
     const payload = serialize(input, `input of entity operation '${operationName}'`, this.#deps.maxPayloadBytes);
     await this.#deps.ready();
-    await this.#deps.storage.sendMessages(this.#deps.taskHub, [
-      {
-        instanceId,
-        createIfMissing: entityRecord(instanceId, this.#deps.clock.now()),
-        ...(visibleAt !== undefined && { visibleAt }),
-        event: { EventType: 'EntityOperation', Timestamp: this.#now(), RequestId: nanoid(), Operation: operationName, ...(payload !== undefined && { Input: payload }) },
-      },
-    ]);
+    const traced = this.#deps.telemetry?.sendMessage(`signal ${entity.name.toLowerCase()} ${operationName}`, instanceId, options.traceContext);
+    const event: EntityOperationEvent = { EventType: 'EntityOperation', Timestamp: this.#now(), RequestId: nanoid(), Operation: operationName, ...(payload !== undefined && { Input: payload }), ...(traced?.traceparent && { TraceParent: traced.traceparent }) };
+    try {
+      await this.#deps.storage.sendMessages(this.#deps.taskHub, [{ instanceId, createIfMissing: entityRecord(instanceId, this.#deps.clock.now()), ...(visibleAt !== undefined && { visibleAt }), event }]);
+    } catch (error) {
+      traced?.end(error);
+      throw error;
+    }
+    traced?.end();
   }
 
   async readEntityState<S = unknown>(entity: EntityId): Promise<EntityStateResponse<S>> {
@@ -717,6 +747,12 @@ export class OrchestrationClient {
     if (isTerminal(record.status)) throw new InstanceCompletedError(`cannot ${verb} instance '${instanceId}': it is ${record.status}`);
     await this.#deps.storage.sendMessages(this.#deps.taskHub, [{ instanceId, event }]);
   }
+}
+
+function refusal(instanceId: string, result: { existing: InstanceRecord } | { refused: 'limit' | 'queueFull' }, group: string | undefined): Error {
+  if ('existing' in result) return new InstanceExistsError(`instance '${instanceId}' already exists and is ${result.existing.status}`);
+  if (result.refused === 'limit') return new ConcurrencyLimitError(`group '${group}' has no free slot (onFull 'reject'); instance '${instanceId}' was not started`);
+  return new QueueFullError(`the queue of group '${group}' is full (maxQueued); instance '${instanceId}' was not started`);
 }
 
 function validateTags(tags: unknown): void {

@@ -13,6 +13,10 @@ import type { HistoryEvent, Payload } from '../history.js';
 import { MAX_PAYLOAD_DEPTH, deserialize } from '../serializer.js';
 import type { InstanceRecord, QueuePosition } from '../storage/types.js';
 import type { HistoryEventView, OrchestrationStatus } from '../status-types.js';
+import { withoutTraceTags } from '../observability/trace-context.js';
+
+/** The user's tags: Reprise's own trace tags are not shown. */
+const userTags = (record: InstanceRecord) => withoutTraceTags(record.tags);
 
 const PAYLOAD_FIELDS = ['Input', 'Result', 'Details', 'Reason'] as const;
 
@@ -32,7 +36,7 @@ export function renderStatus(
     runtimeStatus: record.status,
     customStatus: readPayload(record.customStatus),
     ...(record.parentInstanceId !== undefined && { parentInstanceId: record.parentInstanceId }),
-    ...(record.tags !== undefined && { tags: record.tags }),
+    ...(userTags(record) && { tags: userTags(record) }),
     namespace: record.namespace ?? '',
     ...(queue && { queue: { group: queue.group, position: queue.position } }),
     ...(record.version !== undefined && { version: record.version }),
@@ -48,6 +52,7 @@ export function renderHistory(history: HistoryEvent[], showOutput: boolean): His
   return history.map((event) => {
     const view: HistoryEventView = { ...(event as unknown as HistoryEventView) };
     delete view.TargetExecutionId;
+    delete (view as { TraceParent?: string }).TraceParent;
     if ('Name' in event && (event.EventType === 'TaskScheduled' || event.EventType === 'SubOrchestrationInstanceCreated' || event.EventType === 'ExecutionStarted')) view.FunctionName = event.Name;
     if ('TaskScheduledId' in event) {
       const origin = scheduled.get(event.TaskScheduledId);

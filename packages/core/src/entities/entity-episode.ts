@@ -16,6 +16,7 @@ import { entityInstanceId, parseEntityInstanceId } from './entity-id.js';
 import { entityRecord } from './entity-record.js';
 import { executionStartedEvent, pendingOrchestrationRecord } from '../events.js';
 import { readSchedulerState, writeSchedulerState } from './entity-state.js';
+import type { Observer } from '../observability/observer.js';
 
 export interface EntityDeps {
   storage: Storage;
@@ -23,6 +24,8 @@ export interface EntityDeps {
   entities: Map<string, EntityRegistration>;
   /** Validates an orchestration start requested by an entity. */
   hasOrchestrator(name: string): boolean;
+  /** Spans of the operations (absent: none). */
+  observer?: Observer;
 }
 
 export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance): Promise<void> {
@@ -52,6 +55,7 @@ export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance)
 
   const runOperation = async (event: EntityOperationEvent) => {
     const outgoing: NewMessage[] = [];
+    const span = deps.observer?.entityOperation(instance, event);
     const outcome = await executeEntityOperation({
       registration,
       id,
@@ -80,6 +84,7 @@ export async function runEntityEpisode(deps: EntityDeps, locked: LockedInstance)
         return newId;
       },
     });
+    deps.observer?.tracing.end(span, outcome.ok ? undefined : outcome.error);
     // A thrown operation leaves no trace: state, signals and starts are dropped.
     if (!outcome.ok) return reply(event, { error: outcome.error });
     scheduler.state = outcome.state;

@@ -12,6 +12,7 @@ import type { ResolvedOptions } from './options.js';
 import { ActivityReporter } from './activity-reporter.js';
 import type { Reservation } from './work-loop.js';
 import type { OrchestrationClient } from '../client/public-client.js';
+import type { Observer } from '../observability/observer.js';
 
 export interface ActivityDeps {
   storage: Storage;
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   canceled?: AbortSignal;
   /** Handed to the activity as `ctx.client`. */
   client?: OrchestrationClient;
+  /** Events, spans and metrics of the attempt (absent: none). */
+  observer?: Observer;
 }
 
 /**
@@ -50,6 +53,15 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
   const startedAt = new Date(options.clock.now()).toISOString();
   const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId, StartedAt: startedAt };
   const reporter = new ActivityReporter(deps.storage, options.taskHub, item, options.clock, (entry) => options.logger({ ...entry, instanceId: item.instanceId }));
+  // Traced, the watch may read the instance's trace context first; untraced, the activity starts with no wait.
+  const watch = deps.observer?.tracing.active ? await deps.observer.activity(item, deps.storage, options.taskHub) : deps.observer?.activityUntraced(item);
+  // Stopped while the watch looked up its trace: the activity never began, the item goes back.
+  if (deps.signal.aborted) {
+    watch?.abandoned();
+    await deps.storage.abandonActivity(options.taskHub, item.id, item.lockToken);
+    return NOTHING;
+  }
+  let failure: unknown;
   try {
     if (item.deliveries > options.maxDeliveries) {
       throw new MaxDeliveriesExceededError(`activity '${item.name}' was delivered ${item.deliveries} times without completing (maxDeliveries ${options.maxDeliveries}); its worker kept stopping before it finished`);
@@ -59,15 +71,18 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     const fn = deps.activities.get(item.name);
     if (!fn) throw new UnknownActivityError(`no activity named '${item.name}' is registered with this runtime`);
     const signal = deps.canceled ? AbortSignal.any([deps.signal, deps.canceled]) : deps.signal;
-    const result = await fn(deserialize(item.input), {
+    const context = {
       instanceId: item.instanceId,
       name: item.name,
       attempt: item.deliveries,
       signal,
-      reportProgress: (percent, message) => reporter.report(percent, message),
+      reportProgress: (percent: number, message?: string) => reporter.report(percent, message),
       log: reporter.log,
       ...(deps.client && { client: deps.client }),
-    });
+    };
+    const input = deserialize(item.input);
+    // With a watch, the function runs inside the activity's span (its own instrumentation nests under it).
+    const result = watch ? await watch.run(() => Promise.resolve(fn(input, context))) : await fn(input, context);
     reporter.finish();
     const payload = serialize(result, `result of activity '${item.name}'`, options.maxPayloadBytes);
     event = { EventType: 'TaskCompleted', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...progressOf(reporter), ...(payload !== undefined && { Result: payload }) };
@@ -75,11 +90,17 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     reporter.finish();
     if (deps.signal.aborted) {
       // Stopped mid-run: not the activity's failure. Hand the item back for another worker.
+      watch?.abandoned();
       await deps.storage.abandonActivity(options.taskHub, item.id, item.lockToken);
       return NOTHING;
     }
-    const failure = toFailureDetails(error);
-    event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...progressOf(reporter), Reason: failure.message, Details: serialize(failure, 'failure details') };
+    failure = error;
+    const details = toFailureDetails(error);
+    event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...progressOf(reporter), Reason: details.message, Details: serialize(details, 'failure details') };
+  }
+  if (watch) {
+    if (failure === undefined) watch.completed();
+    else watch.failed(failure);
   }
   // Reserved just for the completion (not while the activity runs): the slot waits for the commit only.
   const slot = eager ? reserveInstance?.() : undefined;
@@ -97,6 +118,7 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     slot?.fill([]);
     // Our lease ran out and another worker took the item: its result wins.
     if (!isRepriseError(error, 'LEASE_LOST')) throw error; // thrown by the adapter, maybe from its own copy of core
+    watch?.leaseLost();
     return NOTHING;
   }
 }

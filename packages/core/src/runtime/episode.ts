@@ -19,6 +19,7 @@ import type { ConcurrencyDefinition } from '../client/concurrency.js';
 import type { ResolvedOptions } from './options.js';
 import { versionAccepts } from '../versioning/versions.js';
 import { SCHEDULE_ORCHESTRATOR } from '../schedules/ids.js';
+import type { Observer } from '../observability/observer.js';
 
 export interface EpisodeDeps {
   storage: Storage;
@@ -29,6 +30,8 @@ export interface EpisodeDeps {
   /** Orchestrators defined with a concurrency group, for the sub-orchestrations they start as. */
   concurrency: Map<string, ConcurrencyDefinition>;
   cache: ReplayCache;
+  /** Events, spans and metrics of the episode (absent: none). */
+  observer?: Observer;
 }
 
 /**
@@ -61,6 +64,7 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     newExecutionId: nanoid,
     ...versionMismatch(deps, instance),
   };
+  const watch = deps.observer?.episode(locked);
   try {
     let plan: EpisodePlan;
     let executor: OrchestrationExecutor | undefined;
@@ -71,17 +75,23 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       case 'history':
         plan = planEpisode(facts, { history: await readHistory(deps, instance.instanceId, instance.historyLength) });
         break;
-      case 'executor':
-        executor = (!startsNewExecution(facts) && cache.take(instance.instanceId, instance.executionId, instance.historyLength)) || (await replayed(deps, locked, fn!));
+      case 'executor': {
+        const cached = startsNewExecution(facts) ? undefined : cache.take(instance.instanceId, instance.executionId, instance.historyLength);
+        executor = cached || (await replayed(deps, locked, fn!));
+        watch?.loaded(cached !== undefined, cached ? 0 : instance.historyLength);
         plan = planEpisode(facts, { executor });
         break;
+      }
     }
     if (plan.executor === 'forget') cache.delete(instance.instanceId);
-    const result = await commit(deps, locked, plan, reserve);
+    watch?.decorate(plan.commit);
+    // Told before the work leased in the commit is queued: an instance's events precede its activities'.
+    const result = await commit(deps, locked, plan, reserve, watch && (() => watch.committed(plan.commit)));
     if (executor && plan.executor === 'cache') cache.put(instance.instanceId, { executor, executionId: instance.executionId, historyLength: plan.commit.instance.historyLength });
     return result;
   } catch (error) {
     cache.delete(instance.instanceId);
+    watch?.failed(error, isRepriseError(error, 'LEASE_LOST'));
     if (isRepriseError(error, 'LEASE_LOST')) return NOTHING; // another worker owns the instance now
     throw error;
   }
@@ -119,15 +129,15 @@ async function replayed(deps: EpisodeDeps, locked: LockedInstance, fn: Orchestra
   return executor;
 }
 
-async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, reserve: ReserveActivities | undefined): Promise<EpisodeResult> {
+async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, reserve: ReserveActivities | undefined, committed?: () => void): Promise<EpisodeResult> {
   const { storage, options } = deps;
   const scheduled = plan.commit.activities.length > 0;
   const eager = storage.capabilities?.eagerDispatch === true;
   // Reserved before the commit, filled when it returns: concurrent episodes never ask for the same slots.
   const reservation = eager && scheduled ? reserve?.(plan.commit.activities.length) : undefined;
-  let committed: CommitResult | void;
+  let stored: CommitResult | void;
   try {
-    committed = await storage.commitOrchestration(options.taskHub, {
+    stored = await storage.commitOrchestration(options.taskHub, {
       instanceId: locked.instance.instanceId,
       lockToken: locked.lockToken,
       consumedMessageIds: locked.messages.map((m) => m.id),
@@ -138,6 +148,7 @@ async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePl
     reservation?.fill([]);
     throw error;
   }
-  reservation?.fill(committed?.activities ?? []);
+  committed?.();
+  reservation?.fill(stored?.activities ?? []);
   return { scheduledWithoutEager: scheduled && !eager };
 }

@@ -11,6 +11,8 @@ import type { Storage } from '../storage/types.js';
 export class LeaseKeeper {
   readonly #instances = new Map<string, string>();
   readonly #activities = new Map<string, string>();
+  /** The instance of each held activity lease, for whoever is told it was lost. */
+  readonly #activityInstances = new Map<string, string>();
   #timer: unknown;
 
   constructor(
@@ -21,6 +23,8 @@ export class LeaseKeeper {
     private readonly onError: (error: unknown) => void,
     /** Called with the token of each held work item the store reports canceled. */
     private readonly onCanceled: (token: string) => void = () => {},
+    /** Called with each held token a renewal reports lost, with its kind and instance. */
+    private readonly onLost: (token: string, kind: 'orchestration' | 'activity', instanceId: string) => void = () => {},
   ) {}
 
   start(): void {
@@ -36,8 +40,9 @@ export class LeaseKeeper {
     this.#instances.set(token, instanceId);
   }
 
-  holdActivity(token: string, workItemId: string): void {
+  holdActivity(token: string, workItemId: string, instanceId = ''): void {
     this.#activities.set(token, workItemId);
+    this.#activityInstances.set(token, instanceId);
   }
 
   /** False once the store reported the lease lost (or it was dropped): the item must not start. */
@@ -48,6 +53,7 @@ export class LeaseKeeper {
   drop(token: string): void {
     this.#instances.delete(token);
     this.#activities.delete(token);
+    this.#activityInstances.delete(token);
   }
 
   #schedule(): void {
@@ -66,7 +72,12 @@ export class LeaseKeeper {
           this.leaseMs,
         );
         // A lost lease is no longer ours to renew; its commit will be refused (fencing).
-        for (const token of [...lostInstances, ...lostActivities]) this.drop(token);
+        for (const token of [...lostInstances, ...lostActivities]) {
+          const instanceId = this.#instances.get(token);
+          const activityOf = this.#activityInstances.get(token);
+          this.drop(token);
+          this.onLost(token, instanceId === undefined ? 'activity' : 'orchestration', instanceId ?? activityOf ?? '');
+        }
         for (const token of canceledActivities ?? []) this.onCanceled(token);
       }
     } catch (error) {

@@ -5,6 +5,7 @@ import type { ErrorHandler } from '../error-handler.js';
 import type { LogEntry, Storage } from '../storage/types.js';
 import type { VersionMatch, VersioningOptions } from '../versioning/versions.js';
 import type { ManagementUrlOptions } from '../client/check-status.js';
+import type { TelemetryOptions } from '../observability/telemetry-options.js';
 
 export interface RuntimeOptions {
   storage: Storage;
@@ -89,6 +90,12 @@ export interface RuntimeOptions {
    * `connection` when the URLs need them. @default { prefix: '/runtime/webhooks/durabletask' } on the request's origin
    */
   managementUrls?: ManagementUrlOptions;
+  /**
+   * Where OpenTelemetry traces and metrics go (`@opentelemetry/api` 1.x must
+   * be installed). Reprise registers nothing globally. See docs/observability.md.
+   * @default the providers the application registered globally; none: nothing is recorded
+   */
+  telemetry?: TelemetryOptions;
 }
 
 export interface ResolvedOptions {

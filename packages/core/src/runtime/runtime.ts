@@ -33,10 +33,18 @@ import { validateVersion, validateVersioning } from '../versioning/versions.js';
 import type { VersionMatch } from '../versioning/versions.js';
 import { registerHttpActivity } from './http-activity.js';
 import { RuntimePresence } from './presence.js';
+import { Observer } from '../observability/observer.js';
+import type { RuntimeEvents } from '../observability/events.js';
 
 export interface Runtime {
   readonly client: OrchestrationClient;
   readonly taskHub: string;
+  /**
+   * Lifecycle events of the work this runtime does (never for replays):
+   * `runtime.events.on('instanceCompleted', (e) => …)`. A listener that
+   * throws is reported to `onError` and affects nothing else.
+   */
+  readonly events: RuntimeEvents;
   /** Start dispatching work. Idempotent. */
   start(): Promise<void>;
   /** Stop taking work, let in-flight work finish, release leases so another runtime resumes at once. */
@@ -86,7 +94,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const activities = toRegistryMap<ActivityFunction>(options.activities);
   const entities = new Map<string, EntityRegistration>(Object.entries(options.entities ?? {}).map(([name, e]) => [name.toLowerCase(), e]));
   // Schedules are built-in orchestrations over the engine's own primitives (see schedules/orchestrator.ts).
-  registerSchedules(orchestrators, activities, () => client);
+  registerSchedules(orchestrators, activities, () => client, (run, outcome) => observer.scheduleFired(run, outcome));
   registerPurge(orchestrators, activities, storage, hub);
   registerHttpActivity(activities);
   const cache = new ReplayCache(resolved.cacheSize);
@@ -106,7 +114,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       routeWork?.(notice);
     }
   };
-  const onError: ErrorHandler = (error) => {
+  const report: ErrorHandler = (error) => {
     try {
       resolved.onError(error);
     } catch (thrown) {
@@ -114,18 +122,26 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       console.error('[reprise] onError threw', thrown, 'while handling', error);
     }
   };
+  // A throwing event listener is reported, never emitted as 'error' (that could loop).
+  const observer = new Observer(options.telemetry, () => resolved.clock.now(), report);
+  const onError: ErrorHandler = (error) => {
+    report(error);
+    observer.error(error);
+  };
 
   let opened: Promise<void> | undefined;
   let unsubscribe: (() => void) | undefined;
   const ready = () =>
-    (opened ??= storage.open().then(() => {
+    (opened ??= Promise.all([storage.open(), observer.load()]).then(() => {
       unsubscribe = storage.subscribe(hub, onStorageNotice);
     }));
 
   let abort = new AbortController();
   // Running activities whose instance was canceled: their signal fires when a renewal reports the mark.
   const activityCancels = new Map<string, AbortController>();
-  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.abort(new Error('the orchestration was canceled')));
+  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.abort(new Error('the orchestration was canceled')), (token, kind, instanceId) =>
+    observer.leaseLost(kind, instanceId, token),
+  );
 
   const redelivery: Redelivery = new Redelivery({
     settled: () => Promise.all([orchestrationLoop.settled(), activityLoop.settled()]).then(() => {}),
@@ -144,11 +160,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       // Its lease was lost while it waited (a renewal said so): another worker has it now.
       if (!leases.holds(locked.lockToken)) return;
       if (locked.instance.kind === 'entity') {
-        await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n) }, locked);
+        await runEntityEpisode({ storage, options: resolved, entities, hasOrchestrator: (n) => orchestrators.has(n), observer }, locked);
       } else {
         // Our own new work needs no round trip through the store's notices: the store leases it
         // to us in the commit (eager dispatch), into slots reserved for it, or we wake our own loop.
-        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, versions: orchestratorVersions, concurrency, cache }, locked, (wanted) => activityLoop.reserve(wanted));
+        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, versions: orchestratorVersions, concurrency, cache, observer }, locked, (wanted) => activityLoop.reserve(wanted));
         if (result.scheduledWithoutEager) activityLoop.notify();
       }
     } catch (error) {
@@ -197,7 +213,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const canceled = new AbortController();
     activityCancels.set(item.lockToken, canceled);
     try {
-      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal, client }, item, () => orchestrationLoop.reserve(1));
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal, client, observer }, item, () => orchestrationLoop.reserve(1));
       if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
       activityCancels.delete(item.lockToken);
@@ -205,7 +221,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       leases.drop(item.lockToken);
     }
   };
-  const holdActivity = (item: ActivityWorkItem) => leases.holdActivity(item.lockToken, item.id);
+  const holdActivity = (item: ActivityWorkItem) => leases.holdActivity(item.lockToken, item.id, item.instanceId);
   const activityLoop: WorkLoop<ActivityWorkItem> = new WorkLoop<ActivityWorkItem>({
     concurrency: resolved.maxConcurrentActivities,
     clock: resolved.clock,
@@ -261,6 +277,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     versionOf: (name) => orchestratorVersions.get(name) ?? resolved.version,
     hasEntity: (name) => entities.has(name),
     managementUrls: options.managementUrls,
+    telemetry: observer.client,
     onInstanceUpdated: (instanceId, listener) => {
       let listeners = instanceListeners.get(instanceId);
       if (!listeners) instanceListeners.set(instanceId, (listeners = new Set()));
@@ -278,6 +295,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const runtime: Runtime = {
     client,
     taskHub: hub,
+    // eventemitter3's generic signatures are not assignable to the plain ones of RuntimeEvents; the shapes are the same.
+    events: observer.events as unknown as RuntimeEvents,
     get isRunning() {
       return running;
     },

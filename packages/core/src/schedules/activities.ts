@@ -16,14 +16,21 @@ import { watchDepsOf } from './schedules-client.js';
 // A refused admission (the run's concurrency group is full and does not queue) skips that due time too.
 const PERMANENT = ['UNKNOWN_ORCHESTRATOR', 'INVALID_ARGUMENT', 'NOT_SERIALIZABLE', 'PAYLOAD_TOO_LARGE', 'CONCURRENCY_LIMIT', 'QUEUE_FULL'];
 
-async function fire(client: OrchestrationClient, request: FireInput): Promise<FireResult> {
+/** Told what a firing did: started the run, found the previous one still running, or failed for good. */
+export type OnFire = (run: { instanceId: string; scheduleId: string; orchestrator: string }, outcome: 'started' | 'busy' | 'failed') => void;
+
+async function fire(client: OrchestrationClient, request: FireInput, onFire: OnFire): Promise<FireResult> {
+  const run = { instanceId: request.runId, scheduleId: request.scheduleId, orchestrator: request.orchestrator };
   const deps = watchDepsOf(client.schedules);
   const existing = await deps.storage.getInstance(deps.taskHub, request.runId);
   // Started before (this activity is a retry, or another worker raced it): exactly one run per id.
   if (existing) return { outcome: 'started', startedAt: existing.createdAt };
   if (request.previousRunId !== undefined) {
     const previous = await deps.storage.getInstance(deps.taskHub, request.previousRunId);
-    if (previous && !isTerminal(previous.status)) return { outcome: 'busy' };
+    if (previous && !isTerminal(previous.status)) {
+      onFire(run, 'busy');
+      return { outcome: 'busy' };
+    }
   }
   const startedAt = deps.clock.now();
   try {
@@ -38,14 +45,18 @@ async function fire(client: OrchestrationClient, request: FireInput): Promise<Fi
       const raced = await deps.storage.getInstance(deps.taskHub, request.runId);
       return { outcome: 'started', startedAt: raced?.createdAt ?? startedAt };
     }
-    if (PERMANENT.some((code) => isRepriseError(error, code))) return { outcome: 'failed', message: (error as Error).message };
+    if (PERMANENT.some((code) => isRepriseError(error, code))) {
+      onFire(run, 'failed');
+      return { outcome: 'failed', message: (error as Error).message };
+    }
     throw error;
   }
+  onFire(run, 'started');
   return { outcome: 'started', startedAt };
 }
 
 /** Adds the built-in schedule orchestrator and activities to a runtime's registries. */
-export function registerSchedules(orchestrators: Map<string, OrchestratorFunction>, activities: Map<string, ActivityFunction>, client: () => OrchestrationClient): void {
+export function registerSchedules(orchestrators: Map<string, OrchestratorFunction>, activities: Map<string, ActivityFunction>, client: () => OrchestrationClient, onFire: OnFire = () => {}): void {
   orchestrators.set(SCHEDULE_ORCHESTRATOR, scheduleOrchestrator);
-  activities.set(FIRE_ACTIVITY, (request: FireInput) => fire(client(), request));
+  activities.set(FIRE_ACTIVITY, (request: FireInput) => fire(client(), request, onFire));
 }

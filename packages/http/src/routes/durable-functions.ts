@@ -4,7 +4,7 @@
  * Status codes follow the Durable Functions extension where the documentation
  * contradicts itself; each choice is listed in the package README.
  */
-import { param } from '../context.js';
+import { param, traceContextOf } from '../context.js';
 import type { OperationContext } from '../context.js';
 import { HttpError, badRequest } from '../errors.js';
 import { checkInstanceId, checkName } from '../query.js';
@@ -20,7 +20,7 @@ const startOrchestration: Operation = async (context) => {
   const wanted = context.params.get('instanceId');
   const instanceId = wanted === undefined ? undefined : checkInstanceId(wanted);
   const input = await context.body();
-  const id = await context.client.startNew(name, { input, ...(instanceId !== undefined && { instanceId }) });
+  const id = await context.client.startNew(name, { input, ...(instanceId !== undefined && { instanceId }), ...traceContextOf(context) });
   const payload = managementPayload(context.mountRoot, id, context.urlParams);
   return json(202, payload, { location: payload.statusQueryGetUri, 'retry-after': String(context.options.retryAfterSeconds) });
 };
@@ -78,7 +78,7 @@ const raiseEvent: Operation = async (context) => {
   const instanceId = instanceIdParam(context);
   const eventName = checkName(param(context, 'eventName'), 'eventName');
   const data = await context.body();
-  await context.client.raiseEvent(instanceId, eventName, data);
+  await context.client.raiseEvent(instanceId, eventName, data, traceContextOf(context));
   return accepted();
 };
 

@@ -8,6 +8,7 @@
  */
 import type { Runtime, RuntimeStatus } from '@reprise/core';
 import type { OperationContext } from '../context.js';
+import { traceContextOf } from '../context.js';
 import { badRequest } from '../errors.js';
 import { checkInstanceId, checkName } from '../query.js';
 import { accepted, json } from '../reply.js';
@@ -26,7 +27,7 @@ const startNew: Operation = async (context) => {
   const wanted = context.query.get('instanceId');
   const instanceId = wanted === undefined ? undefined : checkInstanceId(wanted);
   const input = await context.body();
-  const id = await context.client.startNew(name, { input, ...(instanceId !== undefined && { instanceId }) });
+  const id = await context.client.startNew(name, { input, ...(instanceId !== undefined && { instanceId }), ...traceContextOf(context) });
   return json(200, { instanceId: id });
 };
 
@@ -62,7 +63,7 @@ const raiseEvent: Operation = async (context) => {
   const instanceId = instanceIdParam(context);
   const eventName = checkName(context.query.required('eventName'), 'eventName');
   const data = await context.body();
-  await context.client.raiseEvent(instanceId, eventName, data);
+  await context.client.raiseEvent(instanceId, eventName, data, traceContextOf(context));
   return accepted();
 };
 
