@@ -268,7 +268,8 @@ export interface LockOptions {
    * `lockInstances` judges the instance row, `lockActivities` the row of
    * the work item's instance. Entities always pass. Rejected work is not
    * leased, charged or moved: it waits for a lock call that accepts it, and
-   * it does not count in `nextVisibleInMs` or `redeliveredWaiting`. The
+   * it does not count in `redeliveredWaiting` (it may still count in
+   * `nextVisibleInMs`: a sleeper then wakes early and finds nothing). The
    * store's copy of the rule must agree with core's for every version
    * (semver precedence included). Absent: no filter.
    */
