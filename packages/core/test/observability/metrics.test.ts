@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { DataPoint, Histogram, MetricData } from '@opentelemetry/sdk-metrics';
 import { METRIC_NAMES } from '@reprise/core';
+import type { Clock } from '@reprise/core';
+import { memoryStorage } from '@reprise/memory';
 import { eventually, startRuntime } from '../helpers.js';
 
 /** A pull reader: the test collects when it wants to read. */
@@ -83,6 +85,55 @@ describe('metrics', () => {
     expect(values(metrics.get(METRIC_NAMES.queueLag))['reprise.queue=orchestration']).toBeGreaterThanOrEqual(5);
     expect(values(metrics.get(METRIC_NAMES.groupRejections))).toEqual({ 'reprise.group=g,reprise.reason=limit': 1 });
     expect(values(metrics.get(METRIC_NAMES.groupQueueDepth))).toEqual({ 'reprise.group=q': 1 });
+    await meterProvider.shutdown();
+  });
+
+  it('counts schedule fires, and skips while the previous run still runs', async () => {
+    const reader = new TestReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const runtime = await startRuntime({
+      telemetry: { meterProvider },
+      orchestrators: {
+        Waits: function* (ctx) {
+          yield ctx.waitForExternalEvent('never');
+        },
+      },
+    });
+    // Every second, skipping while the previous run (which never ends) still runs: one fire, then skips.
+    await runtime.client.schedules.create({ scheduleId: 'busy', orchestrator: 'Waits', every: 1000, overlap: 'skip' });
+    await eventually(async () => (values((await collect(reader)).get(METRIC_NAMES.scheduleSkips))['reprise.orchestrator=Waits,reprise.reason=overlap'] ?? 0) >= 1, { timeoutMs: 20_000 });
+    expect(values((await collect(reader)).get(METRIC_NAMES.scheduleFires))).toEqual({ 'reprise.orchestrator=Waits': 1 });
+    await meterProvider.shutdown();
+  });
+
+  it('counts a lease this runtime lost to another worker', async () => {
+    const reader = new TestReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    let offset = 0;
+    // The store's clock, moved forward to expire an activity lease the runtime still holds.
+    const storeClock: Clock = { now: () => Date.now() + offset, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    const storage = memoryStorage({ clock: storeClock });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const runtime = await startRuntime({
+      storage,
+      leaseMs: 200,
+      onError: () => {},
+      telemetry: { meterProvider },
+      orchestrators: {
+        Slow: function* (ctx) {
+          return yield ctx.callActivity('Held');
+        },
+      },
+      activities: { Held: () => gate.then(() => 'late') },
+    });
+    const id = await runtime.client.startNew('Slow');
+    await eventually(async () => (await storage.getActivityStates('default', id)).some((s) => s.running));
+    offset = 60_000;
+    expect((await storage.lockActivities('default', { max: 1, leaseMs: 60_000, redelivered: true })).items).toHaveLength(1);
+    await eventually(async () => (values((await collect(reader)).get(METRIC_NAMES.leaseLosses))['reprise.kind=activity'] ?? 0) >= 1);
+    release();
+    expect(values((await collect(reader)).get(METRIC_NAMES.leaseLosses))).toEqual({ 'reprise.kind=activity': 1 });
     await meterProvider.shutdown();
   });
 });
