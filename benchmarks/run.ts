@@ -14,7 +14,6 @@
  */
 import { spawnSync, execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,8 +66,9 @@ if (args.includes('--peers')) {
   const run = await runPeers(Number(option('n') ?? 2000), peersOnly);
   console.log(`\n${renderPeersTable(run.results)}\nload average ${run.load[0].toFixed(2)} → ${run.load[1].toFixed(2)}`);
   if (!peersOnly) {
-    const require = createRequire(import.meta.url);
-    const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+    // The pinned versions (DBOS's package exports no package.json to read).
+    const pinned = (JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
+    const version = (name: string) => pinned[name] ?? 'unknown';
     const date = new Date().toISOString();
     const report = { date, commit, n: run.n, load: run.load, versions: { bullmq: version('bullmq'), '@dbos-inc/dbos-sdk': version('@dbos-inc/dbos-sdk'), node: process.version }, results: run.results };
     mkdirSync(join(here, 'results'), { recursive: true });
