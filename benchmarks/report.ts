@@ -93,12 +93,12 @@ export function renderPeersTable(results: Result[]): string {
 const PEERS_START = '<!-- peers:start (written by `pnpm bench --peers`) -->';
 const PEERS_END = '<!-- peers:end -->';
 
-export function renderPeersMarkdown(run: { date: string; commit: string; n: number; load: [number, number]; versions: Record<string, string>; results: Result[] }): string {
+export function renderPeersMarkdown(run: { date: string; commit: string; n: number; load: [number, number]; versions: Record<string, string>; sources?: boolean; results: Result[] }): string {
   return [
     PEERS_START,
     '## Peers',
     '',
-    `Measured ${run.date.slice(0, 10)} at commit \`${run.commit}\` with \`pnpm bench --peers --n ${run.n}\`: ${run.n} orchestrations of 3 sequential steps per run, one measured run per row after a warm-up batch, each in its own Node process. **Load average (1 min) ${run.load[0].toFixed(2)} before and ${run.load[1].toFixed(2)} after** on this shared 2-core machine, so orchestrations/s is noisy; CPU µs per orchestration (the Node process from \`process.cpuUsage\`, plus the store server from \`/proc/<pid>/stat\`, PostgreSQL's backends included) is the steadier figure. W3 starts every orchestration at once; W3-awaited starts them one by one, each start awaited. Versions: ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    `Measured ${run.date.slice(0, 10)} at commit \`${run.commit}\` with \`pnpm bench --peers --n ${run.n}\`${run.sources ? ' (Reprise measured on its sources: `node --import tsx --conditions=@reprise/source run.ts --peers`)' : ''}: ${run.n} orchestrations of 3 sequential steps per run, one measured run per row after a warm-up batch, each in its own Node process. **Load average (1 min) ${run.load[0].toFixed(2)} before and ${run.load[1].toFixed(2)} after** on this shared 2-core machine, so orchestrations/s is noisy; CPU µs per orchestration (the Node process from \`process.cpuUsage\`, plus the store server from \`/proc/<pid>/stat\`, PostgreSQL's backends included) is the steadier figure. W3 starts every orchestration at once; W3-awaited starts them one by one, each start awaited. Versions: ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',
     `| ${PEER_HEADER.join(' | ')} |`,
     `| ${PEER_HEADER.map(() => '---').join(' | ')} |`,

@@ -70,7 +70,7 @@ if (args.includes('--peers')) {
     const pinned = (JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
     const version = (name: string) => pinned[name] ?? 'unknown';
     const date = new Date().toISOString();
-    const report = { date, commit, n: run.n, load: run.load, versions: { bullmq: version('bullmq'), '@dbos-inc/dbos-sdk': version('@dbos-inc/dbos-sdk'), node: process.version }, results: run.results };
+    const report = { date, commit, n: run.n, load: run.load, versions: { bullmq: version('bullmq'), '@dbos-inc/dbos-sdk': version('@dbos-inc/dbos-sdk'), node: process.version }, sources: process.execArgv.some((a) => a.includes('@reprise/source')), results: run.results };
     mkdirSync(join(here, 'results'), { recursive: true });
     const file = join(here, 'results', `${date.slice(0, 10)}-peers.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
