@@ -58,3 +58,69 @@ export function renderMarkdown(report: { date: string; commit: string; machine: 
     '',
   ].join('\n');
 }
+
+/** The peers table: each peer beside the Reprise row on the same kind of store, with ratios. */
+const PAIRS: Array<{ peer: string; peerLabel: string; reprise: string; repriseLabel: string }> = [
+  { peer: 'dbos', peerLabel: 'DBOS Transact (PostgreSQL)', reprise: 'reprise-sqlite', repriseLabel: 'Reprise SQLite (NORMAL)' },
+  { peer: 'dbos', peerLabel: 'DBOS Transact (PostgreSQL)', reprise: 'reprise-sqlite-full', repriseLabel: 'Reprise SQLite (FULL)' },
+  { peer: 'bullmq-steps', peerLabel: 'BullMQ step jobs (Redis)', reprise: 'reprise-redis', repriseLabel: 'Reprise Redis' },
+  { peer: 'bullmq-flow', peerLabel: 'BullMQ flows (Redis)', reprise: 'reprise-redis', repriseLabel: 'Reprise Redis' },
+];
+
+const PEER_HEADER = ['workload', 'Reprise', 'orch/s', 'CPU µs/orch (node + server)', 'peer', 'orch/s', 'CPU µs/orch (node + server)', 'orch/s ratio (Reprise ÷ peer)', 'CPU ratio (Reprise ÷ peer)'];
+
+function peerRows(results: Result[]): string[][] {
+  const get = (adapter: string, workload: string) => results.find((r) => r.adapter === adapter && r.workload === workload)?.median;
+  const cpu = (m: Record<string, number>) => `${fmt(m.cpuUs, 0)} (${fmt(m.nodeCpuUs, 0)} + ${fmt(m.serverCpuUs, 0)})`;
+  const out: string[][] = [];
+  for (const workload of ['W3', 'W3-awaited']) {
+    for (const pair of PAIRS) {
+      const ours = get(pair.reprise, workload);
+      const theirs = get(pair.peer, workload);
+      if (!ours || !theirs) continue;
+      out.push([workload, pair.repriseLabel, fmt(ours.perSecond, 0), cpu(ours), pair.peerLabel, fmt(theirs.perSecond, 0), cpu(theirs), `${fmt(ours.perSecond! / theirs.perSecond!, 2)}×`, `${fmt(ours.cpuUs! / theirs.cpuUs!, 2)}×`]);
+    }
+  }
+  return out;
+}
+
+export function renderPeersTable(results: Result[]): string {
+  const table = [PEER_HEADER, ...peerRows(results)];
+  const widths = PEER_HEADER.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+  return table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+const PEERS_START = '<!-- peers:start (written by `pnpm bench --peers`) -->';
+const PEERS_END = '<!-- peers:end -->';
+
+export function renderPeersMarkdown(run: { date: string; commit: string; n: number; load: [number, number]; versions: Record<string, string>; sources?: boolean; results: Result[] }): string {
+  return [
+    PEERS_START,
+    '## Peers',
+    '',
+    `Measured ${run.date.slice(0, 10)} at commit \`${run.commit}\` with \`pnpm bench --peers --n ${run.n}\`${run.sources ? ' (Reprise measured on its sources: `node --import tsx --conditions=@reprise/source run.ts --peers`)' : ''}: ${run.n} orchestrations of 3 sequential steps per run, one measured run per row after a warm-up batch, each in its own Node process. **Load average (1 min) ${run.load[0].toFixed(2)} before and ${run.load[1].toFixed(2)} after** on this shared 2-core machine, so orchestrations/s is noisy; CPU µs per orchestration (the Node process from \`process.cpuUsage\`, plus the store server from \`/proc/<pid>/stat\`, PostgreSQL's backends included) is the steadier figure. W3 starts every orchestration at once; W3-awaited starts them one by one, each start awaited. Versions: ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    '',
+    `| ${PEER_HEADER.join(' | ')} |`,
+    `| ${PEER_HEADER.map(() => '---').join(' | ')} |`,
+    ...peerRows(run.results).map((r) => `| ${r.join(' | ')} |`),
+    '',
+    'Durability: Reprise SQLite NORMAL (WAL) survives a process crash and can lose the last commits on power loss; FULL fsyncs every commit, like PostgreSQL with its defaults (DBOS). Reprise on Redis and BullMQ share one `redis-server` with AOF `appendfsync everysec`. BullMQ step jobs checkpoint with `job.updateData` after each step (durable per step, like Reprise); BullMQ flows run a job per step. A ratio above 1× in orch/s, or below 1× in CPU, favours Reprise.',
+    PEERS_END,
+    '',
+  ].join('\n');
+}
+
+/** Replaces (or appends) the peers section of RESULTS.md, leaving the rest as it was. */
+export function withPeersSection(markdown: string, section: string): string {
+  const start = markdown.indexOf(PEERS_START);
+  const end = markdown.indexOf(PEERS_END);
+  if (start < 0 || end < 0) return `${markdown.trimEnd()}\n\n${section}`;
+  return `${markdown.slice(0, start)}${section.trimEnd()}${markdown.slice(end + PEERS_END.length)}`;
+}
+
+/** The peers section already in RESULTS.md, to keep when the main run rewrites the file. */
+export function peersSectionOf(markdown: string): string | undefined {
+  const start = markdown.indexOf(PEERS_START);
+  const end = markdown.indexOf(PEERS_END);
+  return start < 0 || end < 0 ? undefined : `${markdown.slice(start, end + PEERS_END.length)}\n`;
+}

@@ -8,11 +8,12 @@
  *          --cpu-prof  (re-runs under `node --cpu-prof`; profiles in benchmarks/profiles/)
  *          --workers 1,2,4  (W6 process counts)
  *          --otel  (an OpenTelemetry SDK registered globally: the instrumentation's overhead, see otel.ts)
+ *          --peers [--n 2000] [--peers-only dbos,bullmq-steps,...]  (W3 beside BullMQ and DBOS Transact only, see peers.ts)
  * E: entity signals (10,000 to one entity, and to 1,000 entities), operations per second.
  * Q1: 2,000 orchestrations in 20 concurrency groups of limit 5. Q2: counts and pages over 100,000 instances in 10 namespaces.
  */
 import { spawnSync, execSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +30,7 @@ import { entityWorkloads } from './workloads/e-entities.js';
 import { groups } from './workloads/q1-groups.js';
 import { namespaces } from './workloads/q2-namespaces.js';
 import { chainWithProgress, getStepsOf } from './workloads/s-steps.js';
-import { renderMarkdown, renderTable } from './report.js';
+import { peersSectionOf, renderMarkdown, renderPeersMarkdown, renderPeersTable, renderTable, withPeersSection } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -48,6 +49,38 @@ if (args.includes('--cpu-prof') && !process.env.REPRISE_BENCH_PROFILING) {
   });
   console.log(`CPU profiles (open in Chrome DevTools or speedscope) in ${dir}`);
   process.exit(child.status ?? 1);
+}
+
+const commit = (() => {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: here }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+const resultsFile = join(here, 'RESULTS.md');
+
+if (args.includes('--peers')) {
+  const { runPeers } = await import('./peers.js');
+  const peersOnly = option('peers-only')?.split(',');
+  const run = await runPeers(Number(option('n') ?? 2000), peersOnly);
+  console.log(`\n${renderPeersTable(run.results)}\nload average ${run.load[0].toFixed(2)} → ${run.load[1].toFixed(2)}`);
+  if (!peersOnly) {
+    // The pinned versions (DBOS's package exports no package.json to read).
+    const pinned = (JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
+    const version = (name: string) => pinned[name] ?? 'unknown';
+    const date = new Date().toISOString();
+    const report = { date, commit, n: run.n, load: run.load, versions: { bullmq: version('bullmq'), '@dbos-inc/dbos-sdk': version('@dbos-inc/dbos-sdk'), node: process.version }, sources: process.execArgv.some((a) => a.includes('@reprise/source')), results: run.results };
+    mkdirSync(join(here, 'results'), { recursive: true });
+    const file = join(here, 'results', `${date.slice(0, 10)}-peers.json`);
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    const existing = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Benchmark results\n';
+    writeFileSync(resultsFile, withPeersSection(existing, renderPeersMarkdown(report)));
+    console.log(`wrote ${file} and the Peers section of benchmarks/RESULTS.md`);
+  } else {
+    console.log('(partial run: results files not written)');
+  }
+  process.exit(0);
 }
 
 if (args.includes('--otel')) {
@@ -100,13 +133,6 @@ try {
   for (const adapter of adapters) await adapter.dispose?.();
 }
 
-const commit = (() => {
-  try {
-    return execSync('git rev-parse --short HEAD', { cwd: here }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-})();
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
 const report = { date: new Date().toISOString(), commit, machine, runs, durationSeconds: Math.round((Date.now() - started) / 1000), results };
 
@@ -115,7 +141,9 @@ if (!selected && !only) {
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `${report.date.slice(0, 10)}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(here, 'RESULTS.md'), renderMarkdown(report));
+  // Keep the peers section (`--peers` writes it) when the main table is rewritten.
+  const peers = existsSync(resultsFile) ? peersSectionOf(readFileSync(resultsFile, 'utf8')) : undefined;
+  writeFileSync(resultsFile, peers ? `${renderMarkdown(report)}\n${peers}` : renderMarkdown(report));
   console.log(`wrote ${file} and benchmarks/RESULTS.md`);
 } else {
   console.log('(partial run: results files not written)');

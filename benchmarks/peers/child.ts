@@ -1,0 +1,50 @@
+/**
+ * One peer measurement in its own process (so its CPU is its own): a warm-up
+ * batch, then one measured batch; sends { totalMs, nodeCpuUs, serverCpuUs }.
+ * Configured by the environment peers.ts sets.
+ */
+import { ownCpuMicros, serverCpuMicros } from './proc-cpu.js';
+import type { PeerProgram, StartMode } from './program.js';
+
+export type PeerName = 'reprise-sqlite' | 'reprise-sqlite-full' | 'reprise-redis' | 'bullmq-steps' | 'bullmq-flow' | 'dbos';
+
+export interface ChildResult {
+  totalMs: number;
+  nodeCpuUs: number;
+  serverCpuUs: number;
+}
+
+async function program(peer: PeerName): Promise<PeerProgram> {
+  switch (peer) {
+    case 'reprise-sqlite':
+      return (await import('./reprise-peer.js')).reprisePeer('sqlite');
+    case 'reprise-sqlite-full':
+      return (await import('./reprise-peer.js')).reprisePeer('sqlite-full');
+    case 'reprise-redis':
+      return (await import('./reprise-peer.js')).reprisePeer('redis');
+    case 'bullmq-steps':
+      return (await import('./bullmq-peer.js')).bullmqPeer('steps');
+    case 'bullmq-flow':
+      return (await import('./bullmq-peer.js')).bullmqPeer('flow');
+    case 'dbos':
+      return (await import('./dbos-peer.js')).dbosPeer();
+  }
+}
+
+const peer = process.env.PEER as PeerName;
+const mode = process.env.PEER_MODE as StartMode;
+const n = Number(process.env.PEER_N);
+const serverPid = process.env.PEER_SERVER_PID ? Number(process.env.PEER_SERVER_PID) : undefined;
+const server = () => (serverPid === undefined ? 0 : serverCpuMicros(serverPid));
+
+const subject = await program(peer);
+await subject.run(mode, Math.min(n, 300), `${mode}-warmup`);
+const cpu0 = ownCpuMicros();
+const server0 = server();
+const t0 = performance.now();
+await subject.run(mode, n, `${mode}-bench`);
+const totalMs = performance.now() - t0;
+const result: ChildResult = { totalMs, nodeCpuUs: ownCpuMicros() - cpu0, serverCpuUs: server() - server0 };
+await subject.close();
+process.send!(result);
+process.disconnect();
