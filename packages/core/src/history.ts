@@ -292,3 +292,16 @@ export type HistoryEvent =
 export type EventType = HistoryEvent['EventType'];
 
 export type HistoryEventOf<T extends EventType> = Extract<HistoryEvent, { EventType: T }>;
+
+/**
+ * The events an orchestrator's own actions write, each numbered by the
+ * action's sequence: replay matches them one by one against the code.
+ */
+export const SCHEDULING_EVENT_TYPES: ReadonlySet<HistoryEvent['EventType']> = new Set([
+  'TaskScheduled',
+  'TimerCreated',
+  'SubOrchestrationInstanceCreated',
+  'EntityRequestSent',
+  'EventWaitStarted',
+  'PatchMarker',
+]);

@@ -7,9 +7,10 @@
  * replay (which also lets fixed code re-run after a NonDeterminismError).
  */
 import type { ExecutionRewoundEvent, HistoryEvent } from '../history.js';
+import { SCHEDULING_EVENT_TYPES } from '../history.js';
 import type { InstanceRecord, NewActivity, NewMessage } from '../storage/types.js';
 
-const SCHEDULING: ReadonlySet<HistoryEvent['EventType']> = new Set(['TaskScheduled', 'TimerCreated', 'SubOrchestrationInstanceCreated', 'EntityRequestSent', 'EventWaitStarted']);
+const SCHEDULING = SCHEDULING_EVENT_TYPES;
 
 export function rewindHistory(history: HistoryEvent[], rewind: HistoryEvent, instance: InstanceRecord): { history: HistoryEvent[]; activities: NewActivity[]; messages: NewMessage[] } {
   const withoutEnd = history.filter((e) => e.EventType !== 'ExecutionFailed');

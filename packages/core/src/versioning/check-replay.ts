@@ -8,12 +8,13 @@
  */
 import { NonDeterminismError, isRepriseError } from '../errors.js';
 import type { HistoryEvent } from '../history.js';
+import { SCHEDULING_EVENT_TYPES } from '../history.js';
 import type { OrchestratorFunction } from '../definitions.js';
 import { OrchestrationExecutor } from '../engine/executor.js';
 import { describeAction, describeScheduledEvent, sameAction } from '../engine/actions.js';
 import type { Action } from '../engine/actions.js';
 
-const SCHEDULING = new Set(['TaskScheduled', 'TimerCreated', 'SubOrchestrationInstanceCreated', 'EntityRequestSent', 'PatchMarker']);
+const SCHEDULING = SCHEDULING_EVENT_TYPES;
 
 /** A NonDeterminismError that also says where in the history (`expected`, `actual` and `sequence` say what). */
 export type ReplayDivergence = NonDeterminismError & {
