@@ -1,18 +1,16 @@
 /**
  * Versioning on a real redis-server: the Lua port of the version rule
- * agrees with core's, a rolling deploy of two runtimes of different
- * versions on one server runs no episode or activity on the wrong one, work
- * parked by one version goes back to the queues when an instance migrates,
+ * agrees with core's (the rolling deploy of two versions is a conformance
+ * clause, runtime-rolling-deploy.ts), work parked by one version goes back to the queues when an instance migrates,
  * and `reprise check-compat --redis` changes no key.
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { InvalidArgumentError, compareVersions, createRuntime } from '@reprise/core';
-import type { HistoryEvent, LockOptions, OrchestrationContext, Runtime, Storage } from '@reprise/core';
-import { eventually } from '@reprise/testing/conformance';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { InvalidArgumentError, compareVersions } from '@reprise/core';
+import type { HistoryEvent, LockOptions, Storage } from '@reprise/core';
 import { redisStorage } from '../src/index.js';
 import { VERSION_HELPERS } from '../src/scripts/versions.js';
 import { startRedisServer } from './redis-server.js';
@@ -79,63 +77,6 @@ describe.skipIf(!binary)('redis: versions', () => {
     } finally {
       await storage.close();
     }
-  });
-
-  describe('rolling deploy on one redis-server', () => {
-    const started: Runtime[] = [];
-    afterEach(async () => {
-      await Promise.all(started.splice(0).map((r) => r.close()));
-    });
-
-    function* flow(ctx: OrchestrationContext) {
-      const a = (yield ctx.callActivity('Who')) as string;
-      yield ctx.waitForExternalEvent('go');
-      const b = (yield ctx.callActivity('Who')) as string;
-      return [a, b];
-    }
-
-    async function runtimeAt(hub: string, version: string, match: 'strict' | 'currentOrOlder', ran: string[]): Promise<Runtime> {
-      const runtime = createRuntime({
-        storage: redisStorage({ url: server!.url }),
-        taskHub: hub,
-        version,
-        versioning: { match, onMismatch: 'leave' },
-        orchestrators: {
-          Flow: function* (ctx: OrchestrationContext) {
-            if (!ctx.isReplaying) ran.push(`${version}:${ctx.instanceId}`);
-            return yield* flow(ctx) as Generator<unknown, string[], unknown>;
-          },
-        },
-        activities: { Who: () => version },
-        logger: () => {},
-      });
-      started.push(runtime);
-      await runtime.start();
-      return runtime;
-    }
-
-    it.each(['strict', 'currentOrOlder'] as const)("'%s': no episode or activity is run by the wrong runtime", async (match) => {
-      const hub = `rolling-${match}-${randomUUID()}`;
-      const ran1: string[] = [];
-      const ran2: string[] = [];
-      const v1 = await runtimeAt(hub, '1.0.0', 'strict', ran1);
-      const v2 = await runtimeAt(hub, '2.0.0', match, ran2);
-      const old = await Promise.all([0, 1, 2, 3].map((i) => v1.client.startNew('Flow', { instanceId: `old-${i}` })));
-      const fresh = await Promise.all([0, 1, 2, 3].map((i) => v2.client.startNew('Flow', { instanceId: `new-${i}` })));
-      for (const id of [...old, ...fresh]) await eventually(async () => (await v1.client.getStatus(id))?.runtimeStatus === 'Running');
-      for (const id of [...old, ...fresh]) await v1.client.raiseEvent(id, 'go');
-      for (const id of fresh) expect((await v2.client.waitForCompletion(id, { timeoutMs: 20_000 })).output).toEqual(['2.0.0', '2.0.0']);
-      for (const id of old) {
-        const output = (await v1.client.waitForCompletion(id, { timeoutMs: 20_000 })).output as string[];
-        // strict: only v1 runs them; currentOrOlder: v2 may take over either step.
-        if (match === 'strict') expect(output).toEqual(['1.0.0', '1.0.0']);
-        else expect(output.every((v) => v === '1.0.0' || v === '2.0.0')).toBe(true);
-      }
-      expect(ran1.filter((r) => r.includes(':new-'))).toEqual([]);
-      if (match === 'strict') expect(ran2.filter((r) => r.includes(':old-'))).toEqual([]);
-      expect(await v1.client.countInstances({ version: '1.0.0' })).toBe(4);
-      expect(await v1.client.countInstances({ version: '2.0.0' })).toBe(4);
-    }, 60_000);
   });
 
   it('reprise check-compat --redis prints the diverging instances, exits 1 and changes no key', async () => {

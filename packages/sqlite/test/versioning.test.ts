@@ -1,8 +1,8 @@
 /**
  * Versioning on a SQLite file: the pre-deploy check over 1,000 in-flight
  * instances (programmatic and the `reprise check-compat` CLI, the file
- * byte-identical afterwards), and a rolling deploy of two runtimes of
- * different versions on one file.
+ * byte-identical afterwards). The rolling deploy of two versions is a
+ * conformance clause (runtime-rolling-deploy.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,10 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRuntime } from '@reprise/core';
-import type { HistoryEvent, OrchestrationContext, Runtime, Storage } from '@reprise/core';
+import type { HistoryEvent, Storage } from '@reprise/core';
 import { checkCompatibility } from '@reprise/testing';
-import { eventually } from '@reprise/testing/conformance';
 import { sqliteStorage } from '../src/index.js';
 import { Order } from './fixtures/order-workflows.js';
 
@@ -87,58 +85,4 @@ describe('pre-deploy check on SQLite', () => {
     expect(run('check-compat', '--sqlite', path, '--module', fileURLToPath(new URL('./fixtures/order-workflows.ts', import.meta.url)), '--hub', 'other').status).toBe(0);
     expect(run('check-compat', '--module', 'x.js').status).toBe(2);
   }, 120_000);
-});
-
-describe('rolling deploy on one SQLite file', () => {
-  const started: Runtime[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((r) => r.close()));
-  });
-
-  function* flow(ctx: OrchestrationContext) {
-    const a = (yield ctx.callActivity('Who')) as string;
-    yield ctx.waitForExternalEvent('go');
-    const b = (yield ctx.callActivity('Who')) as string;
-    return [a, b];
-  }
-
-  async function runtimeAt(path: string, version: string, match: 'strict' | 'currentOrOlder', ran: string[]): Promise<Runtime> {
-    const runtime = createRuntime({
-      storage: sqliteStorage({ path }),
-      version,
-      versioning: { match, onMismatch: 'leave' },
-      orchestrators: {
-        Flow: function* (ctx: OrchestrationContext) {
-          if (!ctx.isReplaying) ran.push(`${version}:${ctx.instanceId}`);
-          return yield* flow(ctx) as Generator<unknown, string[], unknown>;
-        },
-      },
-      activities: { Who: () => version },
-      logger: () => {},
-    });
-    started.push(runtime);
-    await runtime.start();
-    return runtime;
-  }
-
-  it.each(['strict', 'currentOrOlder'] as const)("'%s': no episode or activity is run by the wrong runtime", async (match) => {
-    const path = join(dir, `${match}.db`);
-    const ran1: string[] = [];
-    const ran2: string[] = [];
-    const v1 = await runtimeAt(path, '1.0.0', 'strict', ran1);
-    const v2 = await runtimeAt(path, '2.0.0', match, ran2);
-    const old = await Promise.all([0, 1, 2, 3].map((i) => v1.client.startNew('Flow', { instanceId: `old-${i}` })));
-    const fresh = await Promise.all([0, 1, 2, 3].map((i) => v2.client.startNew('Flow', { instanceId: `new-${i}` })));
-    for (const id of [...old, ...fresh]) await eventually(async () => (await v1.client.getStatus(id))?.runtimeStatus === 'Running');
-    for (const id of [...old, ...fresh]) await v1.client.raiseEvent(id, 'go');
-    for (const id of fresh) expect((await v2.client.waitForCompletion(id, { timeoutMs: 20_000 })).output).toEqual(['2.0.0', '2.0.0']);
-    for (const id of old) {
-      const output = (await v1.client.waitForCompletion(id, { timeoutMs: 20_000 })).output as string[];
-      // strict: only v1 runs them; currentOrOlder: v2 may take over either step.
-      if (match === 'strict') expect(output).toEqual(['1.0.0', '1.0.0']);
-      else expect(output.every((v) => v === '1.0.0' || v === '2.0.0')).toBe(true);
-    }
-    expect(ran1.filter((r) => r.includes(':new-'))).toEqual([]);
-    if (match === 'strict') expect(ran2.filter((r) => r.includes(':old-'))).toEqual([]);
-  }, 60_000);
 });

@@ -54,6 +54,7 @@ import { describeRuntimeSteps } from './runtime-steps.js';
 import { describeRuntimeSubOrchestrationRetries } from './runtime-sub-retries.js';
 import { describeRuntimeCallHttp } from './runtime-call-http.js';
 import { describeRuntimeVersions } from './runtime-versions.js';
+import { describeRuntimeRollingDeploy } from './runtime-rolling-deploy.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
 import { describeVersions } from './versions.js';
 
@@ -135,5 +136,6 @@ export function describeStorageConformance(
     describeRuntimeCallHttp(ctx);
     describeRuntimeExplain(ctx);
     describeRuntimeVersions(ctx);
+    describeRuntimeRollingDeploy(ctx);
   });
 }
