@@ -73,6 +73,8 @@ interface Message extends StoredMessage {
 interface Lease {
   token: string;
   expiresAt: number;
+  /** Kept by a step commit (`keepLease`): not a handout, so its end makes the instance fresh, not redelivered. */
+  kept?: boolean;
 }
 
 interface ActivityEntry {
@@ -317,7 +319,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   }
 
   const storage: Storage = {
-    capabilities: { eagerDispatch: true, versioning: true },
+    capabilities: { eagerDispatch: true, versioning: true, stepCommit: true },
     async open() {},
     async close() {},
 
@@ -425,7 +427,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       for (const [id, lease] of hub.leases) {
         if (lease.expiresAt > now) continue;
         hub.leases.delete(id);
-        hub.redelivered.add(id);
+        if (lease.kept) hub.ready.add(id);
+        else hub.redelivered.add(id);
       }
       const takeRedelivered = (): LockedInstance | undefined => {
         for (const instanceId of hub.redelivered) {
@@ -471,6 +474,14 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       if (!leaseHeld(hub.leases.get(instanceId), commit.lockToken, now) || !hub.instances.has(instanceId)) {
         throw leaseLost('instance', instanceId);
       }
+      // Step commit: every completed item's lease is checked before anything changes.
+      for (const { workItemId, lockToken } of commit.completeActivities ?? []) {
+        if (!leaseHeld(hub.activities.get(workItemId)?.lease, lockToken, now)) throw leaseLost('activity', workItemId);
+      }
+      for (const { workItemId } of commit.completeActivities ?? []) {
+        hub.activities.delete(workItemId);
+        hub.activityLeases.delete(workItemId);
+      }
       if ('replace' in commit.history) {
         hub.history.set(instanceId, commit.history.replace.map(copyEvent));
       } else {
@@ -495,17 +506,21 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const released = isTerminal(commit.instance.status) ? leave(hub, instanceId, now) : { work: false };
       const created = enqueueActivities(hub, commit.activities);
       const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((e) => leaseActivity(hub, e, now, commit.lockActivities!.leaseMs)) : [];
-      hub.leases.delete(instanceId);
       hub.deliveries.delete(instanceId);
       hub.redelivered.delete(instanceId);
       emit(hub, { type: 'instance-updated', instanceId, status: commit.instance.status });
       const remaining = hub.inbox.get(instanceId)?.some((m) => m.visibleAt <= now) ?? false;
+      // Step commit: held on for the committer while it runs the work leased to it, unless work waits now.
+      const kept = commit.keepLease && eager.length > 0 && !remaining ? { token: newToken(), expiresAt: now + commit.keepLease.leaseMs, kept: true } : undefined;
+      if (kept) hub.leases.set(instanceId, kept);
+      else hub.leases.delete(instanceId);
       if (remaining) hub.ready.add(instanceId);
       if (work || remaining || released.work) emit(hub, { type: 'orchestration-work' });
+      else if (kept) emit(hub, { type: 'orchestration-work', inMs: commit.keepLease!.leaseMs });
       if (created.length > eager.length) emit(hub, { type: 'activity-work' });
       // Leased without a lock call: a worker asleep must learn when the lease expires (its holder may die).
       else if (eager.length > 0) emit(hub, { type: 'activity-work', inMs: commit.lockActivities!.leaseMs });
-      return eager.length > 0 ? { activities: eager } : {};
+      return eager.length > 0 ? { activities: eager, ...(kept && { keptLease: { lockToken: kept.token } }) } : {};
     },
 
     async releaseInstance(hubName, instanceId, lockToken, options?: GiveBackOptions) {

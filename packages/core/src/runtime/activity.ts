@@ -7,7 +7,7 @@ import { CancellationRequestedError, MaxDeliveriesExceededError, UnknownActivity
 import type { HistoryEvent, ProgressRecord } from '../history.js';
 import { deserialize, serialize } from '../serializer.js';
 import type { ActivityFunction } from '../definitions.js';
-import type { ActivityWorkItem, LockedInstance, Storage } from '../storage/types.js';
+import type { ActivityWorkItem, LockedInstance, LogEntry, Storage } from '../storage/types.js';
 import type { ResolvedOptions } from './options.js';
 import { ActivityReporter } from './activity-reporter.js';
 import type { Reservation } from './work-loop.js';
@@ -26,6 +26,12 @@ export interface ActivityDeps {
   client?: OrchestrationClient;
   /** Events, spans and metrics of the attempt (absent: none). */
   observer?: Observer;
+  /**
+   * Commits the result with the instance's next episode when this item may
+   * claim a step grace (step-grace.ts); resolves false when it may not or
+   * the step commit was refused, and the result then takes `completeActivity`.
+   */
+  finishStep?(item: ActivityWorkItem, event: HistoryEvent, logs: readonly LogEntry[]): Promise<boolean>;
 }
 
 /**
@@ -70,12 +76,16 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     if (item.canceled) throw new CancellationRequestedError(`activity '${item.name}' was not run: its orchestration was canceled`);
     const fn = deps.activities.get(item.name);
     if (!fn) throw new UnknownActivityError(`no activity named '${item.name}' is registered with this runtime`);
-    const signal = deps.canceled ? AbortSignal.any([deps.signal, deps.canceled]) : deps.signal;
+    const { canceled } = deps;
+    let signal: AbortSignal | undefined;
     const context = {
       instanceId: item.instanceId,
       name: item.name,
       attempt: item.deliveries,
-      signal,
+      // Combined on first read: AbortSignal.any costs more than most activities, and most never read it.
+      get signal(): AbortSignal {
+        return (signal ??= canceled ? AbortSignal.any([deps.signal, canceled]) : deps.signal);
+      },
       reportProgress: (percent: number, message?: string) => reporter.report(percent, message),
       log: reporter.log,
       ...(deps.client && { client: deps.client }),
@@ -102,6 +112,7 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     if (failure === undefined) watch.completed();
     else watch.failed(failure);
   }
+  if (deps.finishStep && (await deps.finishStep(item, event, reporter.logs))) return NOTHING;
   // Reserved just for the completion (not while the activity runs): the slot waits for the commit only.
   const slot = eager ? reserveInstance?.() : undefined;
   try {

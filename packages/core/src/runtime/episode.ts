@@ -9,7 +9,7 @@ import { isRepriseError } from '../errors.js';
 import type { HistoryEvent } from '../history.js';
 import { OrchestrationExecutor } from '../engine/executor.js';
 import type { OrchestratorFunction } from '../definitions.js';
-import type { ActivityWorkItem, CommitResult, LockedInstance, Storage } from '../storage/types.js';
+import type { ActivityWorkItem, CommitResult, LockedInstance, LogEntry, Storage, StoredMessage } from '../storage/types.js';
 import { episodeNeeds, planEpisode, startsNewExecution } from './plan-episode.js';
 import type { EpisodeFacts, EpisodePlan } from './plan-episode.js';
 import type { ReplayCache } from './replay-cache.js';
@@ -20,6 +20,7 @@ import type { ResolvedOptions } from './options.js';
 import { versionAccepts } from '../versioning/versions.js';
 import { SCHEDULE_ORCHESTRATOR } from '../schedules/ids.js';
 import type { Observer } from '../observability/observer.js';
+import type { StepGraces } from './step-grace.js';
 
 export interface EpisodeDeps {
   storage: Storage;
@@ -32,6 +33,20 @@ export interface EpisodeDeps {
   cache: ReplayCache;
   /** Events, spans and metrics of the episode (absent: none). */
   observer?: Observer;
+  /** Where a commit's kept lease goes (step commits); absent: no lease is kept. */
+  graces?: StepGraces;
+}
+
+/**
+ * A step commit: the result of a work item this runtime ran under a grace
+ * (see step-grace.ts), applied in this episode and committed with it.
+ */
+export interface StepResult {
+  /** The TaskCompleted / TaskFailed, as the activity produced it. */
+  event: HistoryEvent;
+  completion: { workItemId: string; lockToken: string };
+  /** The activity's log lines, committed with the episode. */
+  logs: readonly LogEntry[];
 }
 
 /**
@@ -41,21 +56,28 @@ export interface EpisodeDeps {
  */
 export interface EpisodeResult {
   scheduledWithoutEager: boolean;
+  /** False when the commit was refused (a lease was lost): nothing was applied. */
+  committed: boolean;
 }
 
-const NOTHING: EpisodeResult = { scheduledWithoutEager: false };
+const LOST: EpisodeResult = { scheduledWithoutEager: false, committed: false };
 
 /** Sets aside slots for the new work items a commit may lease to us (eager dispatch); the reservation queues them. */
 export type ReserveActivities = (wanted: number) => Reservation<ActivityWorkItem>;
 
-/** Runs one episode; `reserve`, when given, takes the slots for the work items the store may lease to us in the commit. */
-export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedInstance, reserve?: ReserveActivities): Promise<EpisodeResult> {
+/**
+ * Runs one episode; `reserve`, when given, takes the slots for the work items the store may lease to us in the commit.
+ * With `step`, the episode also applies that result (after the inbox's messages) and the commit completes its work item.
+ */
+export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedInstance, reserve?: ReserveActivities, step?: StepResult): Promise<EpisodeResult> {
   const { storage, options, cache } = deps;
   const { instance } = locked;
   const fn = deps.orchestrators.get(instance.name);
+  // The result is not an inbox message: it has no id, and the commit consumes only the inbox's.
+  const stepMessage: StoredMessage | undefined = step && { id: '', instanceId: instance.instanceId, event: step.event };
   const facts: EpisodeFacts = {
     instance,
-    messages: locked.messages,
+    messages: stepMessage ? [...locked.messages, stepMessage] : locked.messages,
     deliveries: locked.deliveries,
     now: options.clock.now(),
     maxDeliveries: options.maxDeliveries,
@@ -84,15 +106,18 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
       }
     }
     if (plan.executor === 'forget') cache.delete(instance.instanceId);
+    if (step && step.logs.length > 0) plan.commit.logs = [...step.logs, ...plan.commit.logs];
     watch?.decorate(plan.commit);
-    // Told before the work leased in the commit is queued: an instance's events precede its activities'.
-    const result = await commit(deps, locked, plan, reserve, watch && (() => watch.committed(plan.commit)));
-    if (executor && plan.executor === 'cache') cache.put(instance.instanceId, { executor, executionId: instance.executionId, historyLength: plan.commit.instance.historyLength });
-    return result;
+    return await commit(deps, locked, plan, reserve, step, () => {
+      // Told before the work leased in the commit is queued: an instance's events precede its activities'.
+      watch?.committed(plan.commit);
+      // Cached before that work can finish: its step commit takes the executor from here.
+      if (executor && plan.executor === 'cache') cache.put(instance.instanceId, { executor, executionId: instance.executionId, historyLength: plan.commit.instance.historyLength });
+    });
   } catch (error) {
     cache.delete(instance.instanceId);
     watch?.failed(error, isRepriseError(error, 'LEASE_LOST'));
-    if (isRepriseError(error, 'LEASE_LOST')) return NOTHING; // another worker owns the instance now
+    if (isRepriseError(error, 'LEASE_LOST')) return LOST; // another worker owns the instance (or the work item) now
     throw error;
   }
 }
@@ -129,12 +154,17 @@ async function replayed(deps: EpisodeDeps, locked: LockedInstance, fn: Orchestra
   return executor;
 }
 
-async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, reserve: ReserveActivities | undefined, committed?: () => void): Promise<EpisodeResult> {
+async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePlan, reserve: ReserveActivities | undefined, step: StepResult | undefined, committed: () => void): Promise<EpisodeResult> {
   const { storage, options } = deps;
   const scheduled = plan.commit.activities.length > 0;
   const eager = storage.capabilities?.eagerDispatch === true;
   // Reserved before the commit, filled when it returns: concurrent episodes never ask for the same slots.
   const reservation = eager && scheduled ? reserve?.(plan.commit.activities.length) : undefined;
+  const leasing = reservation !== undefined && reservation.slots > 0;
+  // Keep the instance for the work leased to us only while the executor stays live to take its result.
+  const keep = leasing && deps.graces !== undefined && options.stepGraceMs > 0 && plan.executor === 'cache' && storage.capabilities?.stepCommit === true;
+  // Read before the commit: the store's lease starts no earlier, so the deadline never outlives it.
+  const startedAt = keep ? options.clock.now() : 0;
   let stored: CommitResult | void;
   try {
     stored = await storage.commitOrchestration(options.taskHub, {
@@ -142,13 +172,19 @@ async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePl
       lockToken: locked.lockToken,
       consumedMessageIds: locked.messages.map((m) => m.id),
       ...plan.commit,
-      ...(reservation && reservation.slots > 0 && { lockActivities: { max: reservation.slots, leaseMs: options.leaseMs } }),
+      ...(leasing && { lockActivities: { max: reservation.slots, leaseMs: options.leaseMs } }),
+      ...(keep && { keepLease: { leaseMs: options.stepGraceMs } }),
+      ...(step && { completeActivities: [step.completion] }),
     });
   } catch (error) {
     reservation?.fill([]);
     throw error;
   }
-  committed?.();
-  reservation?.fill(stored?.activities ?? []);
-  return { scheduledWithoutEager: scheduled && !eager };
+  committed();
+  const leased = stored?.activities ?? [];
+  if (keep && stored?.keptLease && leased.length > 0) {
+    deps.graces!.keep({ instance: plan.commit.instance, lockToken: stored.keptLease.lockToken, deadline: startedAt + options.stepGraceMs, tokens: leased.map((a) => a.lockToken) });
+  }
+  reservation?.fill(leased);
+  return { scheduledWithoutEager: scheduled && !eager, committed: true };
 }

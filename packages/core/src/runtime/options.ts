@@ -47,6 +47,18 @@ export interface RuntimeOptions {
    * @default 10000
    */
   cacheSize?: number;
+  /**
+   * Step commits (stores with `capabilities.stepCommit`): after an episode
+   * whose commit leased its new activity to this runtime, the instance stays
+   * leased to us this long, so when the activity finishes within it, its
+   * result is committed together with the next episode: one store operation
+   * per step instead of two. Messages that arrive meanwhile (events, timers,
+   * terminate) wait at most this long; a worker that dies holding it delays
+   * nothing longer than this (its activity is redelivered as always).
+   * 0 turns step commits off.
+   * @default 100
+   */
+  stepGraceMs?: number;
   /** @default 100 */
   maxConcurrentActivities?: number;
   /** @default 100 */
@@ -105,6 +117,8 @@ export interface ResolvedOptions {
   maxPayloadBytes: number;
   maxHistoryEvents: number;
   cacheSize: number;
+  /** 0: step commits off. */
+  stepGraceMs: number;
   maxConcurrentActivities: number;
   maxConcurrentOrchestrations: number;
   stopTimeoutMs: number;

@@ -23,6 +23,9 @@ import type { ResolvedOptions, RuntimeOptions } from './options.js';
 import { Redelivery } from './redelivery.js';
 import type { RecoveredItem } from './redelivery.js';
 import { ReplayCache } from './replay-cache.js';
+import { StepGraces } from './step-grace.js';
+import type { HistoryEvent } from '../history.js';
+import type { LogEntry } from '../storage/types.js';
 import { WorkLoop } from './work-loop.js';
 import { registerSchedules } from '../schedules/activities.js';
 import { describeRegistry } from '../orchestrator-identity.js';
@@ -155,6 +158,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
   const leaseOptions = (max: number, redelivered: boolean): LockOptions => ({ max, leaseMs: resolved.leaseMs, redelivered, ...(resolved.versionFilter && { version: resolved.versionFilter }) });
 
+  // Kept leases of step commits: the first of their work items to finish commits its result with the next episode.
+  const graces = new StepGraces(resolved.clock, (grace) => storage.releaseInstance(hub, grace.instance.instanceId, grace.lockToken).catch(onError));
+  const episodeDeps = () => ({ storage, options: resolved, orchestrators, versions: orchestratorVersions, concurrency, cache, observer, graces });
+  const reserveActivities = (wanted: number) => activityLoop.reserve(wanted);
+
   const handleInstance = async (locked: LockedInstance): Promise<void> => {
     try {
       // Its lease was lost while it waited (a renewal said so): another worker has it now.
@@ -164,7 +172,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       } else {
         // Our own new work needs no round trip through the store's notices: the store leases it
         // to us in the commit (eager dispatch), into slots reserved for it, or we wake our own loop.
-        const result = await runOrchestrationEpisode({ storage, options: resolved, orchestrators, versions: orchestratorVersions, concurrency, cache, observer }, locked, (wanted) => activityLoop.reserve(wanted));
+        const result = await runOrchestrationEpisode(episodeDeps(), locked, reserveActivities);
         if (result.scheduledWithoutEager) activityLoop.notify();
       }
     } catch (error) {
@@ -205,20 +213,38 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     });
   };
 
+  /** One store operation per step: the item's result goes into the next episode's commit, under its grace (see step-grace.ts). */
+  const finishStep = async (item: ActivityWorkItem, event: HistoryEvent, logs: readonly LogEntry[]): Promise<boolean> => {
+    const grace = graces.claim(item.lockToken);
+    if (!grace) return false;
+    const locked: LockedInstance = { instance: grace.instance, lockToken: grace.lockToken, messages: [], deliveries: 1 };
+    try {
+      const step = { event, completion: { workItemId: item.id, lockToken: item.lockToken }, logs };
+      if ((await runOrchestrationEpisode(episodeDeps(), locked, reserveActivities, step)).committed) return true;
+    } catch (error) {
+      onError(error);
+    }
+    // Refused or failed, so nothing was applied: the instance goes back (if still ours) and the result takes today's path.
+    await storage.releaseInstance(hub, grace.instance.instanceId, grace.lockToken).catch(onError);
+    return false;
+  };
+
   const inFlightActivities = new Map<string, ActivityWorkItem>();
   const handleActivity = async (item: ActivityWorkItem): Promise<void> => {
     // Its lease was lost while it waited: running it would only have its result refused.
-    if (!leases.holds(item.lockToken)) return;
+    if (!leases.holds(item.lockToken)) return graces.settle(item.lockToken);
     inFlightActivities.set(item.lockToken, item);
     const canceled = new AbortController();
     activityCancels.set(item.lockToken, canceled);
     try {
-      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal, client, observer }, item, () => orchestrationLoop.reserve(1));
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal, client, observer, finishStep }, item, () => orchestrationLoop.reserve(1));
       if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
       activityCancels.delete(item.lockToken);
       inFlightActivities.delete(item.lockToken);
       leases.drop(item.lockToken);
+      // Given back or lost without using its grace: the instance is not held for it any longer.
+      await graces.settle(item.lockToken);
     }
   };
   const holdActivity = (item: ActivityWorkItem) => leases.holdActivity(item.lockToken, item.id, item.instanceId);
@@ -390,6 +416,7 @@ function resolveOptions(options: RuntimeOptions, orchestratorVersions: ReadonlyM
     maxPayloadBytes: positive(options.maxPayloadBytes, 4 * 1024 * 1024, 'maxPayloadBytes'),
     maxHistoryEvents: positive(options.maxHistoryEvents, 50_000, 'maxHistoryEvents'),
     cacheSize: positive(options.cacheSize, 10_000, 'cacheSize', true),
+    stepGraceMs: positive(options.stepGraceMs, 100, 'stepGraceMs', true),
     maxConcurrentActivities: positive(options.maxConcurrentActivities, 100, 'maxConcurrentActivities'),
     maxConcurrentOrchestrations: positive(options.maxConcurrentOrchestrations, 100, 'maxConcurrentOrchestrations'),
     stopTimeoutMs: positive(options.stopTimeoutMs, 30_000, 'stopTimeoutMs', true),

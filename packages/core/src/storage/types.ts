@@ -12,7 +12,8 @@
  *   a time; a commit, renewal or release with a token that no longer holds
  *   the lease is refused with `LeaseLostError` and changes nothing (fencing).
  * - `commitOrchestration` and `completeActivity` are atomic: all of their
- *   effects become visible together, or none does.
+ *   effects become visible together, or none does (a step commit's
+ *   activity completions included, see `OrchestrationCommit.completeActivities`).
  * - Progress (`reportProgress`) is fenced like a completion; the step view
  *   reads it with the items' lease state through `getActivityStates`.
  * - History is append-only except for an explicit `history.replace`
@@ -397,11 +398,44 @@ export interface OrchestrationCommit {
    * `canceled: true`.
    */
   cancelActivities?: boolean;
+  /**
+   * Step commit (`capabilities.stepCommit`): instead of releasing the
+   * instance, keep it leased to the committer for `leaseMs` (a short grace)
+   * under a new token, returned in `keptLease`, while the committer runs the
+   * work items this commit leased to it. Honoured only when the commit
+   * leases at least one work item (`lockActivities`) and leaves no visible
+   * message in the inbox (work that waits now is not held back); otherwise
+   * the instance is released as usual and `keptLease` is absent.
+   * A kept lease is not a handout: the commit resets deliveries as always,
+   * so when the lease runs out (its holder died, or let it lapse) the
+   * instance is fresh, not redelivered, and messages that arrived meanwhile
+   * are handed out by the next lock call. Meanwhile it is fenced, renewed
+   * and released like any lease (a release refunds nothing), announced like
+   * an eager lease (an 'orchestration-work' notice with `inMs`), and counted
+   * by lock calls in `nextVisibleInMs`. A store without the capability
+   * ignores the field.
+   */
+  keepLease?: { leaseMs: number };
+  /**
+   * Step commit (`capabilities.stepCommit`): work items of this instance
+   * whose results this commit records. Each is fenced by its token like
+   * `completeActivity`: when the instance lease or any of these leases is
+   * no longer held the whole commit is refused with `LeaseLostError` and
+   * nothing is applied. Otherwise each item is deleted in the same atomic
+   * operation. The results themselves travel in `history.append` (the
+   * TaskCompleted / TaskFailed the episode applied) and the activity's log
+   * lines in `logs`, never through the inbox. The runtime sends this only to
+   * a store that declares the capability (one that ignored it would run the
+   * item again).
+   */
+  completeActivities?: Array<{ workItemId: string; lockToken: string }>;
 }
 
 export interface CommitResult {
   /** The work items leased by `lockActivities`; absent when none were asked for or leased. */
   activities?: ActivityWorkItem[];
+  /** The instance lease kept by `keepLease`; absent when it was not asked for or not honoured (the instance was released). */
+  keptLease?: { lockToken: string };
 }
 
 export interface ActivityCompletion {
@@ -532,6 +566,15 @@ export interface StorageCapabilities {
    * @default false
    */
   readonly versioning?: boolean;
+  /**
+   * Step commit: the store honours `OrchestrationCommit.keepLease` and
+   * `OrchestrationCommit.completeActivities`, so a worker that runs the
+   * activity its own commit leased to it records the result together with
+   * the next episode, in one operation per step. Needs `eagerDispatch`.
+   * Without it the runtime completes each activity with `completeActivity`.
+   * @default false
+   */
+  readonly stepCommit?: boolean;
 }
 
 export interface Storage {
