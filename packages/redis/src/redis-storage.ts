@@ -37,7 +37,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
   const indexed = indexMigration(redis);
 
   const storage: Storage = {
-    capabilities: { eagerDispatch: true, versioning: true },
+    capabilities: { eagerDispatch: true, versioning: true, stepCommit: true },
     open: () => redis.open(),
     close: () => redis.close(),
 
@@ -147,12 +147,17 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       args.push(commit.logs.length);
       for (const log of commit.logs) args.push(JSON.stringify(log));
       args.push(commit.cancelActivities ? '1' : '0');
-      const reply = await redis.script<0 | [1, ActivityReply[]]>('commitOrchestration', hub, args);
+      // Step commit: the lease kept for the committer, and the work items whose results this commit records.
+      const keepToken = commit.keepLease ? nanoid() : '';
+      args.push(commit.keepLease ? commit.keepLease.leaseMs : '', keepToken);
+      for (const { workItemId, lockToken } of commit.completeActivities ?? []) args.push(workItemId, lockToken);
+      args.push(commit.completeActivities?.length ?? 0);
+      const reply = await redis.script<0 | [1, ActivityReply[], number]>('commitOrchestration', hub, args);
       if (!Array.isArray(reply)) {
         throw leaseLost('instance', commit.instanceId);
       }
       if (redis.waitsForReplicas) await redis.replicated();
-      return eager ? { activities: reply[1].map(decodeActivity) } : {};
+      return eager ? { activities: reply[1].map(decodeActivity), ...(reply[2] === 1 && { keptLease: { lockToken: keepToken } }) } : {};
     },
 
     async releaseInstance(hub, instanceId, lockToken, giveBack) {

@@ -21,6 +21,7 @@ import { enqueueMessages, insertActivities, removeInstance } from './op-context.
 import type { Op, OpContext } from './op-context.js';
 import { leaseActivity } from './activity-ops.js';
 import { decide, join, leave } from './group-ops.js';
+import { fenceCompletions, keepInstanceLease, nextKeptLeaseExpiry } from './step-ops.js';
 import { decodeEvent, encodeEvent, parseId, recordParams, toRecord } from './rows.js';
 import type { InstanceRow } from './rows.js';
 
@@ -91,7 +92,7 @@ export const lockInstances =
       if (locked) items.push(locked);
     }
     if (items.length > 0) return { items, ...waiting };
-    const times = [s.nextDue.get(hub, now), s.nextDueLeaseExpiry.get({ hub, now })].filter((t): t is number => typeof t === 'number');
+    const times = [s.nextDue.get(hub, now), s.nextDueLeaseExpiry.get({ hub, now }), nextKeptLeaseExpiry(ctx, hub)].filter((t): t is number => typeof t === 'number');
     return { items, ...(times.length > 0 && { nextVisibleInMs: Math.max(0, Math.min(...times) - now) }), ...waiting };
   };
 
@@ -102,6 +103,7 @@ export const commitOrchestration =
     const { instanceId } = commit;
     const fence = s.fenceInstance.get(hub, instanceId) as { lock_token: string | null; lock_expires: number } | undefined;
     if (!fence || fence.lock_token !== commit.lockToken || fence.lock_expires <= now) throw leaseLost('instance', instanceId);
+    const completed = fenceCompletions(ctx, hub, commit.completeActivities);
     const instanceParams = recordParams(hub, instanceId, commit.instance);
 
     if ('replace' in commit.history) {
@@ -116,6 +118,7 @@ export const commitOrchestration =
       const seq = parseId(id);
       if (seq !== undefined) s.deleteMessage.run(seq, hub, instanceId);
     }
+    for (const seq of completed) s.deleteActivity.run(seq);
     for (const log of commit.logs) s.insertLog.run(hub, instanceId, log.time, log.level, log.message, log.sequence ?? null);
     // Before this commit's own work items exist: compensation is not canceled.
     if (commit.cancelActivities) s.cancelActivitiesOf.run(hub, instanceId);
@@ -126,13 +129,17 @@ export const commitOrchestration =
     // Eager dispatch: the committer takes its new work items without another lock call.
     const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((seq) => leaseActivity(ctx, seq, commit.lockActivities!.leaseMs)) : [];
     const due = s.recomputeDue.get({ hub, instance_id: instanceId }) as number | null;
+    // Step commit: held on for the committer while it runs the work leased to it, unless work waits now.
+    const kept = commit.keepLease && eager.length > 0 && !(due !== null && due <= now) ? nanoid() : undefined;
+    if (kept) keepInstanceLease(ctx, hub, instanceId, kept, commit.keepLease!.leaseMs);
 
     ctx.notices.push({ type: 'instance-updated', instanceId, status: commit.instance.status });
     if (work || promoted || (due !== null && due <= now)) ctx.notices.push({ type: 'orchestration-work' });
+    else if (kept) ctx.notices.push({ type: 'orchestration-work', inMs: commit.keepLease!.leaseMs });
     if (created.length > eager.length) ctx.notices.push({ type: 'activity-work' });
     // Leased without a lock call: a worker asleep must learn when the lease expires (its holder may die).
     else if (eager.length > 0) ctx.notices.push({ type: 'activity-work', inMs: commit.lockActivities!.leaseMs });
-    return eager.length > 0 ? { activities: eager } : {};
+    return eager.length > 0 ? { activities: eager, ...(kept && { keptLease: { lockToken: kept } }) } : {};
   };
 
 export const setInstanceVersion =

@@ -104,7 +104,7 @@ export function sqliteStorage(options: SqliteStorageOptions): Storage {
   }
 
   return {
-    capabilities: { eagerDispatch: true, versioning: true },
+    capabilities: { eagerDispatch: true, versioning: true, stepCommit: true },
     async open() {
       await open();
     },

@@ -82,8 +82,11 @@ for _, id in ipairs(expired) do
   redis.call('ZREM', P .. 'ilease', id)
   if not instance_leased(id) then
     redis.call('HDEL', P .. 'i:' .. id, 'lt', 'le')
-    -- Its holder died: redelivered work.
-    if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then redis.call('ZADD', P .. 'redo', 'NX', NOW, id); revived = true end
+    -- Its holder died: redelivered work (a step commit's kept lease, with no handout counted, leaves it fresh).
+    if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then
+      if num(redis.call('HGET', P .. 'i:' .. id, 'dl')) > 0 then redis.call('ZADD', P .. 'redo', 'NX', NOW, id) else mark_ready(id) end
+      revived = true
+    end
   end
 end
 
@@ -194,8 +197,14 @@ return { items, next_visible, waiting }
  * ARGV: id, token, row, st, k, n, ca, ua, ns, 'a'|'r', nEvents, events...,
  * nConsumed, ids..., nMessages, messages..., eagerMax, eagerLeaseMs,
  * eagerTokenBase, nActivities, (wid, instanceId, item JSON)..., nLogs,
- * logs..., cancelActivities ('1' | '0') → { 1, { leased item... } }, or 0
- * when the lease is not held. A terminal row gives back the instance's
+ * logs..., cancelActivities ('1' | '0'), keepLeaseMs ('' = none),
+ * keepToken, (wid, token) of each work item it completes..., their count →
+ * { 1, { leased item... }, kept 1 | 0 }, or 0 when the lease of the
+ * instance or of a completed item is not held (nothing changes).
+ * Step commit: the completed items are deleted; with keepLeaseMs, when an
+ * item was leased eagerly and no visible message is left, the instance stays
+ * leased under keepToken (deliveries cleared: when it runs out it is fresh),
+ * announced ('O<ms>') when it is the earliest in 'ilease'. A terminal row gives back the instance's
  * group slot or queue place and promotes the next queued instances.
  * Eager dispatch: the first eagerMax (0 = none) new work items are leased
  * to the committer here, as lockActivities leases an item (reply items in
@@ -207,6 +216,17 @@ local id, token = ARGV[1], ARGV[2]
 local key = P .. 'i:' .. id
 local f = redis.call('HMGET', key, 'lt', 'le', 'ca')
 if not f[3] or f[1] ~= token or num(f[2]) <= NOW then return 0 end
+local nc = tonumber(ARGV[#ARGV])
+local tail = #ARGV - 2 * nc - 3
+for k = tail + 3, tail + 1 + 2 * nc, 2 do
+  local a = redis.call('HMGET', P .. 'a:' .. ARGV[k], 'lt', 'le')
+  if a[1] ~= ARGV[k + 1] or num(a[2]) <= NOW then return 0 end
+end
+for k = tail + 3, tail + 1 + 2 * nc, 2 do
+  redis.call('DEL', P .. 'a:' .. ARGV[k])
+  redis.call('ZREM', P .. 'alease', ARGV[k])
+  redis.call('SREM', P .. 'ia:' .. id, ARGV[k])
+end
 
 local i = 11
 local n = tonumber(ARGV[i])
@@ -223,7 +243,7 @@ i = i + n + 1
 put_row(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
 if TERMINAL[ARGV[4]] then leave_group(id) end
 -- Cancel delivery: the work items the instance has so far (not this commit's) are marked.
-if ARGV[#ARGV] == '1' then
+if ARGV[tail] == '1' then
   for _, wid in ipairs(redis.call('SMEMBERS', P .. 'ia:' .. id)) do redis.call('HSET', P .. 'a:' .. wid, 'cx', '1') end
 end
 i = enqueue_argv(i)
@@ -259,11 +279,23 @@ end
 n = tonumber(ARGV[i])
 call_many('RPUSH', P .. 'lg:' .. id, ARGV, i + 1, i + n)
 
-redis.call('HDEL', key, 'lt', 'le', 'dl')
-redis.call('ZREM', P .. 'ilease', id)
-if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then mark_ready(id) end
+local keep_ms, kept = tonumber(ARGV[tail + 1]), 0
+if keep_ms and #leased > 0 then
+  promote_due(id)
+  if redis.call('ZCARD', P .. 'ib:' .. id) == 0 then kept = 1 end
+end
+if kept == 1 then
+  if earliest_lease('ilease', NOW + keep_ms) then LEASED_O = keep_ms end
+  redis.call('HSET', key, 'lt', ARGV[tail + 2], 'le', NOW + keep_ms)
+  redis.call('HDEL', key, 'dl')
+  redis.call('ZADD', P .. 'ilease', NOW + keep_ms, id)
+else
+  redis.call('HDEL', key, 'lt', 'le', 'dl')
+  redis.call('ZREM', P .. 'ilease', id)
+  if redis.call('ZCARD', P .. 'ib:' .. id) > 0 then mark_ready(id) end
+end
 publish(ARGV[4], id)
-return { 1, leased }
+return { 1, leased, kept }
 `;
 
 /**
