@@ -56,6 +56,7 @@ import { describeRuntimeCallHttp } from './runtime-call-http.js';
 import { describeRuntimeVersions } from './runtime-versions.js';
 import { describeRuntimeRollingDeploy } from './runtime-rolling-deploy.js';
 import { describeRuntimeWorkers } from './runtime-workers.js';
+import { describeStepCommit } from './step-commit.js';
 import { describeVersions } from './versions.js';
 
 export type { ConformanceOptions } from './context.js';
@@ -116,6 +117,7 @@ export function describeStorageConformance(
     describeProgress(ctx);
     describeRedelivery(ctx);
     describeEagerDispatch(ctx);
+    describeStepCommit(ctx);
     describeQueries(ctx);
     describePurge(ctx);
     describeEntities(ctx);
