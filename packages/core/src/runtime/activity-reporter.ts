@@ -38,7 +38,8 @@ interface Waiter {
 
 export class ActivityReporter {
   readonly logs: LogEntry[] = [];
-  readonly log: ActivityLogger;
+  #log: ActivityLogger | undefined;
+  readonly #onLog: (entry: LogEntry) => void;
   #last: ActivityProgress | undefined;
   #pending: ActivityProgress | undefined;
   #waiters: Waiter[] = [];
@@ -54,16 +55,22 @@ export class ActivityReporter {
     private readonly clock: Clock,
     onLog: (entry: LogEntry) => void,
   ) {
+    this.#onLog = onLog;
+  }
+
+  /** `actx.log`, made on first use: most activities never log, and a step should not pay for six closures. */
+  get log(): ActivityLogger {
+    if (this.#log) return this.#log;
     const line = (level: LogEntry['level']) => (message: string, ...args: unknown[]) => {
-      const entry: LogEntry = { time: clock.now(), level, message: logLine(message, args), sequence: item.taskScheduledId };
+      const entry: LogEntry = { time: this.clock.now(), level, message: logLine(message, args), sequence: this.item.taskScheduledId };
       this.logs.push(entry);
       try {
-        onLog(entry);
+        this.#onLog(entry);
       } catch {
         // A failing logger must not fail the activity; the line is still stored.
       }
     };
-    this.log = Object.assign(line('info'), { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') });
+    return (this.#log = Object.assign(line('info'), { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }));
   }
 
   /** The last progress reported (written or not yet), for the completion event. */

@@ -87,7 +87,9 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
         return (signal ??= canceled ? AbortSignal.any([deps.signal, canceled]) : deps.signal);
       },
       reportProgress: (percent: number, message?: string) => reporter.report(percent, message),
-      log: reporter.log,
+      get log() {
+        return reporter.log;
+      },
       ...(deps.client && { client: deps.client }),
     };
     const input = deserialize(item.input);
