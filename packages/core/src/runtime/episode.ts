@@ -162,7 +162,7 @@ async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePl
   const reservation = eager && scheduled ? reserve?.(plan.commit.activities.length) : undefined;
   const leasing = reservation !== undefined && reservation.slots > 0;
   // Keep the instance for the work leased to us only while the executor stays live to take its result.
-  const keep = leasing && deps.graces !== undefined && options.stepGraceMs > 0 && plan.executor === 'cache' && storage.capabilities?.stepCommit === true;
+  const keep = leasing && deps.graces !== undefined && options.stepGraceMs > 0 && options.cacheSize > 0 && plan.executor === 'cache' && storage.capabilities?.stepCommit === true;
   // Read before the commit: the store's lease starts no earlier, so the deadline never outlives it.
   const startedAt = keep ? options.clock.now() : 0;
   let stored: CommitResult | void;
