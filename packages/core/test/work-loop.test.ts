@@ -12,7 +12,7 @@ import { WorkLoop } from '../src/runtime/work-loop.js';
 import { eventually, sleep } from './helpers.js';
 
 /** A loop of `concurrency` slots whose items run until released; records lock calls and arrivals. */
-function loopOf(concurrency: number, lockResult: () => LockResult<string> = () => ({ items: [] })) {
+function loopOf(concurrency: number, lockResult: () => LockResult<string> = () => ({ items: [] }), paused?: () => boolean) {
   const locks: number[] = [];
   const received: string[] = [];
   const running = new Map<string, () => void>();
@@ -28,6 +28,7 @@ function loopOf(concurrency: number, lockResult: () => LockResult<string> = () =
     },
     received: (item) => received.push(item),
     handle: (item) => new Promise<void>((resolve) => running.set(item, resolve)),
+    ...(paused && { paused }),
   });
   return { loop, locks, received, running };
 }
@@ -51,6 +52,26 @@ describe('WorkLoop', () => {
     expect(loop.freeSlots).toBe(2);
     running.get('a')!();
     await loop.stop();
+  });
+
+  it('a reservation may count the slot its caller hands over (a step commit inside an activity slot), never while paused or stopped', async () => {
+    let paused = false;
+    const { loop, running } = loopOf(1, undefined, () => paused);
+    loop.start();
+    await eventually(async () => loop.isIdle);
+    const own = loop.reserve(1);
+    own.fill(['a']);
+    await eventually(async () => running.has('a'));
+    expect(loop.reserve(1).slots).toBe(0);
+    const handover = loop.reserve(2, 1);
+    expect(handover.slots).toBe(1);
+    handover.fill([]);
+    paused = true;
+    expect(loop.reserve(1, 1).slots).toBe(0);
+    paused = false;
+    running.get('a')!();
+    await loop.stop();
+    expect(loop.reserve(1, 1).slots).toBe(0);
   });
 
   it('a lock call asks only for slots neither running nor reserved', async () => {

@@ -220,7 +220,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const locked: LockedInstance = { instance: grace.instance, lockToken: grace.lockToken, messages: [], deliveries: 1 };
     try {
       const step = { event, completion: { workItemId: item.id, lockToken: item.lockToken }, logs };
-      if ((await runOrchestrationEpisode(episodeDeps(), locked, reserveActivities, step)).committed) return true;
+      // The next step's activity may take this item's slot: it is freed as soon as the commit returns.
+      if ((await runOrchestrationEpisode(episodeDeps(), locked, (wanted) => activityLoop.reserve(wanted, 1), step)).committed) return true;
     } catch (error) {
       onError(error);
     }
@@ -359,7 +360,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         resolved.clock.clearTimeout(timer);
         if (result === 'timeout') {
           // Activities that ignore the abort signal: hand their items back so another runtime runs them now.
-          await Promise.all([...inFlightActivities.values()].map((item) => storage.abandonActivity(hub, item.id, item.lockToken).catch(onError)));
+          // Their graces too: the instances go back now rather than when the activities return.
+          await Promise.all(
+            [...inFlightActivities.values()].map(async (item) => {
+              await storage.abandonActivity(hub, item.id, item.lockToken).catch(onError);
+              await graces.settle(item.lockToken);
+            }),
+          );
         }
         leases.stop();
         await presence.stop();

@@ -98,9 +98,13 @@ export class WorkLoop<T> {
   /**
    * Sets aside up to `wanted` free slots for work a store may lease to us in
    * one operation, so concurrent episodes never ask for the same slots.
+   * `handingOver`: slots the caller's own item holds and frees right after
+   * that operation (a step commit made inside an activity's slot), counted
+   * as free; what lands in them waits in the queue only until the caller returns.
    */
-  reserve(wanted: number): Reservation<T> {
-    const slots = Math.max(0, Math.min(wanted, this.freeSlots));
+  reserve(wanted: number, handingOver = 0): Reservation<T> {
+    const usable = this.#running && !this.#options.paused?.();
+    const slots = usable ? Math.max(0, Math.min(wanted, this.#capacity + handingOver)) : 0;
     this.#reserved += slots;
     let filled = false;
     return {
