@@ -56,7 +56,7 @@ function testsOf(task: RunnerTask): RunnerTask[] {
 
 afterAll((file) => {
   const tests = testsOf(file as RunnerTestFile);
-  const capabilities = ['eagerDispatch', 'versioning'] as const;
+  const capabilities = ['eagerDispatch', 'versioning', 'stepCommit'] as const;
   const optional = tests.filter((t) => capabilities.some((c) => t.name.endsWith(`(optional: capabilities.${c})`)));
   for (const capability of capabilities) {
     const clauses = optional.filter((t) => t.name.endsWith(`(optional: capabilities.${capability})`));
