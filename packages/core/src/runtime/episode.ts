@@ -183,7 +183,8 @@ async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePl
   committed();
   const leased = stored?.activities ?? [];
   if (keep && stored?.keptLease && leased.length > 0) {
-    deps.graces!.keep({ instance: plan.commit.instance, lockToken: stored.keptLease.lockToken, deadline: startedAt + options.stepGraceMs, tokens: leased.map((a) => a.lockToken) });
+    // Claimed only in the grace's first half: the other half is for the step commit to reach the store (a busy one queues it).
+    deps.graces!.keep({ instance: plan.commit.instance, lockToken: stored.keptLease.lockToken, deadline: startedAt + options.stepGraceMs / 2, tokens: leased.map((a) => a.lockToken) });
   }
   reservation?.fill(leased);
   return { scheduledWithoutEager: scheduled && !eager, committed: true };

@@ -50,9 +50,10 @@ export interface RuntimeOptions {
   /**
    * Step commits (stores with `capabilities.stepCommit`): after an episode
    * whose commit leased its new activity to this runtime, the instance stays
-   * leased to us this long, so when the activity finishes within it, its
-   * result is committed together with the next episode: one store operation
-   * per step instead of two. Messages that arrive meanwhile (events, timers,
+   * leased to us this long, so when the activity finishes within the first
+   * half of it (the rest leaves room for the commit to reach a busy store),
+   * its result is committed together with the next episode: one store
+   * operation per step instead of two. Messages that arrive meanwhile (events, timers,
    * terminate) wait at most this long; a worker that dies holding it delays
    * nothing longer than this (its activity is redelivered as always).
    * 0 turns step commits off.

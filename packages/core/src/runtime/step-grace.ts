@@ -11,9 +11,10 @@
  * lost lease), so messages that came meanwhile wait no longer.
  *
  * Invariants:
- * - A grace is claimed at most once, and never after its deadline (the
- *   runtime's clock, read before the commit: earlier than the store's, so
- *   a claim that is late by the store's clock is refused, never applied).
+ * - A grace is claimed at most once, and never after its deadline: half
+ *   the kept lease, counted from the runtime's clock read before the commit
+ *   (earlier than the store's), so the step commit has the other half to
+ *   reach a busy store; one that lands late anyway is refused, never applied.
  * - Nothing here calls the store except to give back an unclaimed grace.
  */
 import type { Clock } from '../clock.js';
