@@ -182,10 +182,12 @@ export const queryInstances =
   ({ s }) => {
     const size = pageSizeOf(query);
     const cursor = cursorOf(query);
-    const plan = planOf(hub, query);
+    // Past a cursor, the cursor is the range's start: with createdFrom beside it SQLite would start at createdFrom and skip.
+    const from = cursor && query.createdFrom !== undefined && cursor.createdAt >= query.createdFrom ? { ...query, createdFrom: undefined } : query;
+    const plan = planOf(hub, from);
     const where = [...plan.where];
     const params = [...plan.params];
-    if (cursor) {
+    if (cursor && !(query.createdFrom !== undefined && cursor.createdAt < query.createdFrom)) {
       where.push('(created_at, instance_id) > (?, ?)');
       params.push(cursor.createdAt, cursor.instanceId);
     }
