@@ -11,7 +11,10 @@
  *   `lock_expires`), its delivery count, `next_visible_at` (the earliest
  *   `visible_at` of its inbox: the "due work" index) and `change_seq` (a
  *   store-wide counter bumped on every write, which other processes poll).
- * - history: append-only, one row per event, keyed (hub, instance_id, seq).
+ * - history: append-only, one row per event, keyed (hub, instance_id, seq)
+ *   (WITHOUT ROWID since v7).
+ * - instance_counts (v7): instances per (kind, namespace, name, version,
+ *   status), kept by triggers on instances; counts read it, not the rows.
  * - messages: the inboxes; `seq` is the store-assigned order and the id.
  * - activities: activity work items with their own lease, when the holder
  *   took it and its last progress (the step view reads them by instance).
