@@ -129,24 +129,39 @@ export class InstanceTable {
     this.unindex(old);
   }
 
-  /** The first `max` records matching `query` after `cursor`, in page order. */
+  /** The first `max` records matching `query` after `cursor`, in page order: a lazy merge of the lists' ranges. */
   page(query: CountQuery, cursor: PageCursor | undefined, max: number): InstanceRecord[] {
-    const { names } = listsOf(query);
-    const found: InstanceRecord[] = [];
-    for (const name of names) {
+    const heads: Array<{ keys: Key[]; at: number; record: InstanceRecord | undefined }> = [];
+    for (const name of listsOf(query).names) {
       const list = this.lists.get(name);
-      if (!list) continue;
-      let taken = 0;
-      for (let i = this.startOf(list, query, cursor); i < list.keys.length && taken < max; i++) {
-        const key = list.keys[i]!;
-        if (query.createdTo !== undefined && key.createdAt > query.createdTo) break;
-        const record = this.rows.get(key.instanceId)!;
-        if (!matchesQuery(record, query)) continue;
-        found.push(record);
-        taken += 1;
-      }
+      if (list) heads.push({ keys: list.keys, at: this.startOf(list, query, cursor), record: undefined });
     }
-    return found.sort(compareKeys).slice(0, max);
+    // Moves a head to its next matching record (undefined at the end of its range).
+    const advance = (head: (typeof heads)[number]) => {
+      head.record = undefined;
+      while (head.at < head.keys.length) {
+        const key = head.keys[head.at++]!;
+        if (query.createdTo !== undefined && key.createdAt > query.createdTo) {
+          head.at = head.keys.length;
+          return;
+        }
+        const record = this.rows.get(key.instanceId)!;
+        if (matchesQuery(record, query)) {
+          head.record = record;
+          return;
+        }
+      }
+    };
+    heads.forEach(advance);
+    const found: InstanceRecord[] = [];
+    while (found.length < max) {
+      let next: (typeof heads)[number] | undefined;
+      for (const head of heads) if (head.record && (!next || compareKeys(head.record, next.record!) < 0)) next = head;
+      if (!next) break;
+      found.push(next.record!);
+      advance(next);
+    }
+    return found;
   }
 
   count(query: CountQuery): number {
