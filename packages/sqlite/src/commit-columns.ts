@@ -11,23 +11,22 @@
  * and the earliest due time; statements are cached per set of columns.
  */
 import type Database from 'better-sqlite3';
-import type { InstanceRow } from './rows.js';
 
-/** The columns a commit may change, in statement order. */
+/** The columns a commit may change, in the order of `commitValuesOf` and RAW_COLUMNS (rows.ts). */
 const COLUMNS = [
   'kind', 'name', 'execution_id', 'status', 'input', 'output', 'custom_status', 'created_at', 'updated_at',
   'history_length', 'parent_instance_id', 'tags', 'entity_state',
 ] as const;
 
-type Column = (typeof COLUMNS)[number];
-export type CommitValues = { readonly [C in Column]: string | number | null };
+/** A row's values for COLUMNS, by position (a raw row's first values are these). */
+export type CommitValues = readonly unknown[];
 
 /** Instance rows as their leases found them, by lock token (bounded: a lease never committed leaves its copy). */
 export class Leased {
   private readonly rows = new Map<string, CommitValues>();
   private static readonly MAX = 10_000;
 
-  remember(token: string, row: InstanceRow): void {
+  remember(token: string, row: CommitValues): void {
     if (this.rows.size >= Leased.MAX) this.rows.clear();
     this.rows.set(token, row);
   }
@@ -45,10 +44,13 @@ export class Leased {
 
 /** The commit UPDATE of one connection: one prepared statement per set of changed columns. */
 export class InstanceCommits {
-  private readonly cache = new Map<number, Database.Statement>();
+  private readonly cache = new Map<number, { update: Database.Statement; due: Database.Statement }>();
+  private readonly due: Database.Statement;
   readonly leased = new Leased();
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    this.due = db.prepare('SELECT min(visible_at) FROM messages WHERE hub = ? AND instance_id = ?').pluck();
+  }
 
   /**
    * Ends the lease `token` and writes `next`'s changed columns; returns the
@@ -57,30 +59,32 @@ export class InstanceCommits {
    */
   run(before: CommitValues | undefined, next: CommitValues, key: { hub: string; instanceId: string; token: string; now: number; changeSeq: number }): number | null | undefined {
     let mask = 0;
-    const values: Array<string | number | null> = [];
+    const values: unknown[] = [];
     for (let i = 0; i < COLUMNS.length; i++) {
-      const column = COLUMNS[i]!;
-      if (before === undefined || before[column] !== next[column]) {
+      if (before === undefined || before[i] !== next[i]) {
         mask |= 1 << i;
-        values.push(next[column]);
+        values.push(next[i]);
       }
     }
-    return this.statementFor(mask).get(...values, key.changeSeq, key.hub, key.instanceId, key.hub, key.instanceId, key.token, key.now) as number | null | undefined;
+    const { update, due } = this.statementFor(mask);
+    if (update.run(...values, key.changeSeq, key.hub, key.instanceId, key.hub, key.instanceId, key.token, key.now).changes === 0) return undefined;
+    return due.get(key.hub, key.instanceId) as number | null;
   }
 
-  private statementFor(mask: number): Database.Statement {
-    let statement = this.cache.get(mask);
-    if (statement) return statement;
+  private statementFor(mask: number): { update: Database.Statement; due: Database.Statement } {
+    const cached = this.cache.get(mask);
+    if (cached) return cached;
     const changed = COLUMNS.filter((_, i) => mask & (1 << i));
     // Positional (better-sqlite3 binds ?NNN by name): the changed values, change_seq, hub and id (twice), token, now.
-    statement = this.db
+    // No RETURNING (SQLite stages returned rows in a temporary table): the due time is read back from the inbox index.
+    const update = this.db
       .prepare(
         `UPDATE instances SET ${changed.map((c) => `${c} = ?, `).join('')}lock_token = NULL, lock_expires = 0, deliveries = 0, change_seq = ?,
            next_visible_at = (SELECT min(visible_at) FROM messages WHERE hub = ? AND instance_id = ?)
-         WHERE hub = ? AND instance_id = ? AND lock_token = ? AND lock_expires > ? RETURNING next_visible_at`,
-      )
-      .pluck();
-    this.cache.set(mask, statement);
-    return statement;
+         WHERE hub = ? AND instance_id = ? AND lock_token = ? AND lock_expires > ?`,
+      );
+    const statements = { update, due: this.due };
+    this.cache.set(mask, statements);
+    return statements;
   }
 }

@@ -21,15 +21,15 @@ import { enqueueMessages, insertActivities, removeInstance } from './op-context.
 import type { Op, OpContext } from './op-context.js';
 import { leaseActivity } from './activity-ops.js';
 import { decide, join, leave } from './group-ops.js';
-import { decodeEvent, encodeEvent, parseId, recordParams, toRecord } from './rows.js';
-import type { InstanceRow } from './rows.js';
+import { commitValuesOf, decodeEvent, encodeEvent, fromRaw, parseId, recordParams } from './rows.js';
+import type { RawInstance } from './rows.js';
 
 export const createInstance =
   (hub: string, record: InstanceRecord, message: NewMessage, admission?: Admission): Op<CreateInstanceResult> =>
   (ctx) => {
     const { instanceId } = record;
-    const existing = ctx.s.getInstance.get(hub, instanceId) as InstanceRow | undefined;
-    if (existing && !isTerminal(existing.status as InstanceRecord['status'])) return { created: false, existing: toRecord(existing) };
+    const existing = ctx.s.getInstance.get(hub, instanceId) as RawInstance | undefined;
+    if (existing && !isTerminal(existing[3] as InstanceRecord['status'])) return { created: false, existing: fromRaw(existing) };
     if (existing) removeInstance(ctx, hub, instanceId);
     // Admission in the same transaction as the row: racing starts serialize on the write lock.
     const decision = admission ? decide(ctx, hub, admission, false) : 'admit';
@@ -66,11 +66,11 @@ function leaseInstance({ s, now }: OpContext, hub: string, instanceId: string, l
   }
   const lockToken = nanoid();
   const row = (onlyFree ? s.lockFreeInstance.get(lockToken, now + leaseMs, hub, instanceId, now) : s.lockInstance.get(lockToken, now + leaseMs, hub, instanceId)) as
-    | InstanceRow
+    | RawInstance
     | undefined;
   if (!row) return undefined;
   s.commits.leased.remember(lockToken, row);
-  return { instance: toRecord(row), lockToken, messages, deliveries: row.deliveries };
+  return { instance: fromRaw(row), lockToken, messages, deliveries: row[17] };
 }
 
 /** Eager dispatch: lease the instance only if it is fresh (never a redelivered one) and nobody holds it. */
@@ -141,7 +141,7 @@ export const commitOrchestration =
     // Eager dispatch: the committer takes its new work items without another lock call.
     const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((seq) => leaseActivity(ctx, seq, commit.lockActivities!.leaseMs)) : [];
     const before = s.commits.leased.take(commit.lockToken);
-    const next = recordParams(hub, instanceId, commit.instance);
+    const next = commitValuesOf(commit.instance);
     const due = s.commits.run(before, next, { hub, instanceId, token: commit.lockToken, now, changeSeq: ctx.nextChangeSeq() });
     if (due === undefined) throw leaseLost('instance', instanceId);
 

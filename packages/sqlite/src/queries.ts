@@ -2,14 +2,14 @@
 import { RUNTIME_STATUSES, cursorOf, pageOf, pageSizeOf } from '@reprise/core';
 import type { ActivityProgress, ActivityState, PendingMessage, CountQuery, HistoryEvent, InstancePage, InstanceQuery, InstanceRecord, LogEntry } from '@reprise/core';
 import type { Op } from './op-context.js';
-import { decodeEvent, toRecord } from './rows.js';
-import type { InstanceRow } from './rows.js';
+import { RAW_COLUMNS, decodeEvent, fromRaw } from './rows.js';
+import type { RawInstance } from './rows.js';
 
 export const getInstance =
   (hub: string, instanceId: string): Op<InstanceRecord | undefined> =>
   ({ s }) => {
-    const row = s.getInstance.get(hub, instanceId) as InstanceRow | undefined;
-    return row && toRecord(row);
+    const row = s.getInstance.get(hub, instanceId) as RawInstance | undefined;
+    return row && fromRaw(row);
   };
 
 export const getHistory =
@@ -195,12 +195,16 @@ export const queryInstances =
       s
         .cached(`SELECT ${columns} FROM instances INDEXED BY ${plan.index} WHERE ${[...range.where, ...where].join(' AND ')} ORDER BY created_at, instance_id LIMIT ?`)
         .all(...range.params, ...params, size + 1);
-    if (plan.ranges.length === 1) return pageOf((read('*', plan.ranges[0]!) as InstanceRow[]).map(toRecord), size);
+    if (plan.ranges.length === 1) {
+      const range = plan.ranges[0]!;
+      const text = `SELECT ${RAW_COLUMNS} FROM instances INDEXED BY ${plan.index} WHERE ${[...range.where, ...where].join(' AND ')} ORDER BY created_at, instance_id LIMIT ?`;
+      return pageOf((s.cachedRaw(text).all(...range.params, ...params, size + 1) as RawInstance[]).map(fromRaw), size);
+    }
     // Several ranges: the first size + 1 keys of their merge, then those rows.
     const keys = plan.ranges.flatMap((range) => read('created_at, instance_id', range) as PageKey[]);
     const first = keys.sort(byPageOrder).slice(0, size + 1);
-    const rows = first.map((key) => s.getInstance.get(hub, key.instance_id) as InstanceRow | undefined).filter((row): row is InstanceRow => row !== undefined);
-    return pageOf(rows.map(toRecord), size);
+    const rows = first.map((key) => s.getInstance.get(hub, key.instance_id) as RawInstance | undefined).filter((row): row is RawInstance => row !== undefined);
+    return pageOf(rows.map(fromRaw), size);
   };
 
 /**

@@ -4,19 +4,18 @@
  */
 import type Database from 'better-sqlite3';
 import { InstanceCommits } from './commit-columns.js';
+import { RAW_COLUMNS } from './rows.js';
 
 const INSTANCE_COLUMNS =
   'hub, instance_id, kind, name, execution_id, status, input, output, custom_status, created_at, updated_at, history_length, parent_instance_id, tags, entity_state, namespace, concurrency, version';
-/** The columns of an InstanceRecord (what toRecord reads). */
-const RECORD_COLUMNS =
-  'instance_id, kind, name, execution_id, status, input, output, custom_status, created_at, updated_at, history_length, parent_instance_id, tags, entity_state, namespace, concurrency, version';
 const INSTANCE_VALUES =
   '@hub, @instance_id, @kind, @name, @execution_id, @status, @input, @output, @custom_status, @created_at, @updated_at, @history_length, @parent_instance_id, @tags, @entity_state, @namespace, @concurrency, @version';
 
 /** Statement texts by name. */
 const TEXTS = {
   // instances
-  getInstance: 'SELECT * FROM instances WHERE hub = ? AND instance_id = ?',
+  /** Raw (an array per row, see RAW_COLUMNS). */
+  getInstance: `SELECT ${RAW_COLUMNS} FROM instances WHERE hub = ? AND instance_id = ?`,
   instanceStatus: 'SELECT status FROM instances WHERE hub = ? AND instance_id = ?',
   insertInstance: `INSERT INTO instances (${INSTANCE_COLUMNS}, next_visible_at, change_seq) VALUES (${INSTANCE_VALUES}, NULL, @change_seq)`,
   deleteInstance: 'DELETE FROM instances WHERE hub = ? AND instance_id = ?',
@@ -51,11 +50,11 @@ const TEXTS = {
     SELECT instance_id FROM instances INDEXED BY instances_redelivered
     WHERE hub = @hub AND deliveries > 0 AND lock_expires <= @now AND next_visible_at <= @now
     ORDER BY lock_expires LIMIT 1`,
-  lockInstance: `UPDATE instances SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE hub = ? AND instance_id = ? RETURNING ${RECORD_COLUMNS}, deliveries`,
+  lockInstance: `UPDATE instances SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE hub = ? AND instance_id = ? RETURNING ${RAW_COLUMNS}`,
   /** lockInstance only when nobody holds the instance and it is fresh (eager dispatch): no row when it is not. */
   lockFreeInstance: `
     UPDATE instances SET lock_token = ?, lock_expires = ?, deliveries = 1
-    WHERE hub = ? AND instance_id = ? AND deliveries = 0 AND lock_expires <= ? RETURNING ${RECORD_COLUMNS}, deliveries`,
+    WHERE hub = ? AND instance_id = ? AND deliveries = 0 AND lock_expires <= ? RETURNING ${RAW_COLUMNS}`,
   leaseHeld: 'SELECT 1 FROM instances WHERE hub = ? AND instance_id = ? AND lock_token = ? AND lock_expires > ?',
   /** The earliest due time of a fresh instance, after @now. */
   nextDue: 'SELECT min(next_visible_at) FROM instances INDEXED BY instances_fresh WHERE hub = ? AND deliveries = 0 AND next_visible_at > ?',
@@ -156,22 +155,36 @@ const PLUCKED: ReadonlySet<keyof typeof TEXTS> = new Set([
   'instanceStatus', 'leaseHeld', 'instanceExists', 'queuePosition', 'renewActivity', 'recomputeDue', 'readyInstances', 'redeliveredInstance', 'readyInstancesOfVersion', 'redeliveredInstanceOfVersion', 'readyActivitiesOfVersion', 'redeliveredActivityOfVersion', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'redeliveredActivity', 'nextActivityExpiry', 'readCounter',
 ]);
 
+/** Statements that return each row as an array of its columns (RAW_COLUMNS). */
+const RAW: ReadonlySet<keyof typeof TEXTS> = new Set(['getInstance', 'lockInstance', 'lockFreeInstance']);
+
 export type Statements = { readonly [K in keyof typeof TEXTS]: Database.Statement } & {
   /** A statement for `text`, prepared on first use and kept. */
   cached(text: string): Database.Statement;
+  /** `cached` for a statement that reads rows as arrays (a separate statement: raw mode is a statement's state). */
+  cachedRaw(text: string): Database.Statement;
   /** The commit UPDATE (changed columns only) and the rows leases handed out. */
   readonly commits: InstanceCommits;
 };
 
 export function prepareStatements(db: Database.Database): Statements {
   const cache = new Map<string, Database.Statement>();
+  const rawCache = new Map<string, Database.Statement>();
   const prepared = {} as Record<keyof typeof TEXTS, Database.Statement>;
   for (const name of Object.keys(TEXTS) as Array<keyof typeof TEXTS>) {
     const statement = db.prepare(TEXTS[name]);
-    prepared[name] = PLUCKED.has(name) ? statement.pluck() : statement;
+    prepared[name] = PLUCKED.has(name) ? statement.pluck() : RAW.has(name) ? statement.raw() : statement;
   }
   return Object.assign(prepared, {
     commits: new InstanceCommits(db),
+    cachedRaw(text: string): Database.Statement {
+      let statement = rawCache.get(text);
+      if (!statement) {
+        if (rawCache.size >= 256) rawCache.clear();
+        rawCache.set(text, (statement = db.prepare(text).raw()));
+      }
+      return statement;
+    },
     cached(text: string): Database.Statement {
       let statement = cache.get(text);
       if (!statement) {
