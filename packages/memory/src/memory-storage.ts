@@ -15,8 +15,9 @@
  */
 import EventEmitter from 'eventemitter3';
 import { DueHeap } from './due-heap.js';
+import { InstanceTable } from './instance-table.js';
 import { nanoid } from 'nanoid';
-import { RUNTIME_RETENTION_MS, compareInstances, cursorOf, isTerminal, leaseLost, matchesPage, matchesQuery, matchesVersion, pageOf, pageSizeOf, systemClock } from '@reprise/core';
+import { RUNTIME_RETENTION_MS, cursorOf, isTerminal, leaseLost, matchesQuery, matchesVersion, pageOf, pageSizeOf, systemClock } from '@reprise/core';
 import type { VersionMatch } from '@reprise/core';
 import type {
   Admission,
@@ -97,7 +98,8 @@ interface Group {
 }
 
 class Hub {
-  readonly instances = new Map<string, InstanceRecord>();
+  /** Rows, with the counts and sorted lists that serve queries (see instance-table.ts). */
+  readonly instances = new InstanceTable();
   readonly history = new Map<string, HistoryEvent[]>();
   readonly logs = new Map<string, LogEntry[]>();
   readonly inbox = new Map<string, Message[]>();
@@ -362,19 +364,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     async queryInstances(hubName, query: InstanceQuery): Promise<InstancePage> {
       const size = pageSizeOf(query);
       const cursor = cursorOf(query);
-      const matches: InstanceRecord[] = [];
-      for (const record of hubOf(hubName).instances.values()) {
-        if (matchesPage(record, query, cursor)) matches.push(record);
-      }
-      matches.sort(compareInstances);
-      return pageOf(matches.slice(0, size + 1).map(copyRecord), size);
+      return pageOf(hubOf(hubName).instances.page(query, cursor, size + 1).map(copyRecord), size);
     },
 
     async countInstances(hubName, query) {
-      // The reference store counts by reading every row; indexed stores must not.
-      let count = 0;
-      for (const record of hubOf(hubName).instances.values()) if (matchesQuery(record, query)) count += 1;
-      return count;
+      return hubOf(hubName).instances.count(query);
     },
 
     async getQueuePosition(hubName, instanceId): Promise<QueuePosition | undefined> {
@@ -414,7 +408,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       const record = hub.instances.get(instanceId);
       const lease = hub.leases.get(instanceId);
       if (!record || record.kind !== 'orchestration' || isTerminal(record.status) || record.historyLength !== historyLength || (lease && lease.expiresAt > clock.now())) return false;
-      record.version = version;
+      hub.instances.set(instanceId, { ...record, version });
       return true;
     },
 

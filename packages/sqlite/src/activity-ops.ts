@@ -33,12 +33,9 @@ export const completeActivity =
   (hub: string, completion: ActivityCompletion): Op<CompletionResult> =>
   (ctx) => {
     const seq = parseId(completion.workItemId);
-    const fence =
-      seq === undefined ? undefined : (ctx.s.fenceActivity.get(seq, hub) as { lock_token: string | null; lock_expires: number } | undefined);
-    if (!fence || fence.lock_token !== completion.lockToken || fence.lock_expires <= ctx.now) {
-      throw leaseLost('activity', completion.workItemId);
-    }
-    ctx.s.deleteActivity.run(seq);
+    // One fenced DELETE: the item goes only while the caller holds its lease.
+    const deleted = seq === undefined ? 0 : ctx.s.completeActivity.run(seq, hub, completion.lockToken, ctx.now).changes;
+    if (deleted === 0) throw leaseLost('activity', completion.workItemId);
     if (completion.logs) {
       const { instanceId } = completion.message;
       for (const log of completion.logs) ctx.s.insertLog.run(hub, instanceId, log.time, log.level, log.message, log.sequence ?? null);

@@ -21,16 +21,16 @@ import { enqueueMessages, insertActivities, removeInstance } from './op-context.
 import type { Op, OpContext } from './op-context.js';
 import { leaseActivity } from './activity-ops.js';
 import { decide, join, leave } from './group-ops.js';
-import { fenceCompletions, keepInstanceLease, nextKeptLeaseExpiry } from './step-ops.js';
-import { decodeEvent, encodeEvent, parseId, recordParams, toRecord } from './rows.js';
-import type { InstanceRow } from './rows.js';
+import { completeFenced, keepInstanceLease, nextKeptLeaseExpiry } from './step-ops.js';
+import { commitValuesOf, decodeEvent, encodeEvent, fromRaw, parseId, recordParams } from './rows.js';
+import type { RawInstance } from './rows.js';
 
 export const createInstance =
   (hub: string, record: InstanceRecord, message: NewMessage, admission?: Admission): Op<CreateInstanceResult> =>
   (ctx) => {
     const { instanceId } = record;
-    const existing = ctx.s.getInstance.get(hub, instanceId) as InstanceRow | undefined;
-    if (existing && !isTerminal(existing.status as InstanceRecord['status'])) return { created: false, existing: toRecord(existing) };
+    const existing = ctx.s.getInstance.get(hub, instanceId) as RawInstance | undefined;
+    if (existing && !isTerminal(existing[3] as InstanceRecord['status'])) return { created: false, existing: fromRaw(existing) };
     if (existing) removeInstance(ctx, hub, instanceId);
     // Admission in the same transaction as the row: racing starts serialize on the write lock.
     const decision = admission ? decide(ctx, hub, admission, false) : 'admit';
@@ -50,8 +50,12 @@ export const sendMessages =
     if (enqueueMessages(ctx, hub, messages)) ctx.notices.push({ type: 'orchestration-work' });
   };
 
-/** Leases an instance whose lease is free, with its visible messages; undefined when it has none. */
-function leaseInstance({ s, now }: OpContext, hub: string, instanceId: string, leaseMs: number): LockedInstance | undefined {
+/**
+ * Leases an instance with its visible messages; undefined when it has none.
+ * `onlyFree`: only when nobody holds it and it is fresh (else undefined);
+ * otherwise the caller found its lease free.
+ */
+function leaseInstance({ s, now }: OpContext, hub: string, instanceId: string, leaseMs: number, onlyFree = false): LockedInstance | undefined {
   const messages = (s.visibleMessages.all(hub, instanceId, now) as Array<{ seq: number; event: string }>).map((m) => ({
     id: String(m.seq),
     instanceId,
@@ -62,15 +66,17 @@ function leaseInstance({ s, now }: OpContext, hub: string, instanceId: string, l
     return undefined;
   }
   const lockToken = nanoid();
-  const row = s.lockInstance.get(lockToken, now + leaseMs, hub, instanceId) as InstanceRow;
-  return { instance: toRecord(row), lockToken, messages, deliveries: row.deliveries };
+  const row = (onlyFree ? s.lockFreeInstance.get(lockToken, now + leaseMs, hub, instanceId, now) : s.lockInstance.get(lockToken, now + leaseMs, hub, instanceId)) as
+    | RawInstance
+    | undefined;
+  if (!row) return undefined;
+  s.commits.leased.remember(lockToken, row);
+  return { instance: fromRaw(row), lockToken, messages, deliveries: row[17] };
 }
 
 /** Eager dispatch: lease the instance only if it is fresh (never a redelivered one) and nobody holds it. */
 export function lockFreeInstance(ctx: OpContext, hub: string, instanceId: string, leaseMs: number): LockedInstance | undefined {
-  const fence = ctx.s.fenceInstance.get(hub, instanceId) as { lock_expires: number; deliveries: number } | undefined;
-  if (!fence || fence.lock_expires > ctx.now || fence.deliveries > 0) return undefined;
-  return leaseInstance(ctx, hub, instanceId, leaseMs);
+  return leaseInstance(ctx, hub, instanceId, leaseMs, true);
 }
 
 export const lockInstances =
@@ -96,29 +102,38 @@ export const lockInstances =
     return { items, ...(times.length > 0 && { nextVisibleInMs: Math.max(0, Math.min(...times) - now) }), ...waiting };
   };
 
+function appendHistory({ s }: OpContext, hub: string, commit: OrchestrationCommit): void {
+  const { instanceId } = commit;
+  if ('replace' in commit.history) {
+    s.deleteHistory.run(hub, instanceId);
+    commit.history.replace.forEach((event, i) => s.appendHistory.run(hub, instanceId, i, encodeEvent(event)));
+    return;
+  }
+  // The contract: historyLength is the length after this commit, so the appended events start there (no max(seq) read).
+  const known = commit.instance.historyLength - commit.history.append.length;
+  const base = known >= 0 ? known : (s.nextHistorySeq.get(hub, instanceId) as number);
+  commit.history.append.forEach((event, i) => s.appendHistory.run(hub, instanceId, base + i, encodeEvent(event)));
+}
+
 export const commitOrchestration =
   (hub: string, commit: OrchestrationCommit): Op<CommitResult> =>
   (ctx) => {
     const { s, now } = ctx;
     const { instanceId } = commit;
-    const fence = s.fenceInstance.get(hub, instanceId) as { lock_token: string | null; lock_expires: number } | undefined;
-    if (!fence || fence.lock_token !== commit.lockToken || fence.lock_expires <= now) throw leaseLost('instance', instanceId);
-    const completed = fenceCompletions(ctx, hub, commit.completeActivities);
-    const instanceParams = recordParams(hub, instanceId, commit.instance);
-
-    if ('replace' in commit.history) {
-      s.deleteHistory.run(hub, instanceId);
-      commit.history.replace.forEach((event, i) => s.appendHistory.run(hub, instanceId, i, encodeEvent(event)));
-    } else {
-      const base = s.nextHistorySeq.get(hub, instanceId) as number;
-      commit.history.append.forEach((event, i) => s.appendHistory.run(hub, instanceId, base + i, encodeEvent(event)));
+    // The fence is the UPDATE at the end: every write before it is undone when it finds the lease gone (the operation throws).
+    try {
+      appendHistory(ctx, hub, commit);
+    } catch (error) {
+      // A stale holder's events collide with those its successor committed: that is a lost lease, not a storage fault.
+      if (s.leaseHeld.get(hub, instanceId, commit.lockToken, now) === undefined) throw leaseLost('instance', instanceId);
+      throw error;
     }
-    s.commitInstance.run({ ...instanceParams, change_seq: ctx.nextChangeSeq() });
     for (const id of commit.consumedMessageIds) {
       const seq = parseId(id);
       if (seq !== undefined) s.deleteMessage.run(seq, hub, instanceId);
     }
-    for (const seq of completed) s.deleteActivity.run(seq);
+    // A lost activity lease fails the whole commit (the transaction undoes it).
+    completeFenced(ctx, hub, commit.completeActivities);
     for (const log of commit.logs) s.insertLog.run(hub, instanceId, log.time, log.level, log.message, log.sequence ?? null);
     // Before this commit's own work items exist: compensation is not canceled.
     if (commit.cancelActivities) s.cancelActivitiesOf.run(hub, instanceId);
@@ -128,10 +143,16 @@ export const commitOrchestration =
     const created = insertActivities(ctx, hub, commit.activities);
     // Eager dispatch: the committer takes its new work items without another lock call.
     const eager = commit.lockActivities ? created.slice(0, commit.lockActivities.max).map((seq) => leaseActivity(ctx, seq, commit.lockActivities!.leaseMs)) : [];
-    const due = s.recomputeDue.get({ hub, instance_id: instanceId }) as number | null;
+    const before = s.commits.leased.take(commit.lockToken);
+    const next = commitValuesOf(commit.instance);
+    const due = s.commits.run(before, next, { hub, instanceId, token: commit.lockToken, now, changeSeq: ctx.nextChangeSeq() });
+    if (due === undefined) throw leaseLost('instance', instanceId);
     // Step commit: held on for the committer while it runs the work leased to it, unless work waits now.
     const kept = commit.keepLease && eager.length > 0 && !(due !== null && due <= now) ? nanoid() : undefined;
-    if (kept) keepInstanceLease(ctx, hub, instanceId, kept, commit.keepLease!.leaseMs);
+    if (kept) {
+      keepInstanceLease(ctx, hub, instanceId, kept, commit.keepLease!.leaseMs);
+      s.commits.leased.remember(kept, next);
+    }
 
     ctx.notices.push({ type: 'instance-updated', instanceId, status: commit.instance.status });
     if (work || promoted || (due !== null && due <= now)) ctx.notices.push({ type: 'orchestration-work' });
@@ -151,5 +172,6 @@ export const releaseInstance =
   (hub: string, instanceId: string, lockToken: string, options?: GiveBackOptions): Op<void> =>
   (ctx) => {
     const refund = options?.countDelivery ? 0 : 1;
+    ctx.s.commits.leased.forget(lockToken);
     if (ctx.s.releaseInstance.run({ hub, instance_id: instanceId, token: lockToken, refund }).changes > 0) ctx.notices.push({ type: 'orchestration-work' });
   };

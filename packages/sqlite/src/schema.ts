@@ -11,7 +11,10 @@
  *   `lock_expires`), its delivery count, `next_visible_at` (the earliest
  *   `visible_at` of its inbox: the "due work" index) and `change_seq` (a
  *   store-wide counter bumped on every write, which other processes poll).
- * - history: append-only, one row per event, keyed (hub, instance_id, seq).
+ * - history: append-only, one row per event, keyed (hub, instance_id, seq)
+ *   (WITHOUT ROWID since v7).
+ * - instance_counts (v7): instances per (kind, namespace, name, version,
+ *   status), kept by triggers on instances; counts read it, not the rows.
  * - messages: the inboxes; `seq` is the store-assigned order and the id.
  * - activities: activity work items with their own lease, when the holder
  *   took it and its last progress (the step view reads them by instance).
@@ -225,13 +228,94 @@ const v6: Migration = (db) => {
   `);
 };
 
+/** The identity of a count: every dimension `countInstances` filters on without a range. */
+const COUNT_KEY = 'hub, kind, namespace, name, version, status';
+const countKeyOf = (row: 'new' | 'old') => `${row}.hub, ${row}.kind, ${row}.namespace, ${row}.name, coalesce(${row}.version, ''), ${row}.status`;
+const countWhere = (row: 'new' | 'old') =>
+  `hub = ${row}.hub AND kind = ${row}.kind AND namespace = ${row}.namespace AND name = ${row}.name AND version = coalesce(${row}.version, '') AND status = ${row}.status`;
+
+/**
+ * v7, the hot path and O(log N) queries (issue 20).
+ *
+ * - instance_counts: how many instances of each (kind, namespace, name,
+ *   version, status), kept by triggers in the same transaction as every
+ *   insert, delete and change of those columns, so a count without a
+ *   range reads a handful of rows whatever the number of instances.
+ * - instances' secondary indexes, replaced: each list filter has one index
+ *   whose equality columns come first and page order (created_at,
+ *   instance_id) last, so a page is a range read; several statuses are
+ *   several ranges merged. Only two of them hold `status` (the column a
+ *   commit changes), and `instances_fresh` now holds only rows with due
+ *   messages (it also serves the next due time, so `instances_due` goes).
+ * - history WITHOUT ROWID: one B-tree per append instead of two.
+ */
+const v7: Migration = (db) => {
+  db.exec(`
+    DROP INDEX instances_by_status;
+    DROP INDEX instances_by_created;
+    DROP INDEX instances_by_name;
+    DROP INDEX instances_by_kind;
+    DROP INDEX instances_by_namespace_status;
+    DROP INDEX instances_by_namespace;
+    DROP INDEX instances_by_version_status;
+    DROP INDEX instances_by_version;
+    DROP INDEX instances_due;
+    DROP INDEX instances_fresh;
+    -- pages in page order: all, one status, one namespace (and status), one name, one version
+    CREATE INDEX instances_list ON instances (hub, kind, created_at, instance_id);
+    CREATE INDEX instances_list_status ON instances (hub, kind, status, created_at, instance_id);
+    CREATE INDEX instances_list_namespace ON instances (hub, kind, namespace, status, created_at, instance_id);
+    CREATE INDEX instances_list_name ON instances (hub, kind, name, created_at, instance_id);
+    CREATE INDEX instances_list_version ON instances (hub, kind, version, created_at, instance_id);
+    -- fresh instances (never handed out since their last commit) with messages, by due time
+    CREATE INDEX instances_fresh ON instances (hub, next_visible_at) WHERE deliveries = 0 AND next_visible_at IS NOT NULL;
+
+    CREATE TABLE history_v7 (
+      hub TEXT NOT NULL,
+      instance_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      event TEXT NOT NULL,
+      PRIMARY KEY (hub, instance_id, seq)
+    ) WITHOUT ROWID;
+    INSERT INTO history_v7 (hub, instance_id, seq, event) SELECT hub, instance_id, seq, event FROM history;
+    DROP TABLE history;
+    ALTER TABLE history_v7 RENAME TO history;
+
+    CREATE TABLE instance_counts (
+      hub TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      namespace TEXT NOT NULL,
+      name TEXT NOT NULL,
+      version TEXT NOT NULL, -- '' for unversioned
+      status TEXT NOT NULL,
+      n INTEGER NOT NULL,
+      PRIMARY KEY (${COUNT_KEY})
+    ) WITHOUT ROWID;
+    INSERT INTO instance_counts (${COUNT_KEY}, n)
+      SELECT hub, kind, namespace, name, coalesce(version, ''), status, count(*) FROM instances GROUP BY 1, 2, 3, 4, 5, 6;
+
+    CREATE TRIGGER instances_counted_insert AFTER INSERT ON instances BEGIN
+      INSERT INTO instance_counts (${COUNT_KEY}, n) VALUES (${countKeyOf('new')}, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER instances_counted_delete AFTER DELETE ON instances BEGIN
+      UPDATE instance_counts SET n = n - 1 WHERE ${countWhere('old')};
+    END;
+    CREATE TRIGGER instances_counted_update AFTER UPDATE OF kind, namespace, name, version, status ON instances
+    WHEN old.status IS NOT new.status OR old.kind IS NOT new.kind OR old.namespace IS NOT new.namespace OR old.name IS NOT new.name OR old.version IS NOT new.version
+    BEGIN
+      UPDATE instance_counts SET n = n - 1 WHERE ${countWhere('old')};
+      INSERT INTO instance_counts (${COUNT_KEY}, n) VALUES (${countKeyOf('new')}, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+  `);
+};
+
 /** Forward migrations; migration i brings a file from version i to i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Tables this schema owns; a file holding any of them without `schema_version` is not ours. */
-export const OWN_TABLES = ['instances', 'history', 'messages', 'activities', 'logs', 'counters', 'concurrency_groups', 'group_members', 'runtimes'] as const;
+export const OWN_TABLES = ['instances', 'history', 'messages', 'activities', 'logs', 'counters', 'concurrency_groups', 'group_members', 'runtimes', 'instance_counts'] as const;
 
 /** Version of an opened file: 0 for a fresh one, undefined when the file has no version table. */
 export function readSchemaVersion(db: Database.Database): number | undefined {

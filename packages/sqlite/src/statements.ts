@@ -3,6 +3,8 @@
  * depends on the query (filters) are cached by text in `cached`.
  */
 import type Database from 'better-sqlite3';
+import { InstanceCommits } from './commit-columns.js';
+import { RAW_COLUMNS } from './rows.js';
 
 const INSTANCE_COLUMNS =
   'hub, instance_id, kind, name, execution_id, status, input, output, custom_status, created_at, updated_at, history_length, parent_instance_id, tags, entity_state, namespace, concurrency, version';
@@ -12,15 +14,10 @@ const INSTANCE_VALUES =
 /** Statement texts by name. */
 const TEXTS = {
   // instances
-  getInstance: 'SELECT * FROM instances WHERE hub = ? AND instance_id = ?',
+  /** Raw (an array per row, see RAW_COLUMNS). */
+  getInstance: `SELECT ${RAW_COLUMNS} FROM instances WHERE hub = ? AND instance_id = ?`,
   instanceStatus: 'SELECT status FROM instances WHERE hub = ? AND instance_id = ?',
   insertInstance: `INSERT INTO instances (${INSTANCE_COLUMNS}, next_visible_at, change_seq) VALUES (${INSTANCE_VALUES}, NULL, @change_seq)`,
-  commitInstance: `
-    UPDATE instances SET kind = @kind, name = @name, execution_id = @execution_id, status = @status, input = @input,
-      output = @output, custom_status = @custom_status, created_at = @created_at, updated_at = @updated_at,
-      history_length = @history_length, parent_instance_id = @parent_instance_id, tags = @tags,
-      entity_state = @entity_state, lock_token = NULL, lock_expires = 0, deliveries = 0, change_seq = @change_seq
-    WHERE hub = @hub AND instance_id = @instance_id`,
   deleteInstance: 'DELETE FROM instances WHERE hub = ? AND instance_id = ?',
   /** Lowers the instance's earliest due time to @visible_at; changes nothing (0 changes) when it does not exist. */
   lowerDue: `
@@ -53,12 +50,18 @@ const TEXTS = {
     SELECT instance_id FROM instances INDEXED BY instances_redelivered
     WHERE hub = @hub AND deliveries > 0 AND lock_expires <= @now AND next_visible_at <= @now
     ORDER BY lock_expires LIMIT 1`,
-  lockInstance: 'UPDATE instances SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE hub = ? AND instance_id = ? RETURNING *',
-  nextDue: 'SELECT min(next_visible_at) FROM instances WHERE hub = ? AND next_visible_at > ?',
+  lockInstance: `UPDATE instances SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1 WHERE hub = ? AND instance_id = ? RETURNING ${RAW_COLUMNS}`,
+  /** lockInstance only when nobody holds the instance and it is fresh (eager dispatch): no row when it is not. */
+  lockFreeInstance: `
+    UPDATE instances SET lock_token = ?, lock_expires = ?, deliveries = 1
+    WHERE hub = ? AND instance_id = ? AND deliveries = 0 AND lock_expires <= ? RETURNING ${RAW_COLUMNS}`,
+  leaseHeld: 'SELECT 1 FROM instances WHERE hub = ? AND instance_id = ? AND lock_token = ? AND lock_expires > ?',
+  /** The earliest due time of a fresh instance, after @now. */
+  nextDue: 'SELECT min(next_visible_at) FROM instances INDEXED BY instances_fresh WHERE hub = ? AND deliveries = 0 AND next_visible_at > ?',
+  /** Handed-out instances with messages: when their messages come due, or (due already) when their lease ends. */
   nextDueLeaseExpiry: `
-    SELECT min(lock_expires) FROM instances INDEXED BY instances_redelivered
-    WHERE hub = @hub AND deliveries > 0 AND lock_expires > @now AND next_visible_at <= @now`,
-  fenceInstance: 'SELECT lock_token, lock_expires, history_length, deliveries FROM instances WHERE hub = ? AND instance_id = ?',
+    SELECT min(CASE WHEN next_visible_at > @now THEN next_visible_at ELSE lock_expires END) FROM instances INDEXED BY instances_redelivered
+    WHERE hub = @hub AND deliveries > 0 AND next_visible_at IS NOT NULL AND (next_visible_at > @now OR lock_expires > @now)`,
   /** @refund is 1 for a graceful give-back (the handout does not count), 0 when it counts. */
   releaseInstance: `
     UPDATE instances SET lock_token = NULL, lock_expires = 0, deliveries = max(0, deliveries - @refund)
@@ -92,13 +95,14 @@ const TEXTS = {
     SELECT a.seq FROM activities a INDEXED BY activities_redelivered JOIN instances i ON i.hub = a.hub AND i.instance_id = a.instance_id
     WHERE a.hub = @hub AND a.deliveries > 0 AND a.lock_expires <= @now AND reprise_version_ok(@filter, i.kind, i.name, i.version)
     ORDER BY a.lock_expires, a.seq LIMIT 1`,
-  lockActivity: 'UPDATE activities SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1, started_at = ?, progress = NULL WHERE seq = ? RETURNING *',
+  lockActivity:
+    'UPDATE activities SET lock_token = ?, lock_expires = ?, deliveries = deliveries + 1, started_at = ?, progress = NULL WHERE seq = ? RETURNING seq, instance_id, execution_id, task_scheduled_id, name, input, lock_token, deliveries, canceled',
   reportProgress: 'UPDATE activities SET progress = @progress WHERE seq = @seq AND hub = @hub AND lock_token = @token AND lock_expires > @now',
   activityStates: 'SELECT seq, execution_id, task_scheduled_id, name, lock_expires, started_at, progress FROM activities INDEXED BY activities_by_instance WHERE hub = ? AND instance_id = ? ORDER BY seq',
   cancelActivitiesOf: 'UPDATE activities SET canceled = 1 WHERE hub = ? AND instance_id = ?',
   nextActivityExpiry: 'SELECT min(lock_expires) FROM activities INDEXED BY activities_redelivered WHERE hub = ? AND deliveries > 0 AND lock_expires > ?',
-  fenceActivity: 'SELECT lock_token, lock_expires FROM activities WHERE seq = ? AND hub = ?',
-  deleteActivity: 'DELETE FROM activities WHERE seq = ?',
+  /** Deletes a completed work item, only while `lock_token` holds an unexpired lease on it. */
+  completeActivity: 'DELETE FROM activities WHERE seq = ? AND hub = ? AND lock_token = ? AND lock_expires > ?',
   deleteActivitiesOf: 'DELETE FROM activities WHERE hub = ? AND instance_id = ?',
   /** @refund as for releaseInstance. */
   abandonActivity: `
@@ -148,22 +152,39 @@ const TEXTS = {
 
 /** Statements that return the first column's value rather than a row. */
 const PLUCKED: ReadonlySet<keyof typeof TEXTS> = new Set([
-  'instanceStatus', 'instanceExists', 'queuePosition', 'renewActivity', 'recomputeDue', 'readyInstances', 'redeliveredInstance', 'readyInstancesOfVersion', 'redeliveredInstanceOfVersion', 'readyActivitiesOfVersion', 'redeliveredActivityOfVersion', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'redeliveredActivity', 'nextActivityExpiry', 'readCounter',
+  'instanceStatus', 'leaseHeld', 'instanceExists', 'queuePosition', 'renewActivity', 'recomputeDue', 'readyInstances', 'redeliveredInstance', 'readyInstancesOfVersion', 'redeliveredInstanceOfVersion', 'readyActivitiesOfVersion', 'redeliveredActivityOfVersion', 'nextDue', 'nextDueLeaseExpiry', 'maxChangeSeq', 'nextHistorySeq', 'getHistory', 'readyActivities', 'redeliveredActivity', 'nextActivityExpiry', 'readCounter',
 ]);
+
+/** Statements that return each row as an array of its columns (RAW_COLUMNS). */
+const RAW: ReadonlySet<keyof typeof TEXTS> = new Set(['getInstance', 'lockInstance', 'lockFreeInstance']);
 
 export type Statements = { readonly [K in keyof typeof TEXTS]: Database.Statement } & {
   /** A statement for `text`, prepared on first use and kept. */
   cached(text: string): Database.Statement;
+  /** `cached` for a statement that reads rows as arrays (a separate statement: raw mode is a statement's state). */
+  cachedRaw(text: string): Database.Statement;
+  /** The commit UPDATE (changed columns only) and the rows leases handed out. */
+  readonly commits: InstanceCommits;
 };
 
 export function prepareStatements(db: Database.Database): Statements {
   const cache = new Map<string, Database.Statement>();
+  const rawCache = new Map<string, Database.Statement>();
   const prepared = {} as Record<keyof typeof TEXTS, Database.Statement>;
   for (const name of Object.keys(TEXTS) as Array<keyof typeof TEXTS>) {
     const statement = db.prepare(TEXTS[name]);
-    prepared[name] = PLUCKED.has(name) ? statement.pluck() : statement;
+    prepared[name] = PLUCKED.has(name) ? statement.pluck() : RAW.has(name) ? statement.raw() : statement;
   }
   return Object.assign(prepared, {
+    commits: new InstanceCommits(db),
+    cachedRaw(text: string): Database.Statement {
+      let statement = rawCache.get(text);
+      if (!statement) {
+        if (rawCache.size >= 256) rawCache.clear();
+        rawCache.set(text, (statement = db.prepare(text).raw()));
+      }
+      return statement;
+    },
     cached(text: string): Database.Statement {
       let statement = cache.get(text);
       if (!statement) {

@@ -1,6 +1,6 @@
 /**
  * Step commits (`capabilities.stepCommit`, see OrchestrationCommit in core):
- * the work items a commit completes, fenced before anything is written, and
+ * the work items a commit completes, each deleted by a fenced DELETE, and
  * the instance lease a commit keeps for its committer. A kept lease has
  * deliveries 0 (the commit reset them), so when it runs out the instance is
  * fresh (the `instances_fresh` index), never redelivered.
@@ -16,14 +16,16 @@ const NEXT_KEPT_LEASE_EXPIRY = `
   SELECT min(lock_expires) FROM instances INDEXED BY instances_fresh
   WHERE hub = @hub AND deliveries = 0 AND next_visible_at <= @now AND lock_expires > @now`;
 
-/** Checks every completed item's lease (throws LeaseLostError, nothing written yet); returns their row numbers. */
-export function fenceCompletions(ctx: OpContext, hub: string, completions: OrchestrationCommit['completeActivities']): number[] {
-  return (completions ?? []).map(({ workItemId, lockToken }) => {
+/**
+ * Deletes every completed item, each by one fenced DELETE (the caller's lease must be live); a lost lease throws
+ * LeaseLostError and the operation's transaction undoes whatever this commit wrote before.
+ */
+export function completeFenced(ctx: OpContext, hub: string, completions: OrchestrationCommit['completeActivities']): void {
+  for (const { workItemId, lockToken } of completions ?? []) {
     const seq = parseId(workItemId);
-    const fence = seq === undefined ? undefined : (ctx.s.fenceActivity.get(seq, hub) as { lock_token: string | null; lock_expires: number } | undefined);
-    if (!fence || fence.lock_token !== lockToken || fence.lock_expires <= ctx.now) throw leaseLost('activity', workItemId);
-    return seq!;
-  });
+    const deleted = seq === undefined ? 0 : ctx.s.completeActivity.run(seq, hub, lockToken, ctx.now).changes;
+    if (deleted === 0) throw leaseLost('activity', workItemId);
+  }
 }
 
 /** Leases the just-committed instance to its committer again under `token` (its row was released by the commit). */

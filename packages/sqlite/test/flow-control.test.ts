@@ -72,7 +72,7 @@ describe('flow control on SQLite', () => {
     }
   });
 
-  it('counts and namespace pages use the namespace indexes, not a scan of every instance', async () => {
+  it('counts read the kept counts, and namespace pages read one index range per status, not every instance', async () => {
     const path = join(dir, 'plan.db');
     const storage = sqliteStorage({ path });
     await storage.open();
@@ -80,10 +80,12 @@ describe('flow control on SQLite', () => {
     const db = new Database(path, { readonly: true });
     try {
       const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join('\n');
-      const count = plan("SELECT count(*) FROM instances WHERE hub = 'h' AND kind = 'orchestration' AND namespace = 'n' AND status IN ('Running', 'Pending')");
-      expect(count).toMatch(/USING COVERING INDEX instances_by_namespace_status/);
-      const page = plan("SELECT * FROM instances WHERE hub = 'h' AND kind = 'orchestration' AND namespace = 'n' ORDER BY created_at, instance_id LIMIT 101");
-      expect(page).toMatch(/USING INDEX instances_by_namespace/);
+      const count = plan("SELECT coalesce(sum(n), 0) FROM instance_counts WHERE hub = 'h' AND kind = 'orchestration' AND namespace = 'n' AND status IN ('Running', 'Pending')");
+      expect(count).toMatch(/SEARCH instance_counts USING PRIMARY KEY \(hub=\? AND kind=\? AND namespace=\?\)/);
+      const page = plan(
+        "SELECT created_at, instance_id FROM instances INDEXED BY instances_list_namespace WHERE hub = 'h' AND kind = 'orchestration' AND namespace = 'n' AND status = 'Pending' AND (created_at, instance_id) > (5, 'x') ORDER BY created_at, instance_id LIMIT 101",
+      );
+      expect(page).toMatch(/SEARCH instances USING COVERING INDEX instances_list_namespace \(hub=\? AND kind=\? AND namespace=\? AND status=\? AND \(created_at,instance_id\)>\(\?,\?\)\)/);
       expect(page).not.toMatch(/TEMP B-TREE/);
     } finally {
       db.close();

@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import type { Storage } from '@reprise/core';
 import { describeActivities } from './activities.js';
 import { describeCommits } from './commits.js';
+import { describeCounts } from './counts.js';
 import { createContext } from './context.js';
 import type { ConformanceOptions } from './context.js';
 import { describeEagerDispatch } from './eager.js';
@@ -119,6 +120,7 @@ export function describeStorageConformance(
     describeEagerDispatch(ctx);
     describeStepCommit(ctx);
     describeQueries(ctx);
+    describeCounts(ctx);
     describePurge(ctx);
     describeEntities(ctx);
     describeHubs(ctx);
