@@ -147,15 +147,15 @@ return total
 `;
 
 /**
- * Builds the status and version indexes ('xs:', 'xn:', 'xv:') of rows
- * written before they existed, one bounded step at a time: ARGV: min (Redis
- * score syntax) over 'idx' → { done 0|1, next min }. Idempotent (ZADD), so
- * steps may repeat or run beside live writes, which keep the indexes
- * themselves. The last step sets 'schema' to 3 (2: status indexes only,
- * before versions), after which steps return at once.
+ * Builds the status, version and name indexes ('xs:', 'xn:', 'xv:', 'xm:')
+ * of rows written before they existed, one bounded step at a time: ARGV:
+ * min (Redis score syntax) over 'idx' → { done 0|1, next min }. Idempotent
+ * (ZADD), so steps may repeat or run beside live writes, which keep the
+ * indexes themselves. The last step sets 'schema' to 4 (2: status indexes
+ * only; 3: and versions, before names), after which steps return at once.
  */
 export const MIGRATE_INDEXES = `
-if redis.call('GET', P .. 'schema') == '3' then return { 1, '' } end
+if redis.call('GET', P .. 'schema') == '4' then return { 1, '' } end
 local entries = redis.call('ZRANGEBYSCORE', P .. 'idx', ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, CHUNK)
 local ids = {}
 for i = 1, #entries, 2 do ids[#ids + 1] = entries[i] end
@@ -172,14 +172,15 @@ if not done then
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'idx', last, last)) do ids[#ids + 1] = id end
 end
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'ca', 'v')
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'ca', 'v', 'n')
   if f[1] then
     index_row(id, f[2], f[1], f[3] or '', f[4])
     redis.call('ZADD', P .. 'xv:' .. (f[5] or ''), f[4], id)
+    redis.call('ZADD', P .. 'xm:' .. f[2] .. ':' .. f[6], f[4], id)
   end
 end
 if done then
-  redis.call('SET', P .. 'schema', '3')
+  redis.call('SET', P .. 'schema', '4')
   return { 1, '' }
 end
 return { 0, '(' .. last }
