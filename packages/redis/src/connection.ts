@@ -22,7 +22,7 @@
 import { Redis } from 'ioredis';
 import type { Cluster } from 'ioredis';
 import { StorageError, isRepriseError } from '@reprise/core';
-import type { StorageNotice } from '@reprise/core';
+import type { StorageNotice, SubscribeOptions } from '@reprise/core';
 import type { Arg } from './codec.js';
 import { hubKeys } from './keys.js';
 import type { ResolvedOptions } from './options.js';
@@ -142,6 +142,8 @@ export class Connections {
     const conn = this.#connect();
     try {
       await conn.opened;
+      // A waiter subscribes, then reads: its subscription must be live before the read is answered.
+      await conn.subscriber?.settled();
     } catch (error) {
       return wrap(error);
     }
@@ -181,7 +183,7 @@ export class Connections {
     }
   }
 
-  subscribe(hub: string, listener: (notice: StorageNotice) => void): () => void {
+  subscribe(hub: string, listener: (notice: StorageNotice) => void, options?: SubscribeOptions): () => void {
     const conn = this.#connect();
     conn.subscriber ??= new Subscriber(conn.client, {
       onConnectionError: (error) => this.#connectionError(error),
@@ -191,7 +193,14 @@ export class Connections {
         this.#lastError = '';
       },
     });
-    return conn.subscriber.add(hubKeys(hub).channel, listener);
+    const keys = hubKeys(hub);
+    const off = conn.subscriber.add(keys.channel, listener);
+    if (options?.instanceUpdates === 'terminal') return off;
+    const offUpdates = conn.subscriber.add(keys.updatesChannel, listener);
+    return () => {
+      off();
+      offUpdates();
+    };
   }
 
   /** An 'error' event of one of our connections, to `onError` as a StorageError. */

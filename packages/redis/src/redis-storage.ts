@@ -246,7 +246,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       return rows.map(decodeRuntime).sort((a, b) => a.startedAt - b.startedAt || (a.runtimeId < b.runtimeId ? -1 : 1));
     },
 
-    subscribe: (hub, listener) => redis.subscribe(hub, listener),
+    subscribe: (hub, listener, options) => redis.subscribe(hub, listener, options),
   };
   return storage;
 }

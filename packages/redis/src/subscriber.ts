@@ -1,7 +1,12 @@
 /**
  * Notices over Redis pub/sub: one dedicated subscriber connection (a
- * duplicate of the command connection) per storage, one channel per hub.
- * The scripts publish at most one message per run:
+ * duplicate of the command connection) per storage, two channels per hub:
+ * `notices` (work, and instance updates with a terminal status or beside
+ * work flags) and `notices:u` (the other instance updates: a commit that
+ * leaves the instance running). A listener that asked for terminal updates
+ * only (SubscribeOptions) listens on the first, so nobody receives the
+ * running updates nobody waits for. The scripts publish at most one message
+ * per run, on one of the two:
  * `<flags>` or `<flags>\n<status>\n<instanceId>` with flags `o`
  * (orchestration work) and `a` (activity work), or `O<ms>` / `A<ms>` (a
  * lease made without a lock call expires in <ms>: work notices with `inMs`).
@@ -52,7 +57,10 @@ export class Subscriber {
     this.#connection.on('ready', () => {
       handlers.onReady();
       if (this.#everReady) {
-        for (const channel of this.#listeners.keys()) this.#dispatch(channel, [{ type: 'resync' }]);
+        // A listener on two channels (work and every update) hears it once.
+        const all = new Set<Listener>();
+        for (const set of this.#listeners.values()) for (const listener of set) all.add(listener);
+        this.#tell(all, [{ type: 'resync' }]);
       }
       this.#everReady = true;
     });
@@ -99,7 +107,10 @@ export class Subscriber {
 
   #dispatch(channel: string, notices: StorageNotice[]): void {
     const set = this.#listeners.get(channel);
-    if (!set) return;
+    if (set) this.#tell(set, notices);
+  }
+
+  #tell(set: Set<Listener>, notices: StorageNotice[]): void {
     for (const listener of [...set]) {
       for (const notice of notices) {
         try {

@@ -17,7 +17,8 @@
  *   P..'aq'           list    fresh activity work item ids ready to hand out
  *   P..'aredo'        list    redelivered work item ids given back (expired ones are found in 'alease')
  *   P..'alease'       zset    leased work item ids by lease expiry
- *   P..'notices'      channel pub/sub notices
+ *   P..'notices'      channel pub/sub notices (work, terminal updates, updates beside work)
+ *   P..'notices:u'    channel the other instance updates (../subscriber.ts)
  *   P..'rq:'..rid     string  the first result of an idempotent write (create, send, purge), for REQUEST_TTL_MS
  * Per instance:
  *   P..'i:'..id       hash    row (JSON), st, k, n, ca, ua, v (version, absent = ''); lease: lt, le, dl (deliveries since
@@ -296,12 +297,18 @@ end
 
 -- One message per script: '<flags>' or '<flags>\\n<status>\\n<instanceId>',
 -- flags 'o' (orchestration work) and 'a' (activity work), or 'O<ms>' / 'A<ms>'
--- (no work now, but a lease made without a lock call expires in <ms>).
+-- (no work now, but a lease made without a lock call expires in <ms>). An
+-- update alone with a status that is not terminal goes to 'notices:u', heard
+-- only by listeners of every update (waitForCompletion's runtime is not one).
 local function publish(status, id)
   local msg = (WORK_O and 'o' or '') .. (WORK_A and 'a' or '')
   if LEASED_O and not WORK_O then msg = msg .. string.format('O%d', math.ceil(LEASED_O)) end
   if LEASED_A and not WORK_A then msg = msg .. string.format('A%d', math.ceil(LEASED_A)) end
-  if status then msg = msg .. '\\n' .. status .. '\\n' .. id end
-  if msg ~= '' then redis.call('PUBLISH', P .. 'notices', msg) end
+  local channel = 'notices'
+  if status then
+    if msg == '' and not TERMINAL[status] then channel = 'notices:u' end
+    msg = msg .. '\\n' .. status .. '\\n' .. id
+  end
+  if msg ~= '' then redis.call('PUBLISH', P .. channel, msg) end
 end
 `;
