@@ -91,6 +91,11 @@ export async function countInstances(connections: Connections, hub: string, quer
   return count;
 }
 
+/** A kind filter and none the indexes key on beside it: its status sets are all of that kind's. */
+function kindOnly(query: InstanceQuery): boolean {
+  return query.kind !== undefined && query.version === undefined && query.name === undefined && query.namespace === undefined && !(query.runtimeStatus && query.runtimeStatus.length > 0);
+}
+
 /** Runs scan steps from `min` (Redis score syntax) until `step` returns true or the index is exhausted. */
 export async function scanIndex(
   connections: Connections,
@@ -115,6 +120,8 @@ export async function scanIndex(
     opt(query.version),
   ];
   const keys = indexKeys(query);
+  // A kind alone: the script reads 'idx' when that kind is most of it (one set, not eight to merge).
+  if (kindOnly(query)) keys.unshift('?idx');
   // A first page reads little more than it returns; later steps grow to SCAN_LIMIT.
   let limit = Math.max(1, Math.min(firstLimit, SCAN_LIMIT));
   for (;;) {

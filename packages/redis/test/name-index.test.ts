@@ -93,6 +93,35 @@ describe.skipIf(!binary)('redis: the name index', () => {
     expect((await storage.queryInstances(hub, { name: 'Rare', pageSize: 1 })).instances.map((r) => r.instanceId)).toEqual(['n107']);
   });
 
+  it("pages a kind alone from 'idx' when that kind is most of the hub, and from its status sets when it is not", async () => {
+    const hub = `kinds-${randomUUID()}`;
+    const statuses: RuntimeStatus[] = ['Pending', 'Running', 'Completed', 'Failed'];
+    // 400 orchestrations over four statuses, 40 entities.
+    const orchestrations = Array.from({ length: 400 }, (_, i) => record(`o${String(i).padStart(3, '0')}`, T0 + i, 'O', statuses[i % 4]));
+    const entities = Array.from({ length: 40 }, (_, i) => ({ ...record(`@e@${String(i).padStart(2, '0')}`, T0 + 1000 + i, 'e'), kind: 'entity' as const }));
+    await seed(storage, hub, [...orchestrations, ...entities]);
+    await storage.countInstances(hub, {}); // the hub's index check, once
+    const pages = async (kind: 'orchestration' | 'entity') => {
+      const ids: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await storage.queryInstances(hub, { kind, pageSize: 50, ...(token && { continuationToken: token }) });
+        ids.push(...page.instances.map((r) => r.instanceId));
+        token = page.continuationToken;
+      } while (token);
+      return ids;
+    };
+    await admin.config('RESETSTAT');
+    expect(await pages('orchestration')).toEqual(orchestrations.map((r) => r.instanceId));
+    const read = await calls();
+    // One set per step, not the eight status sets merged (before: 8 ZRANGEBYSCORE a step and more for the cut's group).
+    expect(read.zrangebyscore).toBeLessThanOrEqual(2 * ((read.evalsha ?? 0) + (read.eval ?? 0)));
+    await admin.config('RESETSTAT');
+    expect(await pages('entity')).toEqual(entities.map((r) => r.instanceId));
+    // A kind that is a small part of the hub reads its status sets (no scan of 'idx' for 40 rows in 440).
+    expect((await calls()).hmget).toBeLessThanOrEqual(45);
+  });
+
   it('builds the name index of a hub written before it (schema 3)', async () => {
     const hub = `old-names-${randomUUID()}`;
     const keys = hubKeys(hub);

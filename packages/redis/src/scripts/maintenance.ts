@@ -59,16 +59,26 @@ return deleted
  * page boundary never splits one, and filters them.
  * ARGV: min, max, limit, what ('row' | 'id'), kind, statuses (',' list),
  * updatedFrom, updatedTo, idPrefix, name, namespace, version, index key
- * suffixes...; an
+ * suffixes... (or '?idx' then a kind's status sets: see below); an
  * optional filter is '' when absent, else '=' followed by its value.
  * → { exhausted 0|1, last score scanned | '', { row or id ... } }
  */
 export const QUERY_SCAN = `
 local limit = tonumber(ARGV[3])
+local keys = {}
+for j = 13, #ARGV do keys[#keys + 1] = ARGV[j] end
+-- '?idx' then a kind's status sets: read 'idx' (filtering the kind) when that kind is most of it,
+-- one set instead of merging eight; else the status sets.
+if keys[1] == '?idx' then
+  table.remove(keys, 1)
+  local of_kind = 0
+  for _, k in ipairs(keys) do of_kind = of_kind + redis.call('ZCARD', P .. k) end
+  if 2 * of_kind >= redis.call('ZCARD', P .. 'idx') then keys = { 'idx' } end
+end
 -- Scores travel as the strings Redis wrote (exact); compared as numbers.
 local got, cut, cut_s = {}, nil, nil
-for j = 13, #ARGV do
-  local entries = redis.call('ZRANGEBYSCORE', P .. ARGV[j], ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', 0, limit)
+for _, key in ipairs(keys) do
+  local entries = redis.call('ZRANGEBYSCORE', P .. key, ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', 0, limit)
   got[#got + 1] = entries
   if #entries >= 2 * limit then
     local s = tonumber(entries[#entries])
@@ -96,8 +106,8 @@ for _, e in ipairs(below) do
 end
 if cut ~= nil then
   -- The whole createdAt group at the cut, from every set.
-  for j = 13, #ARGV do
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ARGV[j], cut_s, cut_s)) do ids[#ids + 1] = id end
+  for _, key in ipairs(keys) do
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. key, cut_s, cut_s)) do ids[#ids + 1] = id end
   end
   last_s = cut_s
 end
