@@ -51,7 +51,7 @@ const server0 = server();
 const t0 = performance.now();
 const latencies = await once(n, `${mode}-bench`);
 const totalMs = performance.now() - t0;
-const result: ChildResult = { totalMs, nodeCpuUs: ownCpuMicros() - cpu0, serverCpuUs: server() - server0, ...(latencies && latencies) };
+const result: ChildResult = { totalMs, nodeCpuUs: ownCpuMicros() - cpu0, serverCpuUs: server() - server0, ...(latencies ?? {}) };
 await subject.close();
 process.send!(result);
 process.disconnect();

@@ -16,21 +16,29 @@ import type { RuntimeStatus, StorageNotice } from '@reprise/core';
 
 type Listener = (notice: StorageNotice) => void;
 
+/** The digits after position `at` in `flags` (an 'O<ms>' / 'A<ms>' flag's duration). */
+function msAfter(flags: string, at: number): number {
+  let end = at + 1;
+  while (end < flags.length && flags.charCodeAt(end) >= 48 && flags.charCodeAt(end) <= 57) end++;
+  return Number(flags.slice(at + 1, end));
+}
+
+// Read on every worker for every message of the hub: index lookups, no regular expressions.
 export function parseNotice(message: string): StorageNotice[] {
   const nl = message.indexOf('\n');
   const flags = nl < 0 ? message : message.slice(0, nl);
   const notices: StorageNotice[] = [];
   if (nl >= 0) {
-    const rest = message.slice(nl + 1);
-    const nl2 = rest.indexOf('\n');
-    if (nl2 > 0) notices.push({ type: 'instance-updated', status: rest.slice(0, nl2) as RuntimeStatus, instanceId: rest.slice(nl2 + 1) });
+    const nl2 = message.indexOf('\n', nl + 1);
+    if (nl2 > nl + 1) notices.push({ type: 'instance-updated', status: message.slice(nl + 1, nl2) as RuntimeStatus, instanceId: message.slice(nl2 + 1) });
   }
-  const leasedO = /O(\d+)/.exec(flags);
-  const leasedA = /A(\d+)/.exec(flags);
+  if (flags === '') return notices;
+  const leasedO = flags.indexOf('O');
+  const leasedA = flags.indexOf('A');
   if (flags.includes('o')) notices.push({ type: 'orchestration-work' });
-  else if (leasedO) notices.push({ type: 'orchestration-work', inMs: Number(leasedO[1]) });
+  else if (leasedO >= 0) notices.push({ type: 'orchestration-work', inMs: msAfter(flags, leasedO) });
   if (flags.includes('a')) notices.push({ type: 'activity-work' });
-  else if (leasedA) notices.push({ type: 'activity-work', inMs: Number(leasedA[1]) });
+  else if (leasedA >= 0) notices.push({ type: 'activity-work', inMs: msAfter(flags, leasedA) });
   return notices;
 }
 

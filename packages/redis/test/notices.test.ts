@@ -11,10 +11,27 @@ import { createRuntime } from '@reprise/core';
 import type { StorageNotice } from '@reprise/core';
 import { commitFor, eventually, ev, lockOne, message, startInstance } from '@reprise/testing/conformance';
 import { redisStorage } from '../src/index.js';
+import { parseNotice } from '../src/subscriber.js';
 import { startRedisServer } from './redis-server.js';
 import type { RedisServer } from './redis-server.js';
 
 const binary = inject('redisServerBinary');
+
+describe('redis: a published message read back as notices', () => {
+  it('reads work flags, lease announcements and the instance update', () => {
+    expect(parseNotice('o\nPending\ni1')).toEqual([{ type: 'instance-updated', status: 'Pending', instanceId: 'i1' }, { type: 'orchestration-work' }]);
+    expect(parseNotice('\nCompleted\nsome:id')).toEqual([{ type: 'instance-updated', status: 'Completed', instanceId: 'some:id' }]);
+    expect(parseNotice('oa')).toEqual([{ type: 'orchestration-work' }, { type: 'activity-work' }]);
+    expect(parseNotice('A30000')).toEqual([{ type: 'activity-work', inMs: 30000 }]);
+    expect(parseNotice('O150A7\nRunning\ni2')).toEqual([
+      { type: 'instance-updated', status: 'Running', instanceId: 'i2' },
+      { type: 'orchestration-work', inMs: 150 },
+      { type: 'activity-work', inMs: 7 },
+    ]);
+    // A work flag wins over an announcement of the same kind (the scripts never send both).
+    expect(parseNotice('oO5')).toEqual([{ type: 'orchestration-work' }]);
+  });
+});
 
 describe.skipIf(!binary)('redis: notices', () => {
   let server: RedisServer | undefined;
