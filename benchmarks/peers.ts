@@ -5,6 +5,8 @@
  * flows) on the same redis-server build with the same AOF everysec, and
  * DBOS Transact on a PostgreSQL this script creates. W3 starts every
  * orchestration at once; W3-awaited starts them one by one, each start awaited.
+ * W5 (Reprise Redis and BullMQ, `bullmq-events`): 200 workflows waiting for
+ * an event, then each event's round trip (sent → completion observed), p50 / p99.
  */
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -22,13 +24,18 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export const PEER_WORKLOADS = { all: 'W3', awaited: 'W3-awaited' } as const;
 
-const PEERS: Array<{ peer: PeerName; server: 'none' | 'redis' | 'postgres' }> = [
+/** W5 (events mode): event round trips per run, as workloads/w5-events.ts. */
+const W5_N = 200;
+
+const PEERS: Array<{ peer: PeerName; server: 'none' | 'redis' | 'postgres'; modes?: Array<'all' | 'awaited' | 'events'> }> = [
   { peer: 'reprise-sqlite', server: 'none' },
   { peer: 'reprise-sqlite-full', server: 'none' },
   { peer: 'dbos', server: 'postgres' },
-  { peer: 'reprise-redis', server: 'redis' },
+  { peer: 'reprise-redis', server: 'redis', modes: ['all', 'awaited', 'events'] },
   { peer: 'bullmq-steps', server: 'redis' },
   { peer: 'bullmq-flow', server: 'redis' },
+  // W5 beside Reprise Redis: a job parked in delayed until the event promotes it.
+  { peer: 'bullmq-events', server: 'redis', modes: ['events'] },
 ];
 
 export interface PeersRun {
@@ -59,18 +66,24 @@ export async function runPeers(n: number, only?: string[]): Promise<PeersRun> {
     }
     const admin = redis && new Redis(redis.url);
     try {
-      for (const { peer, server } of wanted) {
+      for (const { peer, server, modes } of wanted) {
         if (server === 'postgres' && !postgres) continue;
-        for (const mode of ['all', 'awaited'] as const) {
+        for (const mode of modes ?? (['all', 'awaited'] as const)) {
           await admin?.flushall();
-          const workload = PEER_WORKLOADS[mode];
+          const workload = mode === 'events' ? 'W5' : PEER_WORKLOADS[mode];
           process.stdout.write(`${peer.padEnd(20)} ${workload.padEnd(11)} `);
           const serverPid = server === 'redis' ? redis!.pid : server === 'postgres' ? postgres!.pid : undefined;
-          const env: Record<string, string> = { ...process.env, PEER: peer, PEER_MODE: mode, PEER_N: String(n) } as Record<string, string>;
+          const env: Record<string, string> = { ...process.env, PEER: peer, PEER_MODE: mode, PEER_N: String(mode === 'events' ? W5_N : n) } as Record<string, string>;
           if (serverPid !== undefined) env.PEER_SERVER_PID = String(serverPid);
           if (redis) env.PEER_REDIS_URL = redis.url;
           if (postgres) env.PEER_POSTGRES_URL = postgres.url;
           const measured = await measureInChild(env);
+          if (mode === 'events') {
+            const metrics = { p50Ms: measured.p50Ms!, p99Ms: measured.p99Ms!, nodeCpuUs: measured.nodeCpuUs / W5_N, serverCpuUs: measured.serverCpuUs / W5_N };
+            results.push({ adapter: peer, workload, runs: [metrics], median: metrics });
+            console.log(`p50=${metrics.p50Ms.toFixed(2)} ms  p99=${metrics.p99Ms.toFixed(2)} ms  cpu µs/round trip=${(metrics.nodeCpuUs + metrics.serverCpuUs).toFixed(0)} (node ${metrics.nodeCpuUs.toFixed(0)} + server ${metrics.serverCpuUs.toFixed(0)})`);
+            continue;
+          }
           const metrics = {
             perSecond: (n * 1000) / measured.totalMs,
             nodeCpuUs: measured.nodeCpuUs / n,

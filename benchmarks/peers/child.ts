@@ -6,12 +6,15 @@
 import { ownCpuMicros, serverCpuMicros } from './proc-cpu.js';
 import type { PeerProgram, StartMode } from './program.js';
 
-export type PeerName = 'reprise-sqlite' | 'reprise-sqlite-full' | 'reprise-redis' | 'bullmq-steps' | 'bullmq-flow' | 'dbos';
+export type PeerName = 'reprise-sqlite' | 'reprise-sqlite-full' | 'reprise-redis' | 'bullmq-steps' | 'bullmq-flow' | 'bullmq-events' | 'dbos';
 
 export interface ChildResult {
   totalMs: number;
   nodeCpuUs: number;
   serverCpuUs: number;
+  /** W5 ('events' mode) only. */
+  p50Ms?: number;
+  p99Ms?: number;
 }
 
 async function program(peer: PeerName): Promise<PeerProgram> {
@@ -26,25 +29,29 @@ async function program(peer: PeerName): Promise<PeerProgram> {
       return (await import('./bullmq-peer.js')).bullmqPeer('steps');
     case 'bullmq-flow':
       return (await import('./bullmq-peer.js')).bullmqPeer('flow');
+    case 'bullmq-events':
+      return (await import('./bullmq-events-peer.js')).bullmqEventsPeer();
     case 'dbos':
       return (await import('./dbos-peer.js')).dbosPeer();
   }
 }
 
 const peer = process.env.PEER as PeerName;
-const mode = process.env.PEER_MODE as StartMode;
+const mode = process.env.PEER_MODE as StartMode | 'events';
 const n = Number(process.env.PEER_N);
 const serverPid = process.env.PEER_SERVER_PID ? Number(process.env.PEER_SERVER_PID) : undefined;
 const server = () => (serverPid === undefined ? 0 : serverCpuMicros(serverPid));
 
 const subject = await program(peer);
-await subject.run(mode, Math.min(n, 300), `${mode}-warmup`);
+// W5 ('events'): the same warm-up, then n event round trips, timed one by one.
+const once = (count: number, tag: string) => (mode === 'events' ? subject.events!(count, tag) : subject.run(mode, count, tag));
+await once(Math.min(n, 300), `${mode}-warmup`);
 const cpu0 = ownCpuMicros();
 const server0 = server();
 const t0 = performance.now();
-await subject.run(mode, n, `${mode}-bench`);
+const latencies = await once(n, `${mode}-bench`);
 const totalMs = performance.now() - t0;
-const result: ChildResult = { totalMs, nodeCpuUs: ownCpuMicros() - cpu0, serverCpuUs: server() - server0 };
+const result: ChildResult = { totalMs, nodeCpuUs: ownCpuMicros() - cpu0, serverCpuUs: server() - server0, ...(latencies ?? {}) };
 await subject.close();
 process.send!(result);
 process.disconnect();

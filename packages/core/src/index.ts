@@ -5,6 +5,7 @@ export type {
   Storage,
   StorageCapabilities,
   StorageNotice,
+  SubscribeOptions,
   InstanceKind,
   InstanceRecord,
   NewMessage,

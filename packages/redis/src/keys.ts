@@ -26,6 +26,8 @@ export interface HubKeys {
   anchor: string;
   /** The pub/sub channel the scripts publish notices on. */
   channel: string;
+  /** The channel of instance updates that are neither terminal nor beside work (subscriber.ts). */
+  updatesChannel: string;
   instance(instanceId: string): string;
   history(instanceId: string): string;
   logs(instanceId: string): string;
@@ -41,6 +43,7 @@ export function hubKeys(hub: string): HubKeys {
     prefix,
     anchor: `${prefix}seq`,
     channel: `${prefix}notices`,
+    updatesChannel: `${prefix}notices:u`,
     instance: (id) => `${prefix}i:${id}`,
     history: (id) => `${prefix}h:${id}`,
     logs: (id) => `${prefix}lg:${id}`,

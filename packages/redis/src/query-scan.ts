@@ -1,7 +1,8 @@
 /**
  * Queries, counts and filtered purges over the index sorted sets (instances
- * by createdAt): `idx` (every instance), `xs:<kind>:<status>` and
- * `xn:<kind>:<status>:<namespace>` (see scripts/prelude.ts). A query reads
+ * by createdAt): `idx` (every instance), `xs:<kind>:<status>`,
+ * `xn:<kind>:<status>:<namespace>` and `xm:<kind>:<name>` (see
+ * scripts/prelude.ts). A query reads
  * the narrowest of them its kind, status and namespace filters allow, in
  * bounded script steps, each finishing its last group of equal createdAt,
  * so ordering by (createdAt, instanceId) and the shared continuation token
@@ -17,11 +18,13 @@ const KINDS: InstanceKind[] = ['orchestration', 'entity'];
 
 /**
  * The index sets (key suffixes) that hold exactly the instances of the
- * query's kind, statuses and namespace, or, with a version, those of that
- * version (`xv:<version>`; the scan then filters the rest).
+ * query's kind, statuses and namespace; with a version, those of that
+ * version (`xv:<version>`), else with a name those of that kind and name
+ * (`xm:<kind>:<name>`): the scan then filters the rest.
  */
-export function indexKeys(query: Pick<InstanceQuery, 'kind' | 'runtimeStatus' | 'namespace' | 'version'>): string[] {
+export function indexKeys(query: Pick<InstanceQuery, 'kind' | 'runtimeStatus' | 'namespace' | 'version' | 'name'>): string[] {
   if (query.version !== undefined) return [`xv:${query.version}`];
+  if (query.name !== undefined) return (query.kind === undefined ? KINDS : [query.kind]).map((kind) => `xm:${kind}:${query.name}`);
   const statuses = query.runtimeStatus && query.runtimeStatus.length > 0 ? [...new Set(query.runtimeStatus)] : undefined;
   if (query.namespace === undefined && statuses === undefined && query.kind === undefined) return ['idx'];
   const keys: string[] = [];
@@ -61,16 +64,23 @@ export function indexMigration(connections: Connections): (hub: string) => Promi
   };
 }
 
+/** Whether the sets indexKeys picks hold exactly the query's instances (createdAt is their score). */
+function coveredByIndex(query: InstanceQuery): boolean {
+  if (query.instanceIdPrefix !== undefined || query.updatedFrom !== undefined || query.updatedTo !== undefined) return false;
+  const others = query.namespace !== undefined || (query.runtimeStatus?.length ?? 0) > 0;
+  if (query.version !== undefined) return query.kind === undefined && query.name === undefined && !others;
+  return query.name === undefined || !others;
+}
+
 /**
- * Counts with ZCOUNT over the indexes; filters they do not key on (name, id
- * prefix, updatedAt; kind, status or namespace beside a version) fall back
- * to a scan of the narrowest index.
+ * Counts with ZCOUNT over the indexes; filters they do not key on (id
+ * prefix, updatedAt; kind, status, namespace or name beside a version;
+ * status or namespace beside a name) fall back to a scan of the narrowest index.
  */
 export async function countInstances(connections: Connections, hub: string, query: InstanceQuery): Promise<number> {
   const min = query.createdFrom === undefined ? '-inf' : String(query.createdFrom);
   const max = query.createdTo === undefined ? '+inf' : String(query.createdTo);
-  const versionOnly = query.version === undefined || (query.kind === undefined && query.namespace === undefined && !query.runtimeStatus?.length);
-  if (versionOnly && query.name === undefined && query.instanceIdPrefix === undefined && query.updatedFrom === undefined && query.updatedTo === undefined) {
+  if (coveredByIndex(query)) {
     return connections.script<number>('countIndexed', hub, [min, max, ...indexKeys(query)], true);
   }
   let count = 0;
@@ -79,6 +89,11 @@ export async function countInstances(connections: Connections, hub: string, quer
     return false;
   });
   return count;
+}
+
+/** A kind filter and none the indexes key on beside it: its status sets are all of that kind's. */
+function kindOnly(query: InstanceQuery): boolean {
+  return query.kind !== undefined && query.version === undefined && query.name === undefined && query.namespace === undefined && !(query.runtimeStatus && query.runtimeStatus.length > 0);
 }
 
 /** Runs scan steps from `min` (Redis score syntax) until `step` returns true or the index is exhausted. */
@@ -100,11 +115,13 @@ export async function scanIndex(
     opt(query.updatedTo),
     opt(query.instanceIdPrefix),
     opt(query.name),
-    // Served by the status indexes unless a version picked 'xv:<version>'.
-    query.version === undefined ? '' : opt(query.namespace),
+    // Served by the status indexes unless a version or a name picked 'xv:' or 'xm:'.
+    query.version === undefined && query.name === undefined ? '' : opt(query.namespace),
     opt(query.version),
   ];
   const keys = indexKeys(query);
+  // A kind alone: the script reads 'idx' when that kind is most of it (one set, not eight to merge).
+  if (kindOnly(query)) keys.unshift('?idx');
   // A first page reads little more than it returns; later steps grow to SCAN_LIMIT.
   let limit = Math.max(1, Math.min(firstLimit, SCAN_LIMIT));
   for (;;) {
@@ -127,6 +144,7 @@ export async function queryInstances(connections: Connections, hub: string, quer
       .sort(compareInstances);
     found.push(...step);
     return found.length > size;
-  }, size + 1);
+    // A later page reads its cursor's row again (from the cursor's createdAt): one more, so one step suffices.
+  }, size + (cursor ? 2 : 1));
   return pageOf(found, size);
 }

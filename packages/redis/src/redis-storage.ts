@@ -129,7 +129,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
     },
 
     async lockInstances(hub, { max, leaseMs, redelivered, version }) {
-      const [items, next, waiting] = await redis.script<LockReply<LockedInstanceReply>>('lockInstances', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered), versionArg(version)]);
+      const [items, next, waiting] = await redis.script<LockReply<LockedInstanceReply>>('lockInstances', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered), versionArg(version)], false, 'worker');
       return { items: items.map(decodeLockedInstance), ...lockExtras(next, waiting) };
     },
 
@@ -152,20 +152,20 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       args.push(commit.keepLease ? commit.keepLease.leaseMs : '', keepToken);
       for (const { workItemId, lockToken } of commit.completeActivities ?? []) args.push(workItemId, lockToken);
       args.push(commit.completeActivities?.length ?? 0);
-      const reply = await redis.script<0 | [1, ActivityReply[], number]>('commitOrchestration', hub, args);
+      const reply = await redis.script<0 | [1, ActivityReply[], number]>('commitOrchestration', hub, args, false, 'worker');
       if (!Array.isArray(reply)) {
         throw leaseLost('instance', commit.instanceId);
       }
-      if (redis.waitsForReplicas) await redis.replicated();
+      if (redis.waitsForReplicas) await redis.replicated('worker');
       return eager ? { activities: reply[1].map(decodeActivity), ...(reply[2] === 1 && { keptLease: { lockToken: keepToken } }) } : {};
     },
 
     async releaseInstance(hub, instanceId, lockToken, giveBack) {
-      await redis.script('releaseInstance', hub, [instanceId, lockToken, giveBack?.countDelivery ? '0' : '1']);
+      await redis.script('releaseInstance', hub, [instanceId, lockToken, giveBack?.countDelivery ? '0' : '1'], false, 'worker');
     },
 
     async lockActivities(hub, { max, leaseMs, redelivered, version }) {
-      const [items, next, waiting] = await redis.script<LockReply<ActivityReply>>('lockActivities', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered), versionArg(version)]);
+      const [items, next, waiting] = await redis.script<LockReply<ActivityReply>>('lockActivities', hub, [max, leaseMs, nanoid(), redeliveredArg(redelivered), versionArg(version)], false, 'worker');
       return { items: items.map(decodeActivity), ...lockExtras(next, waiting) };
     },
 
@@ -179,20 +179,20 @@ export function redisStorage(options: RedisStorageOptions): Storage {
         args.push(completion.logs.length);
         for (const log of completion.logs) args.push(JSON.stringify(log));
       }
-      const reply = await redis.script<0 | [1, LockedInstanceReply?]>('completeActivity', hub, args);
+      const reply = await redis.script<0 | [1, LockedInstanceReply?]>('completeActivity', hub, args, false, 'worker');
       if (!Array.isArray(reply)) {
         throw leaseLost('activity', completion.workItemId);
       }
-      if (redis.waitsForReplicas) await redis.replicated();
+      if (redis.waitsForReplicas) await redis.replicated('worker');
       return reply[1] ? { instance: decodeLockedInstance(reply[1]) } : {};
     },
 
     async abandonActivity(hub, workItemId, lockToken, giveBack) {
-      await redis.script('abandonActivity', hub, [workItemId, lockToken, giveBack?.countDelivery ? '0' : '1']);
+      await redis.script('abandonActivity', hub, [workItemId, lockToken, giveBack?.countDelivery ? '0' : '1'], false, 'worker');
     },
 
     async reportProgress(hub, workItemId, lockToken, progress) {
-      const reply = await redis.script<number>('reportProgress', hub, [workItemId, lockToken, JSON.stringify(progress)]);
+      const reply = await redis.script<number>('reportProgress', hub, [workItemId, lockToken, JSON.stringify(progress)], false, 'worker');
       if (reply !== 1) throw leaseLost('activity', workItemId);
     },
 
@@ -207,7 +207,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       for (const { instanceId, lockToken } of leases.instances) args.push(instanceId, lockToken);
       args.push(leases.activities.length);
       for (const { workItemId, lockToken } of leases.activities) args.push(workItemId, lockToken);
-      const [lostInstances, lostActivities, canceledActivities] = await redis.script<[string[], string[], string[]]>('renewLeases', hub, args);
+      const [lostInstances, lostActivities, canceledActivities] = await redis.script<[string[], string[], string[]]>('renewLeases', hub, args, false, 'worker');
       return { lostInstances, lostActivities, canceledActivities };
     },
 
@@ -251,7 +251,7 @@ export function redisStorage(options: RedisStorageOptions): Storage {
       return rows.map(decodeRuntime).sort((a, b) => a.startedAt - b.startedAt || (a.runtimeId < b.runtimeId ? -1 : 1));
     },
 
-    subscribe: (hub, listener) => redis.subscribe(hub, listener),
+    subscribe: (hub, listener, options) => redis.subscribe(hub, listener, options),
   };
   return storage;
 }

@@ -1,7 +1,12 @@
 /**
  * Notices over Redis pub/sub: one dedicated subscriber connection (a
- * duplicate of the command connection) per storage, one channel per hub.
- * The scripts publish at most one message per run:
+ * duplicate of the command connection) per storage, two channels per hub:
+ * `notices` (work, and instance updates with a terminal status or beside
+ * work flags) and `notices:u` (the other instance updates: a commit that
+ * leaves the instance running). A listener that asked for terminal updates
+ * only (SubscribeOptions) listens on the first, so nobody receives the
+ * running updates nobody waits for. The scripts publish at most one message
+ * per run, on one of the two:
  * `<flags>` or `<flags>\n<status>\n<instanceId>` with flags `o`
  * (orchestration work) and `a` (activity work), or `O<ms>` / `A<ms>` (a
  * lease made without a lock call expires in <ms>: work notices with `inMs`).
@@ -11,21 +16,29 @@ import type { RuntimeStatus, StorageNotice } from '@reprise/core';
 
 type Listener = (notice: StorageNotice) => void;
 
+/** The digits after position `at` in `flags` (an 'O<ms>' / 'A<ms>' flag's duration). */
+function msAfter(flags: string, at: number): number {
+  let end = at + 1;
+  while (end < flags.length && flags.charCodeAt(end) >= 48 && flags.charCodeAt(end) <= 57) end++;
+  return Number(flags.slice(at + 1, end));
+}
+
+// Read on every worker for every message of the hub: index lookups, no regular expressions.
 export function parseNotice(message: string): StorageNotice[] {
   const nl = message.indexOf('\n');
   const flags = nl < 0 ? message : message.slice(0, nl);
   const notices: StorageNotice[] = [];
   if (nl >= 0) {
-    const rest = message.slice(nl + 1);
-    const nl2 = rest.indexOf('\n');
-    if (nl2 > 0) notices.push({ type: 'instance-updated', status: rest.slice(0, nl2) as RuntimeStatus, instanceId: rest.slice(nl2 + 1) });
+    const nl2 = message.indexOf('\n', nl + 1);
+    if (nl2 > nl + 1) notices.push({ type: 'instance-updated', status: message.slice(nl + 1, nl2) as RuntimeStatus, instanceId: message.slice(nl2 + 1) });
   }
-  const leasedO = /O(\d+)/.exec(flags);
-  const leasedA = /A(\d+)/.exec(flags);
+  if (flags === '') return notices;
+  const leasedO = flags.indexOf('O');
+  const leasedA = flags.indexOf('A');
   if (flags.includes('o')) notices.push({ type: 'orchestration-work' });
-  else if (leasedO) notices.push({ type: 'orchestration-work', inMs: Number(leasedO[1]) });
+  else if (leasedO >= 0) notices.push({ type: 'orchestration-work', inMs: msAfter(flags, leasedO) });
   if (flags.includes('a')) notices.push({ type: 'activity-work' });
-  else if (leasedA) notices.push({ type: 'activity-work', inMs: Number(leasedA[1]) });
+  else if (leasedA >= 0) notices.push({ type: 'activity-work', inMs: msAfter(flags, leasedA) });
   return notices;
 }
 
@@ -52,7 +65,10 @@ export class Subscriber {
     this.#connection.on('ready', () => {
       handlers.onReady();
       if (this.#everReady) {
-        for (const channel of this.#listeners.keys()) this.#dispatch(channel, [{ type: 'resync' }]);
+        // A listener on two channels (work and every update) hears it once.
+        const all = new Set<Listener>();
+        for (const set of this.#listeners.values()) for (const listener of set) all.add(listener);
+        this.#tell(all, [{ type: 'resync' }]);
       }
       this.#everReady = true;
     });
@@ -99,7 +115,10 @@ export class Subscriber {
 
   #dispatch(channel: string, notices: StorageNotice[]): void {
     const set = this.#listeners.get(channel);
-    if (!set) return;
+    if (set) this.#tell(set, notices);
+  }
+
+  #tell(set: Set<Listener>, notices: StorageNotice[]): void {
     for (const listener of [...set]) {
       for (const notice of notices) {
         try {

@@ -32,9 +32,11 @@ export async function startCutProxy(upstreamPort: number): Promise<CutProxy> {
     };
     downstream.on('data', (chunk) => {
       if (swallowing) return;
-      // Only a connection that is past its handshake (ioredis sends INFO first) carries commands worth losing.
+      // Only a connection that is past its handshake (ioredis sends `client setinfo` and `info` first, in
+      // lower case) carries commands worth losing: the storage opens its worker connection on first use.
       const trigger = armed;
-      if (trigger && !chunk.includes('INFO') && !chunk.includes('CLIENT')) {
+      const head = chunk.subarray(0, 64).toString('latin1').toLowerCase();
+      if (trigger && !head.includes('info') && !head.includes('client')) {
         armed = undefined;
         swallowing = true;
         upstream.write(chunk);

@@ -91,7 +91,7 @@ describe.skipIf(!binary)('redis: flow control', () => {
     expect(await storage.countInstances(hub, { runtimeStatus: ['Running'] })).toBe(1302);
     const expected = [...old, record('new-default', T0 + 6, 'Running')].filter((r) => r.status === 'Running').sort(byCreation).map((r) => r.instanceId);
     expect(await allIds(storage, hub, { namespace: '', runtimeStatus: ['Running'] }, 1000)).toEqual(expected);
-    expect(await admin.get(keys.prefix + 'schema')).toBe('3');
+    expect(await admin.get(keys.prefix + 'schema')).toBe('4');
     // Versions came later still: the old rows are indexed as unversioned too.
     expect(await storage.countInstances(hub, { version: '' })).toBe(2602);
     expect(await storage.countInstances(hub, { version: '', runtimeStatus: ['Completed'] })).toBe(1300);

@@ -78,8 +78,11 @@ export interface ClientDeps {
   versionOf?(name: string): string | undefined;
   /** The registered code of an orchestrator (`migrate` replays with it). */
   orchestratorOf?(name: string): OrchestratorFunction | undefined;
-  /** Registers a listener for one instance's status changes (undefined: re-check, notices were lost); returns its remover. */
-  onInstanceUpdated(instanceId: string, listener: (status: RuntimeStatus | undefined) => void): () => void;
+  /**
+   * Registers a listener for one instance's status changes (undefined: re-check, notices were lost); returns its remover.
+   * `terminalOnly`: the listener acts only on terminal statuses (the store need not send the others).
+   */
+  onInstanceUpdated(instanceId: string, listener: (status: RuntimeStatus | undefined) => void, terminalOnly?: boolean): () => void;
   /** Where the Durable Functions HTTP API is mounted, for check-status responses. */
   managementUrls?: ManagementUrlOptions | undefined;
   /** Spans and metrics of starts and messages (absent: none). */
@@ -330,9 +333,13 @@ export class OrchestrationClient {
           checking = false;
         }
       };
-      const remove = this.#deps.onInstanceUpdated(instanceId, (status) => {
-        if (status === undefined || isTerminal(status)) void check();
-      });
+      const remove = this.#deps.onInstanceUpdated(
+        instanceId,
+        (status) => {
+          if (status === undefined || isTerminal(status)) void check();
+        },
+        true,
+      );
       const timer =
         timeoutMs === undefined
           ? undefined

@@ -101,16 +101,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   registerPurge(orchestrators, activities, storage, hub);
   registerHttpActivity(activities);
   const cache = new ReplayCache(resolved.cacheSize);
-  // One store subscription; instance notices go straight to that instance's waiters.
-  const instanceListeners = new Map<string, Set<(status: RuntimeStatus | undefined) => void>>();
+  // One store subscription, asking only for terminal instance notices (what
+  // waitForCompletion needs), so a store can skip the others; waiters for any
+  // change (anyListeners) hold a second subscription while there are some.
+  // Instance notices go straight to that instance's waiters.
+  type InstanceListener = (status: RuntimeStatus | undefined) => void;
+  const instanceListeners = new Map<string, Set<InstanceListener>>();
+  const anyListeners = new Map<string, Set<InstanceListener>>();
+  let unsubscribeAny: (() => void) | undefined;
+  const tell = (waiters: Map<string, Set<InstanceListener>>, notice: StorageNotice) => {
+    if (notice.type === 'instance-updated') {
+      const listeners = waiters.get(notice.instanceId);
+      if (listeners) for (const listener of [...listeners]) listener(notice.status);
+    } else if (notice.type === 'resync') {
+      for (const listeners of [...waiters.values()]) for (const listener of [...listeners]) listener(undefined);
+    }
+  };
+  const onAnyNotice = (notice: StorageNotice) => tell(anyListeners, notice);
   let routeWork: ((notice: StorageNotice) => void) | undefined;
   const onStorageNotice = (notice: StorageNotice) => {
     if (notice.type === 'instance-updated') {
-      const listeners = instanceListeners.get(notice.instanceId);
-      if (listeners) for (const listener of [...listeners]) listener(notice.status);
+      tell(instanceListeners, notice);
     } else if (notice.type === 'resync') {
       // Notices may have been lost: every waiter re-reads, both loops look for work.
-      for (const listeners of [...instanceListeners.values()]) for (const listener of [...listeners]) listener(undefined);
+      tell(instanceListeners, notice);
       routeWork?.({ type: 'orchestration-work' });
       routeWork?.({ type: 'activity-work' });
     } else {
@@ -136,7 +150,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let unsubscribe: (() => void) | undefined;
   const ready = () =>
     (opened ??= Promise.all([storage.open(), observer.load()]).then(() => {
-      unsubscribe = storage.subscribe(hub, onStorageNotice);
+      unsubscribe = storage.subscribe(hub, onStorageNotice, { instanceUpdates: 'terminal' });
     }));
 
   let abort = new AbortController();
@@ -305,13 +319,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     hasEntity: (name) => entities.has(name),
     managementUrls: options.managementUrls,
     telemetry: observer.client,
-    onInstanceUpdated: (instanceId, listener) => {
-      let listeners = instanceListeners.get(instanceId);
-      if (!listeners) instanceListeners.set(instanceId, (listeners = new Set()));
+    onInstanceUpdated: (instanceId, listener, terminalOnly) => {
+      const waiters = terminalOnly ? instanceListeners : anyListeners;
+      // Called after ready(): the store is open.
+      if (!terminalOnly && anyListeners.size === 0) unsubscribeAny = storage.subscribe(hub, onAnyNotice);
+      let listeners = waiters.get(instanceId);
+      if (!listeners) waiters.set(instanceId, (listeners = new Set()));
       listeners.add(listener);
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0) instanceListeners.delete(instanceId);
+        if (listeners.size === 0 && waiters.get(instanceId) === listeners) waiters.delete(instanceId);
+        if (!terminalOnly && anyListeners.size === 0) {
+          unsubscribeAny?.();
+          unsubscribeAny = undefined;
+        }
       };
     },
   });

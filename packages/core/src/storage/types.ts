@@ -541,6 +541,12 @@ export type StorageNotice =
   /** Notices may have been lost (a reconnect): listeners re-check whatever they wait for. */
   | { type: 'resync' };
 
+/** What a subscriber needs (see Storage.subscribe). */
+export interface SubscribeOptions {
+  /** 'all' (the default): every 'instance-updated'; 'terminal': those with a terminal status suffice. */
+  instanceUpdates?: 'all' | 'terminal';
+}
+
 /**
  * The optional features a store implements, declared on the store object
  * (`storage.capabilities`) rather than guessed from what its methods
@@ -705,6 +711,11 @@ export interface Storage {
    */
   listRuntimes(hub: string): Promise<RuntimeEntry[]>;
 
-  /** Subscribe to work and instance-change notices for a hub. Returns the unsubscribe function. */
-  subscribe(hub: string, listener: (notice: StorageNotice) => void): () => void;
+  /**
+   * Subscribe to work and instance-change notices for a hub. Returns the
+   * unsubscribe function. With `{ instanceUpdates: 'terminal' }` the listener
+   * needs 'instance-updated' only for terminal statuses: a store may leave
+   * the others out (and may send them all the same).
+   */
+  subscribe(hub: string, listener: (notice: StorageNotice) => void, options?: SubscribeOptions): () => void;
 }

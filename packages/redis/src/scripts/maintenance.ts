@@ -59,16 +59,26 @@ return deleted
  * page boundary never splits one, and filters them.
  * ARGV: min, max, limit, what ('row' | 'id'), kind, statuses (',' list),
  * updatedFrom, updatedTo, idPrefix, name, namespace, version, index key
- * suffixes...; an
+ * suffixes... (or '?idx' then a kind's status sets: see below); an
  * optional filter is '' when absent, else '=' followed by its value.
  * → { exhausted 0|1, last score scanned | '', { row or id ... } }
  */
 export const QUERY_SCAN = `
 local limit = tonumber(ARGV[3])
+local keys = {}
+for j = 13, #ARGV do keys[#keys + 1] = ARGV[j] end
+-- '?idx' then a kind's status sets: read 'idx' (filtering the kind) when that kind is most of it,
+-- one set instead of merging eight; else the status sets.
+if keys[1] == '?idx' then
+  table.remove(keys, 1)
+  local of_kind = 0
+  for _, k in ipairs(keys) do of_kind = of_kind + redis.call('ZCARD', P .. k) end
+  if 2 * of_kind >= redis.call('ZCARD', P .. 'idx') then keys = { 'idx' } end
+end
 -- Scores travel as the strings Redis wrote (exact); compared as numbers.
 local got, cut, cut_s = {}, nil, nil
-for j = 13, #ARGV do
-  local entries = redis.call('ZRANGEBYSCORE', P .. ARGV[j], ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', 0, limit)
+for _, key in ipairs(keys) do
+  local entries = redis.call('ZRANGEBYSCORE', P .. key, ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', 0, limit)
   got[#got + 1] = entries
   if #entries >= 2 * limit then
     local s = tonumber(entries[#entries])
@@ -96,8 +106,8 @@ for _, e in ipairs(below) do
 end
 if cut ~= nil then
   -- The whole createdAt group at the cut, from every set.
-  for j = 13, #ARGV do
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ARGV[j], cut_s, cut_s)) do ids[#ids + 1] = id end
+  for _, key in ipairs(keys) do
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. key, cut_s, cut_s)) do ids[#ids + 1] = id end
   end
   last_s = cut_s
 end
@@ -147,15 +157,15 @@ return total
 `;
 
 /**
- * Builds the status and version indexes ('xs:', 'xn:', 'xv:') of rows
- * written before they existed, one bounded step at a time: ARGV: min (Redis
- * score syntax) over 'idx' → { done 0|1, next min }. Idempotent (ZADD), so
- * steps may repeat or run beside live writes, which keep the indexes
- * themselves. The last step sets 'schema' to 3 (2: status indexes only,
- * before versions), after which steps return at once.
+ * Builds the status, version and name indexes ('xs:', 'xn:', 'xv:', 'xm:')
+ * of rows written before they existed, one bounded step at a time: ARGV:
+ * min (Redis score syntax) over 'idx' → { done 0|1, next min }. Idempotent
+ * (ZADD), so steps may repeat or run beside live writes, which keep the
+ * indexes themselves. The last step sets 'schema' to 4 (2: status indexes
+ * only; 3: and versions, before names), after which steps return at once.
  */
 export const MIGRATE_INDEXES = `
-if redis.call('GET', P .. 'schema') == '3' then return { 1, '' } end
+if redis.call('GET', P .. 'schema') == '4' then return { 1, '' } end
 local entries = redis.call('ZRANGEBYSCORE', P .. 'idx', ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, CHUNK)
 local ids = {}
 for i = 1, #entries, 2 do ids[#ids + 1] = entries[i] end
@@ -172,14 +182,15 @@ if not done then
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'idx', last, last)) do ids[#ids + 1] = id end
 end
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'ca', 'v')
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'ca', 'v', 'n')
   if f[1] then
     index_row(id, f[2], f[1], f[3] or '', f[4])
     redis.call('ZADD', P .. 'xv:' .. (f[5] or ''), f[4], id)
+    redis.call('ZADD', P .. 'xm:' .. f[2] .. ':' .. f[6], f[4], id)
   end
 end
 if done then
-  redis.call('SET', P .. 'schema', '3')
+  redis.call('SET', P .. 'schema', '4')
   return { 1, '' }
 end
 return { 0, '(' .. last }

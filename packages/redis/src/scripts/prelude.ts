@@ -17,7 +17,8 @@
  *   P..'aq'           list    fresh activity work item ids ready to hand out
  *   P..'aredo'        list    redelivered work item ids given back (expired ones are found in 'alease')
  *   P..'alease'       zset    leased work item ids by lease expiry
- *   P..'notices'      channel pub/sub notices
+ *   P..'notices'      channel pub/sub notices (work, terminal updates, updates beside work)
+ *   P..'notices:u'    channel the other instance updates (../subscriber.ts)
  *   P..'rq:'..rid     string  the first result of an idempotent write (create, send, purge), for REQUEST_TTL_MS
  * Per instance:
  *   P..'i:'..id       hash    row (JSON), st, k, n, ca, ua, v (version, absent = ''); lease: lt, le, dl (deliveries since
@@ -31,9 +32,10 @@
  *   P..'a:'..wid      hash    item (JSON), inst; lease: lt, le, dl; cx ('1': marked canceled);
  *                             ls (when the holder took it), pg ('<token>|<progress JSON>': its last progress)
  * Namespaces and groups (per hub):
- *   P..'schema'       string  '3' once the status and version indexes below cover rows written before them
+ *   P..'schema'       string  '4' once the status, version and name indexes below cover rows written before them
  *   P..'xs:'..k..':'..st          zset  instance ids of kind k in status st, by createdAt
  *   P..'xn:'..k..':'..st..':'..ns zset  the same within namespace ns ('' = default)
+ *   P..'xm:'..k..':'..n           zset  instance ids of kind k named n, by createdAt (name queries and counts)
  * Versions (per hub; see versions.ts):
  *   P..'xv:'..v       zset    instance ids of version v ('' = unversioned, entities too), by createdAt
  *   P..'pk:'..s       zset    instances a filtered lockInstances left (parked), by ready time, one set per
@@ -169,15 +171,26 @@ end
 -- Writes the row; the indexes only change when a column they key on does.
 -- A row written before namespaces has no 'ns' field: its namespace is ''.
 -- A new row's version ('v', absent = '') is read from its JSON once: only
--- setInstanceVersion changes it afterwards.
+-- setInstanceVersion changes it afterwards. Only the columns that changed
+-- are written (a commit changes row and ua, and st now and then).
 local function put_row(id, row, st, k, n, ca, ua, ns)
   local key = P .. 'i:' .. id
-  local o = redis.call('HMGET', key, 'st', 'k', 'ns', 'ca', 'v')
+  local o = redis.call('HMGET', key, 'st', 'k', 'ns', 'ca', 'v', 'n')
   local old_ns = o[3] or ''
-  redis.call('HSET', key, 'row', row, 'st', st, 'k', k, 'n', n, 'ca', ca, 'ua', ua, 'ns', ns)
+  if not o[4] then
+    redis.call('HSET', key, 'row', row, 'st', st, 'k', k, 'n', n, 'ca', ca, 'ua', ua, 'ns', ns)
+  else
+    local set = { 'row', row, 'ua', ua }
+    if o[1] ~= st then set[#set + 1] = 'st'; set[#set + 1] = st end
+    if o[2] ~= k then set[#set + 1] = 'k'; set[#set + 1] = k end
+    if o[6] ~= n then set[#set + 1] = 'n'; set[#set + 1] = n end
+    if o[4] ~= ca then set[#set + 1] = 'ca'; set[#set + 1] = ca end
+    if o[3] ~= ns then set[#set + 1] = 'ns'; set[#set + 1] = ns end
+    redis.call('HSET', key, unpack(set))
+  end
   if not o[4] then
     -- The first row of a hub: nothing to migrate, so its indexes are complete from the start (reads never write).
-    if redis.call('ZCARD', P .. 'idx') == 0 then redis.call('SET', P .. 'schema', '3') end
+    if redis.call('ZCARD', P .. 'idx') == 0 then redis.call('SET', P .. 'schema', '4') end
     local v = row_version(row)
     if v ~= '' then redis.call('HSET', key, 'v', v) end
     redis.call('ZADD', P .. 'xv:' .. v, ca, id)
@@ -185,6 +198,10 @@ local function put_row(id, row, st, k, n, ca, ua, ns)
     redis.call('ZADD', P .. 'xv:' .. (o[5] or ''), ca, id)
   end
   if o[4] ~= ca then redis.call('ZADD', P .. 'idx', ca, id) end
+  if o[2] ~= k or o[6] ~= n or o[4] ~= ca then
+    if o[6] then redis.call('ZREM', P .. 'xm:' .. o[2] .. ':' .. o[6], id) end
+    redis.call('ZADD', P .. 'xm:' .. k .. ':' .. n, ca, id)
+  end
   if o[1] ~= st or o[2] ~= k or old_ns ~= ns or o[4] ~= ca then
     if o[1] then unindex_row(id, o[2], o[1], old_ns) end
     index_row(id, k, st, ns, ca)
@@ -249,6 +266,7 @@ local function remove_instance(id)
   end
   local f = redis.call('HMGET', P .. 'i:' .. id, 'st', 'k', 'ns', 'v', 'n')
   if f[1] then unindex_row(id, f[2], f[1], f[3] or '') end
+  if f[5] then redis.call('ZREM', P .. 'xm:' .. f[2] .. ':' .. f[5], id) end
   redis.call('ZREM', P .. 'xv:' .. (f[4] or ''), id)
   redis.call('ZREM', P .. 'pk:' .. park_suffix(f[4] or '', f[5] or ''), id)
   redis.call('DEL', P .. 'i:' .. id, P .. 'h:' .. id, P .. 'lg:' .. id, P .. 'm:' .. id, P .. 'ib:' .. id, P .. 'ia:' .. id)
@@ -279,12 +297,18 @@ end
 
 -- One message per script: '<flags>' or '<flags>\\n<status>\\n<instanceId>',
 -- flags 'o' (orchestration work) and 'a' (activity work), or 'O<ms>' / 'A<ms>'
--- (no work now, but a lease made without a lock call expires in <ms>).
+-- (no work now, but a lease made without a lock call expires in <ms>). An
+-- update alone with a status that is not terminal goes to 'notices:u', heard
+-- only by listeners of every update (waitForCompletion's runtime is not one).
 local function publish(status, id)
   local msg = (WORK_O and 'o' or '') .. (WORK_A and 'a' or '')
   if LEASED_O and not WORK_O then msg = msg .. string.format('O%d', math.ceil(LEASED_O)) end
   if LEASED_A and not WORK_A then msg = msg .. string.format('A%d', math.ceil(LEASED_A)) end
-  if status then msg = msg .. '\\n' .. status .. '\\n' .. id end
-  if msg ~= '' then redis.call('PUBLISH', P .. 'notices', msg) end
+  local channel = 'notices'
+  if status then
+    if msg == '' and not TERMINAL[status] then channel = 'notices:u' end
+    msg = msg .. '\\n' .. status .. '\\n' .. id
+  end
+  if msg ~= '' then redis.call('PUBLISH', P .. channel, msg) end
 end
 `;

@@ -3,7 +3,7 @@
  * lease timings, and small helpers to lock, start and inspect instances.
  */
 import { expect } from 'vitest';
-import type { InstanceRecord, LockedInstance, ActivityWorkItem, Storage, StorageNotice } from '@reprise/core';
+import type { InstanceRecord, LockedInstance, ActivityWorkItem, Storage, StorageNotice, SubscribeOptions } from '@reprise/core';
 import { ev, message, orchestrationRecord, commitFor, randomHub } from './builders.js';
 
 export { eventually, sleep } from './polling.js';
@@ -137,8 +137,8 @@ export async function startAndRun(s: Storage, hub: string, instanceId: string, o
   return commit.instance;
 }
 
-export function collectNotices(s: Storage, hub: string): { notices: StorageNotice[]; off: () => void } {
+export function collectNotices(s: Storage, hub: string, options?: SubscribeOptions): { notices: StorageNotice[]; off: () => void } {
   const notices: StorageNotice[] = [];
-  const off = s.subscribe(hub, (notice) => notices.push(notice));
+  const off = s.subscribe(hub, (notice) => notices.push(notice), options);
   return { notices, off };
 }

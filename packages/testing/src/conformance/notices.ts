@@ -107,6 +107,29 @@ export function describeNotices(ctx: ConformanceContext): void {
       off();
     });
 
+    it("sends 'instance-updated' with a terminal status to a listener that asked for terminal updates only, and every update to one that did not", async () => {
+      const s = ctx.storage;
+      const hub = ctx.hub();
+      const terminal = collectNotices(s, hub, { instanceUpdates: 'terminal' });
+      const all = collectNotices(s, hub);
+      const done: string[] = [];
+      const run = async () => {
+        const id = `i${done.length}`;
+        done.push(id);
+        await startInstance(s, hub, id);
+        const locked = await lockOne(s, hub, id);
+        await s.commitOrchestration(hub, commitFor(locked, { status: 'Running', append: [locked.messages[0]!.event] }));
+        await s.sendMessages(hub, [message(id, ev.raised('go'))]);
+        const again = await lockOne(s, hub, id);
+        await s.commitOrchestration(hub, commitFor(again, { status: 'Completed', append: [again.messages[0]!.event, ev.completed()] }));
+      };
+      await run();
+      await eventually(() => done.some((id) => updated(terminal.notices, id, 'Completed')), { retrigger: run, what: "'instance-updated' Completed (terminal only)" });
+      await eventually(() => done.some((id) => updated(all.notices, id, 'Running') && updated(all.notices, id, 'Completed')), { retrigger: run, what: "'instance-updated' Running and Completed" });
+      terminal.off();
+      all.off();
+    });
+
     it('stops notices to a listener once it unsubscribes; other listeners keep theirs', async () => {
       const s = ctx.storage;
       const hub = ctx.hub();
