@@ -11,8 +11,7 @@
  * those are sent again, the same bytes, once the connection is back, for at
  * most RETRY_WINDOW_MS.
  */
-import { Redis } from 'ioredis';
-import type { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { StorageError, isRepriseError } from '@reprise/core';
 import type { StorageNotice } from '@reprise/core';
 import type { Arg } from './codec.js';
@@ -176,6 +175,18 @@ export class Connections {
     let client: Redis | Cluster;
     if (options.client) {
       client = options.client;
+    } else if (options.cluster) {
+      // A Cluster follows MOVED/ASK and re-sends after a failover: creates, sends and purges carry request ids, commits are fenced.
+      client = new Cluster(options.cluster.nodes, {
+        enableAutoPipelining: false,
+        lazyConnect: true,
+        ...options.cluster.options,
+        redisOptions: { ...options.redisOptions, ...options.cluster.options.redisOptions },
+      });
+      client.on('error', (error) => this.#connectionError(error));
+      client.on('ready', () => {
+        this.#lastError = '';
+      });
     } else {
       // No auto-pipelining: ioredis keeps one auto-pipeline per slot in flight and builds a
       // Pipeline per batch; plain commands stream without waiting and measured faster here

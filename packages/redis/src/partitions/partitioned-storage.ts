@@ -1,0 +1,298 @@
+/**
+ * `redisStorage({ partitions: K })` with K > 1: one hub spread over K
+ * partitions (placement.ts), each a complete single-partition hub in its own
+ * Cluster slot, run by the unchanged scripts through `inner` (the storage of
+ * one key space). This layer routes each call:
+ * - by instance id (directory.ts) for creates, sends, reads, cancels, purges;
+ * - by the partition tag of a lock token (placement.ts) for commits,
+ *   completions, give-backs, progress and renewals: no lookup on the hot path;
+ * - over every partition, rotating, for lock calls, and merged for counts,
+ *   lists (one continuation token format: the page cursor) and notices.
+ * Messages to other instances go through the sender partition's outbox
+ * (outbox.ts), forwarded exactly once. The runtimes registry is hub-wide, in
+ * `{<hub>}`.
+ */
+import { compareInstances, leaseLost, pageOf, pageSizeOf } from '@reprise/core';
+import type {
+  ActivityWorkItem,
+  CreateInstanceResult,
+  InstanceRecord,
+  LockOptions,
+  LockResult,
+  LockedInstance,
+  NewMessage,
+  Storage,
+  StorageNotice,
+} from '@reprise/core';
+import type { Connections } from '../connection.js';
+import type { Directory } from './directory.js';
+import { toOutbox } from './outbox.js';
+import type { Outbox } from './outbox.js';
+import { partitionHub, tagToken, untagToken } from './placement.js';
+
+/** How often lock calls forward what a dead process left in the outboxes. */
+const SWEEP_MS = 1000;
+
+interface Parts {
+  redis: Connections;
+  inner: Storage;
+  k: number;
+  directory: Directory;
+  outbox: Outbox;
+  /** Resolves once the hub is known to have k partitions. */
+  checked: (hub: string) => Promise<void> | undefined;
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
+function tagLocked(p: number, locked: LockedInstance): LockedInstance {
+  return { ...locked, lockToken: tagToken(p, locked.lockToken) };
+}
+
+function tagActivity(p: number, item: ActivityWorkItem): ActivityWorkItem {
+  return { ...item, lockToken: tagToken(p, item.lockToken) };
+}
+
+export function partitionedStorage({ inner, k, directory, outbox, checked }: Parts): Storage {
+  const part = (hub: string, p: number) => partitionHub(hub, p);
+  const all = Array.from({ length: k }, (_, p) => p);
+  const rotation = new Map<string, number>();
+  const swept = new Map<string, number>();
+
+  /** Messages to instance `self` stay in the commit; every other one goes through the outbox. */
+  const route = (messages: NewMessage[], self: string | undefined): { messages: NewMessage[]; remote: boolean } => {
+    let remote = false;
+    const routed = messages.map((m) => {
+      if (m.instanceId === self) return m;
+      remote = true;
+      return toOutbox(m);
+    });
+    return { messages: routed, remote };
+  };
+
+  const next = (hub: string): number => {
+    const start = rotation.get(hub) ?? Math.floor(Math.random() * k);
+    rotation.set(hub, (start + 1) % k);
+    return start;
+  };
+
+  /** Forwards what a process that died after its commit left in the outboxes (at most every SWEEP_MS). */
+  const sweep = (hub: string): void => {
+    const now = Date.now();
+    if (now - (swept.get(hub) ?? 0) < SWEEP_MS) return;
+    swept.set(hub, now);
+    for (const p of all) outbox.drain(hub, p).catch(() => swept.delete(hub));
+  };
+
+  /** Lock calls walk the partitions from a rotating start until `max` items are leased. */
+  async function lockAll<T>(
+    hub: string,
+    options: LockOptions,
+    lock: (hub: string, options: LockOptions) => Promise<LockResult<T>>,
+    tag: (p: number, item: T) => T,
+  ): Promise<LockResult<T>> {
+    await checked(hub);
+    sweep(hub);
+    const start = next(hub);
+    const items: T[] = [];
+    let nextVisibleInMs: number | undefined;
+    let redeliveredWaiting = false;
+    for (let i = 0; i < k && items.length < options.max; i++) {
+      const p = (start + i) % k;
+      // A redelivered item is handed out alone: once some are leased, only fresh ones.
+      const result = await lock(part(hub, p), { ...options, max: options.max - items.length, redelivered: items.length === 0 ? options.redelivered : false });
+      for (const item of result.items) items.push(tag(p, item));
+      if (result.nextVisibleInMs !== undefined) nextVisibleInMs = Math.min(nextVisibleInMs ?? Infinity, result.nextVisibleInMs);
+      if (result.redeliveredWaiting && options.redelivered === false) redeliveredWaiting = true;
+      if (options.redelivered !== false && result.items.length > 0 && items.length === result.items.length && isRedelivered(result.items[0])) break;
+    }
+    return { items, ...(items.length === 0 && nextVisibleInMs !== undefined && { nextVisibleInMs }), ...(redeliveredWaiting && { redeliveredWaiting }) };
+  }
+
+  const storage: Storage = {
+    capabilities: inner.capabilities,
+    open: () => inner.open(),
+    close: () => inner.close(),
+
+    async createInstance(hub, record, message, admission): Promise<CreateInstanceResult> {
+      await checked(hub);
+      const id = record.instanceId;
+      let p = await directory.locateOne(hub, id);
+      if (admission) {
+        const want = directory.groupPartition(admission.group);
+        if (p !== want) {
+          // It lived elsewhere: a live one is returned as it is, a finished one moves to the group's partition.
+          const existing = await inner.getInstance(part(hub, p), id);
+          if (existing && !TERMINAL.has(existing.status)) return { created: false, existing };
+          if (existing) await inner.purgeInstances(part(hub, p), { instanceIds: [id] });
+          await directory.place(hub, id, want);
+          p = want;
+        }
+      }
+      return inner.createInstance(part(hub, p), record, message, admission);
+    },
+
+    async sendMessages(hub, messages) {
+      if (messages.length === 0) return;
+      await checked(hub);
+      const where = await directory.locate(hub, messages.map((m) => m.instanceId));
+      if (where.every((p) => p === where[0]) && !messages.some((m) => m.createIfMissing && m.admission)) {
+        await inner.sendMessages(part(hub, where[0]!), messages);
+        return;
+      }
+      // Several partitions: written at once to one outbox, then forwarded (all or none are accepted).
+      await inner.sendMessages(part(hub, where[0]!), messages.map(toOutbox));
+      await outbox.drain(hub, where[0]!);
+    },
+
+    async getInstance(hub, id) {
+      return inner.getInstance(part(hub, await directory.locateOne(hub, id)), id);
+    },
+    async getHistory(hub, id) {
+      return inner.getHistory(part(hub, await directory.locateOne(hub, id)), id);
+    },
+    async getLogs(hub, id) {
+      return inner.getLogs(part(hub, await directory.locateOne(hub, id)), id);
+    },
+    async getMessages(hub, id) {
+      return inner.getMessages(part(hub, await directory.locateOne(hub, id)), id);
+    },
+    async getActivityStates(hub, id) {
+      return inner.getActivityStates(part(hub, await directory.locateOne(hub, id)), id);
+    },
+    async getQueuePosition(hub, id) {
+      return inner.getQueuePosition(part(hub, await directory.locateOne(hub, id)), id);
+    },
+
+    async queryInstances(hub, query) {
+      const size = pageSizeOf(query);
+      // Each partition's page after the same cursor; the first `size` of their merge is the hub's page.
+      const pages = await Promise.all(all.map((p) => inner.queryInstances(part(hub, p), { ...query, pageSize: size })));
+      const merged: InstanceRecord[] = pages.flatMap((page) => page.instances).sort(compareInstances);
+      // A partition with more returned `size` rows, so the merge has at least `size`; pageOf reads a row past them as "more".
+      const more = pages.some((page) => page.continuationToken !== undefined);
+      return pageOf(more && merged.length === size ? [...merged, merged[size - 1]!] : merged, size);
+    },
+
+    async countInstances(hub, query) {
+      const counts = await Promise.all(all.map((p) => inner.countInstances(part(hub, p), query)));
+      return counts.reduce((a, b) => a + b, 0);
+    },
+
+    async cancelQueued(hub, id, cancel) {
+      const p = await directory.locateOne(hub, id);
+      const { messages, remote } = route(cancel.messages, id);
+      const done = await inner.cancelQueued(part(hub, p), id, { ...cancel, messages });
+      if (remote) await outbox.drain(hub, p);
+      return done;
+    },
+
+    async setInstanceVersion(hub, id, change) {
+      return inner.setInstanceVersion!(part(hub, await directory.locateOne(hub, id)), id, change);
+    },
+
+    lockInstances: (hub, options) => lockAll(hub, options, (h, o) => inner.lockInstances(h, o), tagLocked),
+
+    async commitOrchestration(hub, commit) {
+      const at = untagToken(commit.lockToken, k);
+      if (!at) throw leaseLost('instance', commit.instanceId);
+      const { messages, remote } = route(commit.messages, commit.instanceId);
+      const result = await inner.commitOrchestration(part(hub, at.p), { ...commit, lockToken: at.token, messages });
+      if (remote) await outbox.drain(hub, at.p);
+      return result?.activities ? { activities: result.activities.map((item) => tagActivity(at.p, item)) } : result;
+    },
+
+    async releaseInstance(hub, id, lockToken, giveBack) {
+      const at = untagToken(lockToken, k);
+      if (at) await inner.releaseInstance(part(hub, at.p), id, at.token, giveBack);
+    },
+
+    lockActivities: (hub, options) => lockAll(hub, options, (h, o) => inner.lockActivities(h, o), tagActivity),
+
+    async completeActivity(hub, completion) {
+      const at = untagToken(completion.lockToken, k);
+      if (!at) throw leaseLost('activity', completion.workItemId);
+      const result = await inner.completeActivity(part(hub, at.p), { ...completion, lockToken: at.token });
+      return result?.instance ? { instance: tagLocked(at.p, result.instance) } : result;
+    },
+
+    async abandonActivity(hub, workItemId, lockToken, giveBack) {
+      const at = untagToken(lockToken, k);
+      if (at) await inner.abandonActivity(part(hub, at.p), workItemId, at.token, giveBack);
+    },
+
+    async reportProgress(hub, workItemId, lockToken, progress) {
+      const at = untagToken(lockToken, k);
+      if (!at) throw leaseLost('activity', workItemId);
+      await inner.reportProgress(part(hub, at.p), workItemId, at.token, progress);
+    },
+
+    async renewLeases(hub, leases, leaseMs) {
+      const lostInstances: string[] = [];
+      const lostActivities: string[] = [];
+      const canceledActivities: string[] = [];
+      const byPartition = new Map<number, { instances: Array<{ instanceId: string; lockToken: string }>; activities: Array<{ workItemId: string; lockToken: string }> }>();
+      const bucket = (p: number) => {
+        let b = byPartition.get(p);
+        if (!b) byPartition.set(p, (b = { instances: [], activities: [] }));
+        return b;
+      };
+      for (const { instanceId, lockToken } of leases.instances) {
+        const at = untagToken(lockToken, k);
+        if (at) bucket(at.p).instances.push({ instanceId, lockToken: at.token });
+        else lostInstances.push(instanceId);
+      }
+      for (const { workItemId, lockToken } of leases.activities) {
+        const at = untagToken(lockToken, k);
+        if (at) bucket(at.p).activities.push({ workItemId, lockToken: at.token });
+        else lostActivities.push(workItemId);
+      }
+      const results = await Promise.all([...byPartition].map(([p, b]) => inner.renewLeases(part(hub, p), b, leaseMs)));
+      for (const r of results) {
+        lostInstances.push(...r.lostInstances);
+        lostActivities.push(...r.lostActivities);
+        canceledActivities.push(...r.canceledActivities);
+      }
+      return { lostInstances, lostActivities, canceledActivities };
+    },
+
+    async purgeInstances(hub, target) {
+      let instancesDeleted = 0;
+      if ('instanceIds' in target) {
+        const where = await directory.locate(hub, target.instanceIds);
+        const groups = new Map<number, string[]>();
+        target.instanceIds.forEach((id, i) => {
+          const ids = groups.get(where[i]!) ?? [];
+          ids.push(id);
+          groups.set(where[i]!, ids);
+        });
+        for (const [p, ids] of groups) instancesDeleted += (await inner.purgeInstances(part(hub, p), { instanceIds: ids })).instancesDeleted;
+        await directory.forget(hub, target.instanceIds);
+      } else {
+        for (const p of all) instancesDeleted += (await inner.purgeInstances(part(hub, p), target)).instancesDeleted;
+      }
+      return { instancesDeleted };
+    },
+
+    // The runtimes registry is hub-wide: `{<hub>}`, as with one partition.
+    async heartbeatRuntime(hub, registration, ttlMs) {
+      await checked(hub);
+      await inner.heartbeatRuntime(hub, registration, ttlMs);
+    },
+    stopRuntime: (hub, runtimeId) => inner.stopRuntime(hub, runtimeId),
+    listRuntimes: (hub) => inner.listRuntimes(hub),
+
+    subscribe(hub, listener: (notice: StorageNotice) => void) {
+      const stops = all.map((p) => inner.subscribe(part(hub, p), listener));
+      return () => {
+        for (const stop of stops) stop();
+      };
+    },
+  };
+  return storage;
+}
+
+/** Whether a lock reply item was handed out before (a LockedInstance or an ActivityWorkItem). */
+function isRedelivered(item: unknown): boolean {
+  return typeof item === 'object' && item !== null && 'deliveries' in item && Number((item as { deliveries: unknown }).deliveries) > 1;
+}
