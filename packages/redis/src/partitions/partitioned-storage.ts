@@ -25,6 +25,7 @@ import type {
   StorageNotice,
 } from '@reprise/core';
 import type { Connections } from '../connection.js';
+import { probe } from './probe.js';
 import type { Directory } from './directory.js';
 import { toOutbox } from './outbox.js';
 import type { Outbox } from './outbox.js';
@@ -45,15 +46,17 @@ interface Parts {
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
+/** Lock tokens and message ids (a sequence per partition) leave tagged with their partition. */
 function tagLocked(p: number, locked: LockedInstance): LockedInstance {
-  return { ...locked, lockToken: tagToken(p, locked.lockToken) };
+  return { ...locked, lockToken: tagToken(p, locked.lockToken), messages: locked.messages.map((m) => ({ ...m, id: tagToken(p, m.id) })) };
 }
 
 function tagActivity(p: number, item: ActivityWorkItem): ActivityWorkItem {
   return { ...item, lockToken: tagToken(p, item.lockToken) };
 }
 
-export function partitionedStorage({ inner, k, directory, outbox, checked }: Parts): Storage {
+export function partitionedStorage({ redis, inner, k, directory, outbox, checked }: Parts): Storage {
+
   const part = (hub: string, p: number) => partitionHub(hub, p);
   const all = Array.from({ length: k }, (_, p) => p);
   const rotation = new Map<string, number>();
@@ -90,15 +93,26 @@ export function partitionedStorage({ inner, k, directory, outbox, checked }: Par
     options: LockOptions,
     lock: (hub: string, options: LockOptions) => Promise<LockResult<T>>,
     tag: (p: number, item: T) => T,
+    kind: 'instances' | 'activities',
   ): Promise<LockResult<T>> {
     await checked(hub);
     sweep(hub);
     const start = next(hub);
+    const rotated = all.map((_, i) => (start + i) % k);
+    const probes = await Promise.all(rotated.map((p) => probe(redis, kind, part(hub, p))));
+    const allowed = options.redelivered !== false;
+    // Redelivered work comes before fresh work hub-wide: the partitions that may hold some are asked first.
+    const order = [
+      ...rotated.filter((_, i) => allowed && probes[i]!.redelivered),
+      // Without redelivered work allowed, those partitions are still asked: they say whether some waits.
+      ...rotated.filter((_, i) => (probes[i]!.fresh || (!allowed && probes[i]!.redelivered)) && !(allowed && probes[i]!.redelivered)),
+    ];
     const items: T[] = [];
     let nextVisibleInMs: number | undefined;
     let redeliveredWaiting = false;
-    for (let i = 0; i < k && items.length < options.max; i++) {
-      const p = (start + i) % k;
+    for (const pr of probes) if (pr.nextMs >= 0) nextVisibleInMs = Math.min(nextVisibleInMs ?? Infinity, pr.nextMs);
+    for (const p of order) {
+      if (items.length >= options.max) break;
       // A redelivered item is handed out alone: once some are leased, only fresh ones.
       const result = await lock(part(hub, p), { ...options, max: options.max - items.length, redelivered: items.length === 0 ? options.redelivered : false });
       for (const item of result.items) items.push(tag(p, item));
@@ -155,7 +169,8 @@ export function partitionedStorage({ inner, k, directory, outbox, checked }: Par
       return inner.getLogs(part(hub, await directory.locateOne(hub, id)), id);
     },
     async getMessages(hub, id) {
-      return inner.getMessages(part(hub, await directory.locateOne(hub, id)), id);
+      const p = await directory.locateOne(hub, id);
+      return (await inner.getMessages(part(hub, p), id)).map((m) => ({ ...m, id: tagToken(p, m.id) }));
     },
     async getActivityStates(hub, id) {
       return inner.getActivityStates(part(hub, await directory.locateOne(hub, id)), id);
@@ -191,13 +206,17 @@ export function partitionedStorage({ inner, k, directory, outbox, checked }: Par
       return inner.setInstanceVersion!(part(hub, await directory.locateOne(hub, id)), id, change);
     },
 
-    lockInstances: (hub, options) => lockAll(hub, options, (h, o) => inner.lockInstances(h, o), tagLocked),
+    lockInstances: (hub, options) => lockAll(hub, options, (h, o) => inner.lockInstances(h, o), tagLocked, 'instances'),
 
     async commitOrchestration(hub, commit) {
       const at = untagToken(commit.lockToken, k);
       if (!at) throw leaseLost('instance', commit.instanceId);
       const { messages, remote } = route(commit.messages, commit.instanceId);
-      const result = await inner.commitOrchestration(part(hub, at.p), { ...commit, lockToken: at.token, messages });
+      const consumedMessageIds = commit.consumedMessageIds.flatMap((tagged) => {
+        const m = untagToken(tagged, k);
+        return m && m.p === at.p ? [m.token] : [];
+      });
+      const result = await inner.commitOrchestration(part(hub, at.p), { ...commit, lockToken: at.token, messages, consumedMessageIds });
       if (remote) await outbox.drain(hub, at.p);
       return result?.activities ? { activities: result.activities.map((item) => tagActivity(at.p, item)) } : result;
     },
@@ -207,7 +226,7 @@ export function partitionedStorage({ inner, k, directory, outbox, checked }: Par
       if (at) await inner.releaseInstance(part(hub, at.p), id, at.token, giveBack);
     },
 
-    lockActivities: (hub, options) => lockAll(hub, options, (h, o) => inner.lockActivities(h, o), tagActivity),
+    lockActivities: (hub, options) => lockAll(hub, options, (h, o) => inner.lockActivities(h, o), tagActivity, 'activities'),
 
     async completeActivity(hub, completion) {
       const at = untagToken(completion.lockToken, k);
@@ -240,18 +259,19 @@ export function partitionedStorage({ inner, k, directory, outbox, checked }: Par
       for (const { instanceId, lockToken } of leases.instances) {
         const at = untagToken(lockToken, k);
         if (at) bucket(at.p).instances.push({ instanceId, lockToken: at.token });
-        else lostInstances.push(instanceId);
+        else lostInstances.push(lockToken);
       }
       for (const { workItemId, lockToken } of leases.activities) {
         const at = untagToken(lockToken, k);
         if (at) bucket(at.p).activities.push({ workItemId, lockToken: at.token });
-        else lostActivities.push(workItemId);
+        else lostActivities.push(lockToken);
       }
-      const results = await Promise.all([...byPartition].map(([p, b]) => inner.renewLeases(part(hub, p), b, leaseMs)));
-      for (const r of results) {
-        lostInstances.push(...r.lostInstances);
-        lostActivities.push(...r.lostActivities);
-        canceledActivities.push(...r.canceledActivities);
+      // The replies name lock tokens: tagged again, as the caller holds them.
+      const results = await Promise.all([...byPartition].map(async ([p, b]) => ({ p, r: await inner.renewLeases(part(hub, p), b, leaseMs) })));
+      for (const { p, r } of results) {
+        lostInstances.push(...r.lostInstances.map((t) => tagToken(p, t)));
+        lostActivities.push(...r.lostActivities.map((t) => tagToken(p, t)));
+        canceledActivities.push(...r.canceledActivities.map((t) => tagToken(p, t)));
       }
       return { lostInstances, lostActivities, canceledActivities };
     },
