@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRuntime } from '@reprise/core';
 import { ev, message, orchestrationRecord } from '@reprise/testing/conformance';
 import { PartitionCountError, redisStorage } from '../src/index.js';
-import { toOutbox } from '../src/partitions/outbox.js';
+import { Connections } from '../src/connection.js';
+import { resolveOptions } from '../src/options.js';
+import { Directory } from '../src/partitions/directory.js';
+import { Outbox, toOutbox } from '../src/partitions/outbox.js';
 import { homePartition } from '../src/partitions/placement.js';
 import { STEPS, expectedOutput, stepDefinitions, waitAllTerminal } from './fixtures/steps.js';
 import { clusterReady, startRedisCluster } from './redis-cluster.js';
@@ -64,7 +67,7 @@ describe.skipIf(!binary)('redis cluster: partitioned hubs', () => {
     }
   });
 
-  it('forwards a cross-partition message exactly once, also when a forwarder died between its send and its acknowledgement', async () => {
+  it('forwards a cross-partition message exactly once, also when a forwarder died between its send and its acknowledgement and request ids expired since', async () => {
     const k = 8;
     const hub = 'outbox';
     const s = storage(k);
@@ -91,23 +94,38 @@ describe.skipIf(!binary)('redis cluster: partitioned hubs', () => {
       expect(await pending()).toBe(1);
 
       // A forwarder that sent an envelope and died before removing it: the next one sends it again.
-      const outbox = `reprise:{${hub}:${homePartition(source, k)}}:out`;
-      const envelope = JSON.stringify(toOutbox(message(target, ev.raised('again'))).event);
-      await client.rpush(outbox, envelope);
-      const first = storage(k);
-      await first.lockActivities(hub, { max: 1, leaseMs: 1000 }); // a lock call sweeps the outboxes
-      await eventuallyEmpty(outbox);
+      const sourceP = homePartition(source, k);
+      const outboxKey = `reprise:{${hub}:${sourceP}}:out`;
+      await client.rpush(outboxKey, JSON.stringify(toOutbox(message(target, ev.raised('again'))).event));
+      const connections = new Connections(resolveOptions({ cluster: cluster!.nodes }));
+      const dead = new Outbox(connections, new Directory(connections, k));
+      const taken = await dead.take(hub, sourceP);
+      expect(await dead.send(hub, sourceP, taken)).toHaveLength(1);
       expect(await pending()).toBe(2);
-      await client.rpush(outbox, envelope);
-      const second = storage(k);
-      await second.lockActivities(hub, { max: 1, leaseMs: 1000 });
-      await eventuallyEmpty(outbox);
+      // Ten minutes and more pass: every key with an expiry in the target's partition expires (request ids included).
+      const targetTag = `{${hub}:${homePartition(target, k)}}`;
+      for (const key of await keysOf(targetTag)) if ((await client.pttl(key)) > 0) await client.pexpire(key, 1);
+      await new Promise((r) => setTimeout(r, 20));
+      const next = storage(k);
+      await next.lockActivities(hub, { max: 1, leaseMs: 1000 }); // a lock call sweeps the outboxes
+      await eventuallyEmpty(outboxKey);
       expect(await pending()).toBe(2);
-      await Promise.all([first.close(), second.close()]);
+      // The envelope is gone, and so is its dedupe record; the dead forwarder, back, is refused as stale.
+      expect((await keysOf(targetTag)).filter((key) => key.includes(':fw:'))).toEqual([]);
+      expect(await dead.send(hub, sourceP, taken)).toBeUndefined();
+      expect(await pending()).toBe(2);
+      await Promise.all([next.close(), connections.close()]);
     } finally {
       await s.close();
     }
   });
+
+  /** The keys of one hash tag (all on one node: each master is asked). */
+  async function keysOf(tag: string): Promise<string[]> {
+    const keys: string[] = [];
+    for (const node of client.nodes('master')) keys.push(...(await node.keys(`reprise:${tag}:*`)));
+    return keys;
+  }
 
   async function eventuallyEmpty(key: string): Promise<void> {
     const deadline = Date.now() + 5000;

@@ -6,14 +6,16 @@
  * instance '' whose event is the envelope `{ id, m }`, and the prelude's
  * enqueue pushes that envelope instead of delivering it.
  *
- * Forwarding: each envelope is sent to its target's partition by the
- * sendMessages script with the envelope id as its request id, then removed
- * from the outbox. A forwarder that dies between the send and the removal
- * leaves the envelope; the next one sends it again and the target partition
- * finds the request id and applies nothing (request ids live REQUEST_TTL_MS,
- * 10 minutes; workers sweep outboxes every second). Envelopes are forwarded
- * in outbox order, each forwarder sending one only after the ones before it,
- * so one sender's messages to one target keep their order.
+ * Forwarding (forward-scripts.ts): a drain step takes a token (a counter in
+ * the sender partition) with the oldest envelopes, sends each to its target's
+ * partition, which applies it once (a dedupe record per envelope, without
+ * expiry) and refuses drains older than the newest it saw from that sender;
+ * then the step removes the envelopes, only if no newer drain started, and
+ * deletes their dedupe records. A forwarder that dies between its send and
+ * the removal leaves the envelope: the next drain sends it again and the
+ * record stops it, however late that is. Envelopes are forwarded in outbox
+ * order, each drain sending one only after the ones before it, so one
+ * sender's messages to one target keep their order.
  */
 import { nanoid } from 'nanoid';
 import type { HistoryEvent, NewMessage } from '@reprise/core';
@@ -22,6 +24,7 @@ import type { Arg } from '../codec.js';
 import type { Connections } from '../connection.js';
 import { hubKeys } from '../keys.js';
 import type { Directory } from './directory.js';
+import { ACK, CLEARED, TAKE } from './forward-scripts.js';
 import { partitionHub } from './placement.js';
 
 interface Envelope {
@@ -31,6 +34,8 @@ interface Envelope {
 
 /** Envelopes one drain step reads. */
 const DRAIN_BATCH = 200;
+/** Drain steps in a row that a newer drain preempts before this one leaves the rest to it (or to the sweep). */
+const MAX_ATTEMPTS = 8;
 
 /** The message that puts `message` in the sender partition's outbox. */
 export function toOutbox(message: NewMessage): NewMessage {
@@ -38,36 +43,107 @@ export function toOutbox(message: NewMessage): NewMessage {
   return { instanceId: '', event: envelope as unknown as HistoryEvent };
 }
 
+/** The dedupe records a drain step deletes, by target partition: '<target>|<envelope id>'. */
+function recordsByTarget(done: string[]): Map<number, string[]> {
+  const by = new Map<number, string[]>();
+  for (const entry of done) {
+    const bar = entry.indexOf('|');
+    const p = Number(entry.slice(0, bar));
+    by.set(p, [...(by.get(p) ?? []), entry.slice(bar + 1)]);
+  }
+  return by;
+}
+
+/** What one drain step took: its token, the envelopes (as stored) and the records left to delete. */
+export interface Taken {
+  token: number;
+  raws: string[];
+  done: string[];
+}
+
 export class Outbox {
   readonly #redis: Connections;
   readonly #directory: Directory;
+  /** One drain per partition at a time in this process; a drain asked for meanwhile runs once after it. */
+  readonly #running = new Map<string, { run: Promise<void>; rerun?: Promise<void> }>();
 
   constructor(redis: Connections, directory: Directory) {
     this.#redis = redis;
     this.#directory = directory;
   }
 
-  /** Forwards everything in partition p's outbox, oldest first; resolves once it is empty (or held by another drain). */
-  async drain(hub: string, p: number): Promise<void> {
-    const key = `${hubKeys(partitionHub(hub, p)).prefix}out`;
-    for (;;) {
-      const raws = await this.#redis.read((client) => client.lrange(key, 0, DRAIN_BATCH - 1));
-      if (raws.length === 0) return;
-      const envelopes = raws.map((raw) => JSON.parse(raw) as Envelope);
-      const targets = await this.#target(hub, envelopes);
-      // Sent without waiting for each other: one connection per node keeps their order per target.
-      await Promise.all(
-        envelopes.map((envelope, i) => {
-          const args: Arg[] = [`ob:${envelope.id}`];
-          messagesArgs([envelope.m], args);
-          return this.#redis.script('sendMessages', partitionHub(hub, targets[i]!), args, true);
-        }),
-      );
-      await Promise.all(raws.map((raw) => this.#redis.read((client) => client.lrem(key, 1, raw))));
-      if (raws.length < DRAIN_BATCH) return;
+  /** Forwards everything in partition p's outbox, oldest first; resolves once it is empty (or left to a newer drain). */
+  drain(hub: string, p: number): Promise<void> {
+    const key = `${p}:${hub}`;
+    const running = this.#running.get(key);
+    if (running) return (running.rerun ??= running.run.catch(() => undefined).then(() => this.drain(hub, p)));
+    const entry: { run: Promise<void>; rerun?: Promise<void> } = {
+      run: this.#drain(hub, p).finally(() => {
+        if (this.#running.get(key) === entry) this.#running.delete(key);
+      }),
+    };
+    this.#running.set(key, entry);
+    return entry.run;
+  }
+
+  async #drain(hub: string, p: number): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
+      const taken = await this.take(hub, p);
+      if (taken.done.length > 0) await this.#clear(hub, p, taken.done);
+      if (taken.raws.length === 0) return;
+      const done = await this.send(hub, p, taken);
+      if (done && (await this.#ack(hub, p, taken, done))) {
+        await this.#clear(hub, p, done);
+        if (taken.raws.length < DRAIN_BATCH) return;
+        attempt = 0;
+      } else {
+        // A newer drain (another process) holds these envelopes: let it finish, then look again.
+        attempt++;
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+      }
     }
   }
 
+  /** One drain step's token and the oldest envelopes of partition p's outbox (exported for the tests: a forwarder that dies). */
+  async take(hub: string, p: number): Promise<Taken> {
+    const anchor = hubKeys(partitionHub(hub, p)).anchor;
+    const [token, raws, done] = await this.#redis.read((client) => client.eval(TAKE, 1, anchor, DRAIN_BATCH) as Promise<[number, string[], string[]]>);
+    return { token: Number(token), raws, done };
+  }
+
+  /** Sends what a step took; '<target>|<id>' of each envelope, or undefined when a target refused this drain as stale. */
+  async send(hub: string, p: number, { token, raws }: Taken): Promise<string[] | undefined> {
+    const envelopes = raws.map((raw) => JSON.parse(raw) as Envelope);
+    const targets = await this.#target(hub, envelopes);
+    // Sent without waiting for each other: one connection per node keeps their order per target.
+    const sent = await Promise.all(
+      envelopes.map((envelope, i) => {
+        const args: Arg[] = [p, token, envelope.id];
+        messagesArgs([envelope.m], args);
+        return this.#redis.script<number>('forwardMessages', partitionHub(hub, targets[i]!), args, true);
+      }),
+    );
+    return sent.every((ok) => Number(ok) === 1) ? envelopes.map((e, i) => `${targets[i]}|${e.id}`) : undefined;
+  }
+
+  /** Removes the sent envelopes unless a newer drain started; then their records may go. */
+  async #ack(hub: string, p: number, { token, raws }: Taken, done: string[]): Promise<boolean> {
+    const anchor = hubKeys(partitionHub(hub, p)).anchor;
+    const args: Arg[] = [token];
+    raws.forEach((raw, i) => args.push(raw, done[i]!));
+    return Number(await this.#redis.read((client) => client.eval(ACK, 1, anchor, ...args))) === 1;
+  }
+
+  async #clear(hub: string, p: number, done: string[]): Promise<void> {
+    const anchor = hubKeys(partitionHub(hub, p)).anchor;
+    await Promise.all(
+      [...recordsByTarget(done)].map(([target, ids]) => {
+        const prefix = hubKeys(partitionHub(hub, target)).prefix;
+        return this.#redis.read((client) => client.del(...ids.map((id) => `${prefix}fw:${id}`)));
+      }),
+    );
+    await this.#redis.read((client) => client.eval(CLEARED, 1, anchor, ...done));
+  }
   /** Each envelope's partition: a start into a group goes where the group lives, unless the instance exists elsewhere. */
   async #target(hub: string, envelopes: Envelope[]): Promise<number[]> {
     const where = await this.#directory.locate(hub, envelopes.map((e) => e.m.instanceId));

@@ -11,6 +11,7 @@ import { COUNT_INDEXED, MIGRATE_INDEXES, PURGE_INSTANCES, QUERY_SCAN, RENEW_LEAS
 import { PRELUDE } from './prelude.js';
 import { HEARTBEAT_RUNTIME, LIST_RUNTIMES, PENDING_MESSAGES, STOP_RUNTIME } from './registry.js';
 import { SET_INSTANCE_VERSION } from './versions.js';
+import { FORWARD_MESSAGES } from '../partitions/forward-scripts.js';
 
 const BODIES = {
   createInstance: CREATE_INSTANCE,
@@ -35,6 +36,7 @@ const BODIES = {
   stopRuntime: STOP_RUNTIME,
   listRuntimes: LIST_RUNTIMES,
   setInstanceVersion: SET_INSTANCE_VERSION,
+  forwardMessages: FORWARD_MESSAGES,
 } as const;
 
 export type ScriptName = keyof typeof BODIES;
