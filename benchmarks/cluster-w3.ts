@@ -14,7 +14,15 @@ import { createRuntime } from '@reprise/core';
 import { redisStorage } from '@reprise/redis';
 import { ensureRedisServer, startRedisServer } from '../packages/redis/test/redis-server.js';
 import { startRedisCluster } from '../packages/redis/test/redis-cluster.js';
+import type { OrchestrationContext } from '@reprise/core';
 import { throughputDefinitions } from './workloads/w3-throughput.js';
+
+/** `input` timers of 100 ms in a row. */
+function* Ticker(ctx: OrchestrationContext<number>): Generator<unknown, number, unknown> {
+  const n = ctx.getInput();
+  for (let i = 0; i < n; i++) yield ctx.createTimer(new Date(ctx.currentUtcDateTime.getTime() + 100));
+  return n;
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const option = (name: string) => {
@@ -65,20 +73,24 @@ const commands = async () => {
 
 try {
   if (idle) {
-    // One runtime, no work: the commands its idle lock calls, renewals and heartbeats cost.
-    await flush();
-    const storage = redisStorage({ cluster: cluster.nodes, partitions: Number(idle) });
-    const runtime = createRuntime({ storage, ...throughputDefinitions, logger: () => {}, taskHub: 'idle' });
-    await runtime.start();
-    await new Promise((r) => setTimeout(r, 2000));
-    const c0 = await commands();
-    const seconds = 10;
-    await new Promise((r) => setTimeout(r, seconds * 1000));
-    // 4 INFO calls (3 nodes + this one's own) are not the worker's.
-    const perSecond = (await commands()) - c0 - cluster.nodes.length;
-    await runtime.stop();
-    await storage.close();
-    console.log(`idle worker, K = ${idle}: ${(perSecond / seconds).toFixed(1)} server commands per second`);
+    // One runtime: first with no work, then with one orchestration whose timer fires every 100 ms (one
+    // partition busy, K - 1 idle): the server commands its lock calls, renewals and heartbeats cost.
+    for (const ticking of [false, true]) {
+      await flush();
+      const storage = redisStorage({ cluster: cluster.nodes, partitions: Number(idle) });
+      const runtime = createRuntime({ storage, ...throughputDefinitions, orchestrators: { Ticker }, logger: () => {}, taskHub: 'idle' });
+      await runtime.start();
+      if (ticking) await runtime.client.startNew('Ticker', { input: 150 });
+      await new Promise((r) => setTimeout(r, 2000));
+      const c0 = await commands();
+      const seconds = 10;
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      // The INFO calls (one per node) are not the worker's.
+      const counted = (await commands()) - c0 - cluster.nodes.length;
+      await runtime.stop();
+      await storage.close();
+      console.log(`worker, K = ${idle}, ${ticking ? 'one timer every 100 ms' : 'no work'}: ${(counted / seconds).toFixed(1)} server commands per second`);
+    }
   }
   const rows = [
     { name: 'reprise-redis', env: { W3_REDIS_URL: plain.url, W3_SERVER_PIDS: String(plain.pid) } },

@@ -4,7 +4,7 @@
  * are forwarded exactly once even when a forwarder dies between its send and
  * its acknowledgement, and a workload survives a master killed and restarted.
  */
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRuntime } from '@reprise/core';
 import { ev, message, orchestrationRecord } from '@reprise/testing/conformance';
@@ -120,10 +120,52 @@ describe.skipIf(!binary)('redis cluster: partitioned hubs', () => {
     }
   });
 
+  it('an idle lock call asks only the partitions that are not known idle', async () => {
+    const k = 16;
+    const hub = 'idle';
+    const s = storage(k);
+    const evals = async () => {
+      let n = 0;
+      for (const { host, port } of cluster!.nodes) {
+        const node = new Redis(port, host);
+        n += Number(/cmdstat_eval:calls=(\d+)/.exec(await node.info('commandstats'))?.[1] ?? 0);
+        node.disconnect();
+      }
+      return n;
+    };
+    const stop = s.subscribe(hub, () => {});
+    try {
+      await s.open();
+      await new Promise((r) => setTimeout(r, 200)); // the subscriptions are set up
+      const e0 = await evals();
+      expect((await s.lockInstances(hub, { max: 5, leaseMs: 1000 })).items).toEqual([]);
+      const e1 = await evals();
+      expect(e1 - e0).toBeGreaterThanOrEqual(k); // one probe per partition (and the outbox sweep)
+      expect((await s.lockInstances(hub, { max: 5, leaseMs: 1000 })).items).toEqual([]);
+      const e2 = await evals();
+      expect(e2 - e1).toBe(0); // every partition known idle: no probe
+      // Work in one partition: its notice makes it the one asked.
+      await s.createInstance(hub, start('woken'), message('woken', ev.started('Orch')));
+      await new Promise((r) => setTimeout(r, 100));
+      const e3 = await evals();
+      const locked = await s.lockInstances(hub, { max: 5, leaseMs: 1000 });
+      expect(locked.items.map((l) => l.instance.instanceId)).toEqual(['woken']);
+      // One probe, not k (plus the lock script itself the first time that node runs it: EVAL, then EVALSHA).
+      expect((await evals()) - e3).toBeLessThanOrEqual(2);
+    } finally {
+      stop();
+      await s.close();
+    }
+  });
+
   /** The keys of one hash tag (all on one node: each master is asked). */
   async function keysOf(tag: string): Promise<string[]> {
     const keys: string[] = [];
-    for (const node of client.nodes('master')) keys.push(...(await node.keys(`reprise:${tag}:*`)));
+    for (const { host, port } of cluster!.nodes) {
+      const node = new Redis(port, host);
+      keys.push(...(await node.keys(`reprise:${tag}:*`)));
+      node.disconnect();
+    }
     return keys;
   }
 

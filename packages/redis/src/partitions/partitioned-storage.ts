@@ -25,6 +25,7 @@ import type {
   StorageNotice,
 } from '@reprise/core';
 import type { Connections } from '../connection.js';
+import { KnownIdle } from './known-idle.js';
 import { probe } from './probe.js';
 import type { Directory } from './directory.js';
 import { toOutbox } from './outbox.js';
@@ -61,6 +62,7 @@ export function partitionedStorage({ redis, inner, k, directory, outbox, checked
   const all = Array.from({ length: k }, (_, p) => p);
   const rotation = new Map<string, number>();
   const swept = new Map<string, number>();
+  const known = new KnownIdle(k);
 
   /** Messages to instance `self` stay in the commit; every other one goes through the outbox. */
   const route = (messages: NewMessage[], self: string | undefined): { messages: NewMessage[]; remote: boolean } => {
@@ -99,23 +101,32 @@ export function partitionedStorage({ redis, inner, k, directory, outbox, checked
     sweep(hub);
     const start = next(hub);
     const rotated = all.map((_, i) => (start + i) % k);
-    const probes = await Promise.all(rotated.map((p) => probe(redis, kind, part(hub, p))));
+    const now = Date.now();
+    // Partitions known idle are not asked (with a version filter each call's answer differs: all are).
+    const seq = options.version === undefined ? known.snapshot(hub, kind) : undefined;
+    const skipped = seq ? rotated.filter((p) => known.skips(hub, kind, p, now)) : [];
+    const asked = skipped.length > 0 ? rotated.filter((p) => !skipped.includes(p)) : rotated;
+    const probes = await Promise.all(asked.map((p) => probe(redis, kind, part(hub, p))));
     const allowed = options.redelivered !== false;
     // Redelivered work comes before fresh work hub-wide: the partitions that may hold some are asked first.
     const order = [
-      ...rotated.filter((_, i) => allowed && probes[i]!.redelivered),
+      ...asked.filter((_, i) => allowed && probes[i]!.redelivered),
       // Without redelivered work allowed, those partitions are still asked: they say whether some waits.
-      ...rotated.filter((_, i) => (probes[i]!.fresh || (!allowed && probes[i]!.redelivered)) && !(allowed && probes[i]!.redelivered)),
+      ...asked.filter((_, i) => (probes[i]!.fresh || (!allowed && probes[i]!.redelivered)) && !(allowed && probes[i]!.redelivered)),
     ];
     const items: T[] = [];
-    let nextVisibleInMs: number | undefined;
+    let nextVisibleInMs = known.nextDueMs(hub, kind, skipped, now);
     let redeliveredWaiting = false;
-    for (const pr of probes) if (pr.nextMs >= 0) nextVisibleInMs = Math.min(nextVisibleInMs ?? Infinity, pr.nextMs);
+    probes.forEach((pr, i) => {
+      if (pr.nextMs >= 0) nextVisibleInMs = Math.min(nextVisibleInMs ?? Infinity, pr.nextMs);
+      if (seq && !pr.fresh && !pr.redelivered) known.found(hub, kind, asked[i]!, seq, pr.nextMs);
+    });
     for (const p of order) {
       if (items.length >= options.max) break;
       // A redelivered item is handed out alone: once some are leased, only fresh ones.
       const result = await lock(part(hub, p), { ...options, max: options.max - items.length, redelivered: items.length === 0 ? options.redelivered : false });
       for (const item of result.items) items.push(tag(p, item));
+      if (seq && result.items.length === 0 && !result.redeliveredWaiting) known.found(hub, kind, p, seq, result.nextVisibleInMs);
       if (result.nextVisibleInMs !== undefined) nextVisibleInMs = Math.min(nextVisibleInMs ?? Infinity, result.nextVisibleInMs);
       if (result.redeliveredWaiting && options.redelivered === false) redeliveredWaiting = true;
       if (options.redelivered !== false && result.items.length > 0 && items.length === result.items.length && isRedelivered(result.items[0])) break;
@@ -303,8 +314,18 @@ export function partitionedStorage({ redis, inner, k, directory, outbox, checked
     listRuntimes: (hub) => inner.listRuntimes(hub),
 
     subscribe(hub, listener: (notice: StorageNotice) => void) {
-      const stops = all.map((p) => inner.subscribe(part(hub, p), listener));
+      known.listening(hub, 1);
+      const stops = all.map((p) =>
+        inner.subscribe(part(hub, p), (notice) => {
+          known.heard(hub, p, notice);
+          listener(notice);
+        }),
+      );
+      let stopped = false;
       return () => {
+        if (stopped) return;
+        stopped = true;
+        known.listening(hub, -1);
         for (const stop of stops) stop();
       };
     },
