@@ -11,7 +11,7 @@ import { ev, message, orchestrationRecord } from '@reprise/testing/conformance';
 import { PartitionCountError, redisStorage } from '../src/index.js';
 import { Connections } from '../src/connection.js';
 import { resolveOptions } from '../src/options.js';
-import { Directory } from '../src/partitions/directory.js';
+import { Locations } from '../src/partitions/locations.js';
 import { Outbox, toOutbox } from '../src/partitions/outbox.js';
 import { homePartition } from '../src/partitions/placement.js';
 import { STEPS, expectedOutput, stepDefinitions, waitAllTerminal } from './fixtures/steps.js';
@@ -98,7 +98,7 @@ describe.skipIf(!binary)('redis cluster: partitioned hubs', () => {
       const outboxKey = `reprise:{${hub}:${sourceP}}:out`;
       await client.rpush(outboxKey, JSON.stringify(toOutbox(message(target, ev.raised('again'))).event));
       const connections = new Connections(resolveOptions({ cluster: cluster!.nodes }));
-      const dead = new Outbox(connections, new Directory(connections, k));
+      const dead = new Outbox(connections, new Locations(connections, k));
       const taken = await dead.take(hub, sourceP);
       expect(await dead.send(hub, sourceP, taken)).toHaveLength(1);
       expect(await pending()).toBe(2);

@@ -12,7 +12,11 @@
  * them can get through the fence.
  */
 
-/** After the prelude. ARGV: source partition, drain token, envelope id, then the message (messagesArgs) → 1 | 0 (refused). */
+/**
+ * After the prelude. ARGV: source partition, drain token, envelope id, the message (messagesArgs), then the
+ * placement token of its instance here ('' = home; location-scripts.ts) → 1 | 0 (a stale drain, refused) |
+ * 2 (a create-if-missing message routed where its id is no longer placed: not applied, to be routed again).
+ */
 export const FORWARD_MESSAGES = `
 local fence = P .. 'fwf:' .. ARGV[1]
 local token = tonumber(ARGV[2])
@@ -21,6 +25,14 @@ if token < seen then return 0 end
 if token > seen then redis.call('SET', fence, ARGV[2]) end
 local record = P .. 'fw:' .. ARGV[3]
 if redis.call('EXISTS', record) == 1 then return 1 end
+local gid, gt = ARGV[5], ARGV[#ARGV]
+if ARGV[8] ~= '' and redis.call('EXISTS', P .. 'i:' .. gid) == 0 then
+  if gt == '' then
+    if redis.call('HEXISTS', P .. 'loc', gid) == 1 then return 2 end
+  elseif redis.call('HEXISTS', P .. 'here', gid .. '|' .. gt) == 0 then
+    return 2
+  end
+end
 enqueue_argv(4)
 redis.call('SET', record, '1')
 publish(nil, nil)

@@ -1,8 +1,8 @@
 /** Partitioned hubs (`redisStorage({ partitions: K })`): see partitioned-storage.ts. */
 import type { Storage } from '@reprise/core';
 import type { Connections } from '../connection.js';
-import { Directory } from './directory.js';
 import { checkPartitionCount, partitionCountCheck, PartitionCountError } from './hub-meta.js';
+import { Locations } from './locations.js';
 import { Outbox } from './outbox.js';
 import { partitionedStorage } from './partitioned-storage.js';
 
@@ -16,8 +16,8 @@ export { checkPartitionCount, PartitionCountError };
 export function withPartitions(inner: Storage, redis: Connections, k: number): Storage {
   const checked = partitionCountCheck(redis, k);
   if (k > 1) {
-    const directory = new Directory(redis, k);
-    return partitionedStorage({ redis, inner, k, directory, outbox: new Outbox(redis, directory), checked });
+    const locations = new Locations(redis, k);
+    return partitionedStorage({ redis, inner, k, locations, outbox: new Outbox(redis, locations), checked });
   }
   return {
     ...inner,

@@ -23,7 +23,8 @@ import { messagesArgs } from '../codec.js';
 import type { Arg } from '../codec.js';
 import type { Connections } from '../connection.js';
 import { hubKeys } from '../keys.js';
-import type { Directory } from './directory.js';
+import type { Locations, Place } from './locations.js';
+import { MAX_MOVES } from './locations.js';
 import { ACK, CLEARED, TAKE } from './forward-scripts.js';
 import { partitionHub } from './placement.js';
 
@@ -63,13 +64,13 @@ export interface Taken {
 
 export class Outbox {
   readonly #redis: Connections;
-  readonly #directory: Directory;
+  readonly #locations: Locations;
   /** One drain per partition at a time in this process; a drain asked for meanwhile runs once after it. */
   readonly #running = new Map<string, { run: Promise<void>; rerun?: Promise<void> }>();
 
-  constructor(redis: Connections, directory: Directory) {
+  constructor(redis: Connections, locations: Locations) {
     this.#redis = redis;
-    this.#directory = directory;
+    this.#locations = locations;
   }
 
   /** Forwards everything in partition p's outbox, oldest first; resolves once it is empty (or left to a newer drain). */
@@ -115,15 +116,26 @@ export class Outbox {
   async send(hub: string, p: number, { token, raws }: Taken): Promise<string[] | undefined> {
     const envelopes = raws.map((raw) => JSON.parse(raw) as Envelope);
     const targets = await this.#target(hub, envelopes);
+    const forward = (envelope: Envelope, at: Place) => {
+      const args: Arg[] = [p, token, envelope.id];
+      messagesArgs([envelope.m], args);
+      args.push(at.token);
+      return this.#redis.script<number>('forwardMessages', partitionHub(hub, at.p), args, true);
+    };
     // Sent without waiting for each other: one connection per node keeps their order per target.
     const sent = await Promise.all(
-      envelopes.map((envelope, i) => {
-        const args: Arg[] = [p, token, envelope.id];
-        messagesArgs([envelope.m], args);
-        return this.#redis.script<number>('forwardMessages', partitionHub(hub, targets[i]!), args, true);
+      envelopes.map(async (envelope, i) => {
+        let ok = Number(await forward(envelope, targets[i]!));
+        // A create-if-missing message whose id was placed elsewhere meanwhile: routed again (only such a message is refused).
+        for (let attempt = 0; ok === 2 && attempt < MAX_MOVES; attempt++) {
+          await this.#locations.refused(hub, envelope.m.instanceId, targets[i]!);
+          targets[i] = (await this.#target(hub, [envelope]))[0]!;
+          ok = Number(await forward(envelope, targets[i]!));
+        }
+        return ok;
       }),
     );
-    return sent.every((ok) => Number(ok) === 1) ? envelopes.map((e, i) => `${targets[i]}|${e.id}`) : undefined;
+    return sent.every((ok) => ok === 1) ? envelopes.map((e, i) => `${targets[i]!.p}|${e.id}`) : undefined;
   }
 
   /** Removes the sent envelopes unless a newer drain started; then their records may go. */
@@ -144,12 +156,14 @@ export class Outbox {
     );
     await this.#redis.read((client) => client.eval(CLEARED, 1, anchor, ...done));
   }
-  /** Each envelope's partition: a start into a group goes where the group lives, unless the instance exists elsewhere. */
-  async #target(hub: string, envelopes: Envelope[]): Promise<number[]> {
-    const where = await this.#directory.locate(hub, envelopes.map((e) => e.m.instanceId));
+  /** Each envelope's placement: a start into a group goes where the group lives, unless a live instance is elsewhere. */
+  async #target(hub: string, envelopes: Envelope[]): Promise<Place[]> {
+    const where = await this.#locations.locate(hub, envelopes.map((e) => e.m.instanceId));
     for (let i = 0; i < envelopes.length; i++) {
       const { m } = envelopes[i]!;
-      if (m.createIfMissing && m.admission) where[i] = await this.#directory.placeIfNew(hub, m.instanceId, this.#directory.groupPartition(m.admission.group));
+      if (!m.createIfMissing || !m.admission) continue;
+      const at = await this.#locations.forCreate(hub, m.instanceId, this.#locations.groupPartition(m.admission.group));
+      where[i] = { p: at.p, token: at.token };
     }
     return where;
   }

@@ -3,7 +3,7 @@
  * partitions (placement.ts), each a complete single-partition hub in its own
  * Cluster slot, run by the unchanged scripts through `inner` (the storage of
  * one key space). This layer routes each call:
- * - by instance id (directory.ts) for creates, sends, reads, cancels, purges;
+ * - by instance id (locations.ts: unique hub-wide) for creates, sends, reads, cancels, purges;
  * - by the partition tag of a lock token (placement.ts) for commits,
  *   completions, give-backs, progress and renewals: no lookup on the hot path;
  * - over every partition, rotating, for lock calls, and merged for counts,
@@ -12,7 +12,7 @@
  * (outbox.ts), forwarded exactly once. The runtimes registry is hub-wide, in
  * `{<hub>}`.
  */
-import { compareInstances, leaseLost, pageOf, pageSizeOf } from '@reprise/core';
+import { StorageError, compareInstances, leaseLost, pageOf, pageSizeOf } from '@reprise/core';
 import type {
   ActivityWorkItem,
   CreateInstanceResult,
@@ -27,7 +27,9 @@ import type {
 import type { Connections } from '../connection.js';
 import { KnownIdle } from './known-idle.js';
 import { probe } from './probe.js';
-import type { Directory } from './directory.js';
+import { createAt, MISPLACED, sendAt } from './create-at.js';
+import { MAX_MOVES } from './locations.js';
+import type { Locations } from './locations.js';
 import { toOutbox } from './outbox.js';
 import type { Outbox } from './outbox.js';
 import { partitionHub, tagToken, untagToken } from './placement.js';
@@ -39,13 +41,11 @@ interface Parts {
   redis: Connections;
   inner: Storage;
   k: number;
-  directory: Directory;
+  locations: Locations;
   outbox: Outbox;
   /** Resolves once the hub is known to have k partitions. */
   checked: (hub: string) => Promise<void> | undefined;
 }
-
-const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
 /** Lock tokens and message ids (a sequence per partition) leave tagged with their partition. */
 function tagLocked(p: number, locked: LockedInstance): LockedInstance {
@@ -56,7 +56,7 @@ function tagActivity(p: number, item: ActivityWorkItem): ActivityWorkItem {
   return { ...item, lockToken: tagToken(p, item.lockToken) };
 }
 
-export function partitionedStorage({ redis, inner, k, directory, outbox, checked }: Parts): Storage {
+export function partitionedStorage({ redis, inner, k, locations, outbox, checked }: Parts): Storage {
 
   const part = (hub: string, p: number) => partitionHub(hub, p);
   const all = Array.from({ length: k }, (_, p) => p);
@@ -142,28 +142,28 @@ export function partitionedStorage({ redis, inner, k, directory, outbox, checked
     async createInstance(hub, record, message, admission): Promise<CreateInstanceResult> {
       await checked(hub);
       const id = record.instanceId;
-      let p = await directory.locateOne(hub, id);
-      if (admission) {
-        const want = directory.groupPartition(admission.group);
-        if (p !== want) {
-          // It lived elsewhere: a live one is returned as it is, a finished one moves to the group's partition.
-          const existing = await inner.getInstance(part(hub, p), id);
-          if (existing && !TERMINAL.has(existing.status)) return { created: false, existing };
-          if (existing) await inner.purgeInstances(part(hub, p), { instanceIds: [id] });
-          await directory.place(hub, id, want);
-          p = want;
-        }
+      // Into a group: the group's partition (a live instance elsewhere is returned as it is, a finished one moves).
+      const want = admission && locations.groupPartition(admission.group);
+      for (let attempt = 0; attempt < MAX_MOVES; attempt++) {
+        const at = await locations.forCreate(hub, id, want);
+        if ('live' in at) return { created: false, existing: JSON.parse(at.live) as InstanceRecord };
+        const result = await createAt(redis, part(hub, at.p), record, message, admission, at.token);
+        if (result !== MISPLACED) return result;
+        // Placed elsewhere since it was read (a racing create moved it), or a mover died midway: route again.
+        await locations.refused(hub, id, at);
       }
-      return inner.createInstance(part(hub, p), record, message, admission);
+      throw new StorageError(`instance ${JSON.stringify(id)}: its placement kept changing under ${MAX_MOVES} creates`);
     },
 
     async sendMessages(hub, messages) {
       if (messages.length === 0) return;
       await checked(hub);
-      const where = await directory.locate(hub, messages.map((m) => m.instanceId));
+      const places = await locations.locate(hub, messages.map((m) => m.instanceId));
+      const where = places.map((at) => at.p);
       if (where.every((p) => p === where[0]) && !messages.some((m) => m.createIfMissing && m.admission)) {
-        await inner.sendMessages(part(hub, where[0]!), messages);
-        return;
+        if (!messages.some((m) => m.createIfMissing)) return inner.sendMessages(part(hub, where[0]!), messages);
+        // One that may create its instance: checked where its id is placed; else through the outbox, which routes again.
+        if ((await sendAt(redis, part(hub, where[0]!), messages, places)) !== MISPLACED) return;
       }
       // Several partitions: written at once to one outbox, then forwarded (all or none are accepted).
       await inner.sendMessages(part(hub, where[0]!), messages.map(toOutbox));
@@ -171,23 +171,23 @@ export function partitionedStorage({ redis, inner, k, directory, outbox, checked
     },
 
     async getInstance(hub, id) {
-      return inner.getInstance(part(hub, await directory.locateOne(hub, id)), id);
+      return inner.getInstance(part(hub, (await locations.locateOne(hub, id)).p), id);
     },
     async getHistory(hub, id) {
-      return inner.getHistory(part(hub, await directory.locateOne(hub, id)), id);
+      return inner.getHistory(part(hub, (await locations.locateOne(hub, id)).p), id);
     },
     async getLogs(hub, id) {
-      return inner.getLogs(part(hub, await directory.locateOne(hub, id)), id);
+      return inner.getLogs(part(hub, (await locations.locateOne(hub, id)).p), id);
     },
     async getMessages(hub, id) {
-      const p = await directory.locateOne(hub, id);
+      const p = (await locations.locateOne(hub, id)).p;
       return (await inner.getMessages(part(hub, p), id)).map((m) => ({ ...m, id: tagToken(p, m.id) }));
     },
     async getActivityStates(hub, id) {
-      return inner.getActivityStates(part(hub, await directory.locateOne(hub, id)), id);
+      return inner.getActivityStates(part(hub, (await locations.locateOne(hub, id)).p), id);
     },
     async getQueuePosition(hub, id) {
-      return inner.getQueuePosition(part(hub, await directory.locateOne(hub, id)), id);
+      return inner.getQueuePosition(part(hub, (await locations.locateOne(hub, id)).p), id);
     },
 
     async queryInstances(hub, query) {
@@ -206,7 +206,7 @@ export function partitionedStorage({ redis, inner, k, directory, outbox, checked
     },
 
     async cancelQueued(hub, id, cancel) {
-      const p = await directory.locateOne(hub, id);
+      const p = (await locations.locateOne(hub, id)).p;
       const { messages, remote } = route(cancel.messages, id);
       const done = await inner.cancelQueued(part(hub, p), id, { ...cancel, messages });
       if (remote) await outbox.drain(hub, p);
@@ -214,7 +214,7 @@ export function partitionedStorage({ redis, inner, k, directory, outbox, checked
     },
 
     async setInstanceVersion(hub, id, change) {
-      return inner.setInstanceVersion!(part(hub, await directory.locateOne(hub, id)), id, change);
+      return inner.setInstanceVersion!(part(hub, (await locations.locateOne(hub, id)).p), id, change);
     },
 
     lockInstances: (hub, options) => lockAll(hub, options, (h, o) => inner.lockInstances(h, o), tagLocked, 'instances'),
@@ -290,17 +290,23 @@ export function partitionedStorage({ redis, inner, k, directory, outbox, checked
     async purgeInstances(hub, target) {
       let instancesDeleted = 0;
       if ('instanceIds' in target) {
-        const where = await directory.locate(hub, target.instanceIds);
+        const where = (await locations.locate(hub, target.instanceIds)).map((at) => at.p);
         const groups = new Map<number, string[]>();
         target.instanceIds.forEach((id, i) => {
           const ids = groups.get(where[i]!) ?? [];
           ids.push(id);
           groups.set(where[i]!, ids);
         });
-        for (const [p, ids] of groups) instancesDeleted += (await inner.purgeInstances(part(hub, p), { instanceIds: ids })).instancesDeleted;
-        await directory.forget(hub, target.instanceIds);
+        for (const [p, ids] of groups) {
+          instancesDeleted += (await inner.purgeInstances(part(hub, p), { instanceIds: ids })).instancesDeleted;
+          await locations.drop(hub, p, ids);
+        }
       } else {
-        for (const p of all) instancesDeleted += (await inner.purgeInstances(part(hub, p), target)).instancesDeleted;
+        // The placements of what the filter purged go in the same pass (any placement whose instance is gone).
+        for (const p of all) {
+          instancesDeleted += (await inner.purgeInstances(part(hub, p), target)).instancesDeleted;
+          await locations.drop(hub, p);
+        }
       }
       return { instancesDeleted };
     },

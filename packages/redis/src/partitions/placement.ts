@@ -2,12 +2,13 @@
  * Where things live in a partitioned hub. Partition p of hub H is the key
  * space `reprise:{<H>:<p>}:` (its own Cluster slot), reached through an
  * internal hub name the key layout maps to that tag (../keys.ts); the hub-wide
- * keys (the partition count, the directory, the runtimes registry) stay in
- * `reprise:{<H>}:`, today's single-partition layout.
+ * keys (the partition count, the runtimes registry) stay in `reprise:{<H>}:`,
+ * today's single-partition layout.
  *
- * An instance lives in partition hash(instanceId) mod K, unless the directory
- * (directory.ts) says otherwise: an instance created into a concurrency group
- * lives in its group's partition, so admission stays one script.
+ * An instance lives in its home partition hash(instanceId) mod K, unless the
+ * home partition places it elsewhere (locations.ts): an instance created into
+ * a concurrency group lives in its group's partition, so admission stays one
+ * script.
  */
 import { PARTITION_MARK } from '../keys.js';
 

@@ -12,6 +12,7 @@ import { PRELUDE } from './prelude.js';
 import { HEARTBEAT_RUNTIME, LIST_RUNTIMES, PENDING_MESSAGES, STOP_RUNTIME } from './registry.js';
 import { SET_INSTANCE_VERSION } from './versions.js';
 import { FORWARD_MESSAGES } from '../partitions/forward-scripts.js';
+import { CREATE_GUARD, MOVE_OUT, SEND_AT } from '../partitions/location-scripts.js';
 
 const BODIES = {
   createInstance: CREATE_INSTANCE,
@@ -37,6 +38,10 @@ const BODIES = {
   listRuntimes: LIST_RUNTIMES,
   setInstanceVersion: SET_INSTANCE_VERSION,
   forwardMessages: FORWARD_MESSAGES,
+  // Partitioned hubs: a create that checks where its id is placed, and a move of an id between partitions.
+  createInstanceAt: CREATE_GUARD + CREATE_INSTANCE,
+  moveOut: MOVE_OUT,
+  sendMessagesAt: SEND_AT,
 } as const;
 
 export type ScriptName = keyof typeof BODIES;
