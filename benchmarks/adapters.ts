@@ -37,5 +37,14 @@ export async function availableAdapters(only: string[] | undefined): Promise<Ada
       console.warn(`[bench] redis adapter unavailable: ${(error as Error).message}`);
     }
   }
-  return adapters.filter((a) => wanted(a.name));
+  // A partitioned hub on a real Redis Cluster: `--only redis-cluster` (K = 1 and K = 12).
+  if (only?.includes('redis-cluster')) {
+    try {
+      const { redisClusterAdapters } = await import('./redis-cluster-adapter.js');
+      adapters.push(...(await redisClusterAdapters([1, 12])));
+    } catch (error) {
+      console.warn(`[bench] redis-cluster adapter unavailable: ${(error as Error).message}`);
+    }
+  }
+  return adapters.filter((a) => wanted(a.name) || (only?.includes('redis-cluster') && a.name.startsWith('redis-cluster')));
 }

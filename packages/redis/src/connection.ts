@@ -19,8 +19,7 @@
  * those are sent again, the same bytes, once the connection is back, for at
  * most RETRY_WINDOW_MS.
  */
-import { Redis } from 'ioredis';
-import type { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { StorageError, isRepriseError } from '@reprise/core';
 import type { StorageNotice, SubscribeOptions } from '@reprise/core';
 import type { Arg } from './codec.js';
@@ -218,6 +217,18 @@ export class Connections {
     let worker: LaneConnection | undefined;
     if (options.client) {
       client = options.client;
+    } else if (options.cluster) {
+      // A Cluster follows MOVED/ASK and re-sends after a failover: creates, sends and purges carry request ids, commits are fenced.
+      client = new Cluster(options.cluster.nodes, {
+        enableAutoPipelining: false,
+        lazyConnect: true,
+        ...options.cluster.options,
+        redisOptions: { ...options.redisOptions, ...options.cluster.options.redisOptions },
+      });
+      client.on('error', (error) => this.#connectionError(error));
+      client.on('ready', () => {
+        this.#lastError = '';
+      });
     } else {
       client = this.#own();
       const own = this.#own();

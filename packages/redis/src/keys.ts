@@ -10,8 +10,16 @@
  */
 import { InvalidArgumentError } from '@reprise/core';
 
+/** The lone surrogate U+D800, which encodeURIComponent refuses: it marks a partition's internal hub name. */
+export const PARTITION_MARK = 0xd800;
+
 export function hubTag(hub: string): string {
   if (typeof hub !== 'string') throw new InvalidArgumentError('the task hub name must be a string');
+  // A partition's key space (partitions/placement.ts): `{<hub>:<p>}`; no user's hub name can start with a lone surrogate.
+  if (hub.charCodeAt(0) === PARTITION_MARK) {
+    const end = hub.indexOf(String.fromCharCode(PARTITION_MARK), 1);
+    return `${hubTag(hub.slice(end + 1)).slice(0, -1)}:${hub.slice(1, end)}}`;
+  }
   try {
     return `{${hub === '' ? '%' : encodeURIComponent(hub)}}`;
   } catch (error) {

@@ -1,5 +1,5 @@
 /** The options of `redisStorage`, and their checks. */
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { InvalidArgumentError } from '@reprise/core';
 import type { ErrorHandler } from '@reprise/core';
 import type { UnsafeServerAction } from './server-check.js';
@@ -38,15 +38,30 @@ export interface RedisStorageCommonOptions {
    * @default console.warn
    */
   warn?: (message: string) => void;
+  /**
+   * Spread each task hub over this many partitions, each in its own Redis
+   * Cluster slot (see the README's "Partitioned hubs"). Fixed when a hub is
+   * first used: a storage asking another count for it fails with a
+   * PartitionCountError. 1 is the single-slot layout.
+   * @default 1
+   */
+  partitions?: number;
 }
 
 export type RedisStorageOptions = RedisStorageCommonOptions &
-  ({ url: string; client?: undefined } | { client: Redis | Cluster; url?: undefined });
+  (
+    | { url: string; client?: undefined; cluster?: undefined }
+    | { client: Redis | Cluster; url?: undefined; cluster?: undefined }
+    /** A Redis Cluster the storage connects to (and closes): its seed nodes, and ioredis Cluster options. */
+    | { cluster: ClusterNode[]; clusterOptions?: ClusterOptions; url?: undefined; client?: undefined }
+  );
 
 export interface ResolvedOptions {
   /** Set when the caller owns the client; otherwise the storage connects to `url`. */
   client: Redis | Cluster | undefined;
   url: string;
+  /** Seed nodes of a Cluster to connect to (instead of `url`). */
+  cluster: { nodes: ClusterNode[]; options: ClusterOptions } | undefined;
   onUnsafeServer: UnsafeServerAction;
   waitForReplicas: { replicas: number; timeoutMs: number } | undefined;
   redisOptions: RedisOptions;
@@ -56,7 +71,9 @@ export interface ResolvedOptions {
 
 export function resolveOptions(options: RedisStorageOptions): ResolvedOptions {
   if (!options || typeof options !== 'object') throw new InvalidArgumentError('redisStorage needs { url } or { client }');
-  if (!options.client && typeof options.url !== 'string') throw new InvalidArgumentError('redisStorage needs `url` or `client`');
+  const cluster = options.cluster;
+  if (cluster !== undefined && (!Array.isArray(cluster) || cluster.length === 0)) throw new InvalidArgumentError('cluster must be a non-empty array of seed nodes');
+  if (!options.client && !cluster && typeof options.url !== 'string') throw new InvalidArgumentError('redisStorage needs `url`, `client` or `cluster`');
   const onUnsafeServer = options.onUnsafeServer ?? 'warn';
   if (!['warn', 'throw', 'ignore'].includes(onUnsafeServer)) {
     throw new InvalidArgumentError(`onUnsafeServer must be 'warn', 'throw' or 'ignore', got ${String(onUnsafeServer)}`);
@@ -66,7 +83,7 @@ export function resolveOptions(options: RedisStorageOptions): ResolvedOptions {
     if (!Number.isInteger(replicas.replicas) || replicas.replicas < 0 || !Number.isFinite(replicas.timeoutMs) || replicas.timeoutMs < 0) {
       throw new InvalidArgumentError('waitForReplicas needs a non-negative integer `replicas` and a non-negative `timeoutMs`');
     }
-    if (options.client && 'isCluster' in options.client && options.client.isCluster) {
+    if (cluster || (options.client && 'isCluster' in options.client && options.client.isCluster)) {
       throw new InvalidArgumentError('waitForReplicas is not available with a Cluster client');
     }
   }
@@ -77,6 +94,7 @@ export function resolveOptions(options: RedisStorageOptions): ResolvedOptions {
   return {
     client: options.client,
     url: options.url ?? '',
+    cluster: cluster ? { nodes: cluster, options: options.clusterOptions ?? {} } : undefined,
     onUnsafeServer,
     waitForReplicas: replicas,
     redisOptions: options.redisOptions ?? {},

@@ -27,13 +27,16 @@ import { hubKeys } from './keys.js';
 import { resolveOptions } from './options.js';
 import type { RedisStorageOptions } from './options.js';
 import { countInstances, indexMigration, queryInstances, scanIndex } from './query-scan.js';
+import { checkPartitionCount, withPartitions } from './partitions/index.js';
 
 const PURGE_BATCH = 500;
 /** cancelQueued re-reads a row that changed under it at most this often (a queued instance rarely changes). */
 const CANCEL_ATTEMPTS = 20;
 
 export function redisStorage(options: RedisStorageOptions): Storage {
-  const redis = new Connections(resolveOptions(options));
+  const resolved = resolveOptions(options);
+  const partitions = checkPartitionCount(options.partitions);
+  const redis = new Connections(resolved);
   const indexed = indexMigration(redis);
 
   const storage: Storage = {
@@ -253,5 +256,5 @@ export function redisStorage(options: RedisStorageOptions): Storage {
 
     subscribe: (hub, listener, options) => redis.subscribe(hub, listener, options),
   };
-  return storage;
+  return withPartitions(storage, redis, partitions);
 }

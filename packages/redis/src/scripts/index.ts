@@ -15,6 +15,8 @@ import { COUNT_INDEXED, MIGRATE_INDEXES, PURGE_INSTANCES, QUERY_SCAN, RENEW_LEAS
 import { preludeFor } from './link.js';
 import { HEARTBEAT_RUNTIME, LIST_RUNTIMES, PENDING_MESSAGES, STOP_RUNTIME } from './registry.js';
 import { SET_INSTANCE_VERSION } from './versions.js';
+import { FORWARD_MESSAGES } from '../partitions/forward-scripts.js';
+import { CREATE_GUARD, MOVE_OUT, SEND_AT } from '../partitions/location-scripts.js';
 
 /**
  * Each script: its body and the prelude helpers it calls (link.ts adds what those call).
@@ -43,6 +45,11 @@ export const SCRIPTS = {
   stopRuntime: { body: STOP_RUNTIME, uses: [] },
   listRuntimes: { body: LIST_RUNTIMES, uses: [] },
   setInstanceVersion: { body: SET_INSTANCE_VERSION, uses: ['num', 'park_suffix', 'mark_ready', 'publish'] },
+  forwardMessages: { body: FORWARD_MESSAGES, uses: ['enqueue_argv', 'publish'] },
+  // Partitioned hubs: a create that checks where its id is placed, and a move of an id between partitions.
+  createInstanceAt: { body: CREATE_GUARD + CREATE_INSTANCE, uses: ['first_result', 'queue_rank', 'judge_admission', 'leave_group', 'remove_instance', 'put_row', 'join_group', 'enqueue', 'remember_result', 'publish'] },
+  moveOut: { body: MOVE_OUT, uses: ['leave_group', 'remove_instance'] },
+  sendMessagesAt: { body: SEND_AT, uses: ['first_result', 'enqueue_argv', 'remember_result', 'publish'] },
 } as const satisfies Record<string, { body: string; uses: readonly string[] }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

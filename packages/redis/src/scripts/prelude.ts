@@ -20,6 +20,7 @@
  *   P..'notices'      channel pub/sub notices (work, terminal updates, updates beside work)
  *   P..'notices:u'    channel the other instance updates (../subscriber.ts)
  *   P..'rq:'..rid     string  the first result of an idempotent write (create, send, purge), for REQUEST_TTL_MS
+ *   P..'out'          list    a partition's outbox: messages for other partitions (../partitions/outbox.ts)
  * Per instance:
  *   P..'i:'..id       hash    row (JSON), st, k, n, ca, ua, v (version, absent = ''); lease: lt, le, dl (deliveries since
  *                             the last commit, minus refunded give-backs; > 0 = handed out before)
@@ -218,6 +219,11 @@ ${GROUP_HELPERS}
 -- '<limit>:<maxQueued>:<group>' (queued: the message is held). Invisible
 -- messages wait in 'timers'.
 local function enqueue(id, event, visible_at, row, st, k, n, ca, ua, ns, adm)
+  -- A message for another partition (id ''; see ../partitions/outbox.ts): into this partition's outbox, with the commit.
+  if id == '' then
+    redis.call('RPUSH', P .. 'out', event)
+    return
+  end
   local exists, leased = instance_state(id)
   if not exists then
     if row == '' then return end

@@ -193,7 +193,9 @@ describe.each(cacheModes)('entities through a runtime ($label)', ({ cacheSize })
     const runtime = await start();
     const before = new Date(Date.now() - 1);
     for (const key of ['k1', 'k2', 'k3']) await runtime.client.signalEntity(entityId('Counter', key), 'add', 1);
-    await eventually(async () => (await runtime.client.listEntities({ name: 'COUNTER' })).entities.length === 3);
+    // Each signal's row is listed (Running) as soon as it is sent: wait for the operations themselves, or a slow
+    // worker's unprocessed k2 would read as deleted (no state) before its delete is even sent.
+    await eventually(async () => (await runtime.client.listEntities({ name: 'COUNTER', fetchState: true })).entities.filter((e) => e.state === 1).length === 3);
     const listed = await runtime.client.listEntities({ name: 'counter', fetchState: true, lastOperationTimeFrom: before, pageSize: 2 });
     expect(listed.entities).toHaveLength(2);
     expect(listed.entities[0]).toMatchObject({ entityId: { name: 'counter' }, state: 1 });
