@@ -70,6 +70,20 @@ export class KnownIdle {
     else s.idle[kind][p] = undefined;
   }
 
+  /**
+   * This process wrote work into partition p (a create, a send, a commit, a
+   * completion, a give-back, a forward): its own next lock call must see it
+   * even before the write's notice comes back.
+   */
+  wrote(hub: string, p: number): void {
+    const s = this.#hubs.get(hub);
+    if (!s) return;
+    for (const kind of ['instances', 'activities'] as const) {
+      s.seq[kind][p]!++;
+      s.idle[kind][p] = undefined;
+    }
+  }
+
   /** The notice counts a probe starts from, or undefined when the hub's notices are not heard here. */
   snapshot(hub: string, kind: WorkKind): number[] | undefined {
     const s = this.#hubs.get(hub);

@@ -67,6 +67,8 @@ export class Outbox {
   readonly #locations: Locations;
   /** One drain per partition at a time in this process; a drain asked for meanwhile runs once after it. */
   readonly #running = new Map<string, { run: Promise<void>; rerun?: Promise<void> }>();
+  /** Told of each partition a forwarded message landed in (lock calls of this process then ask it again). */
+  onForwarded: (hub: string, p: number) => void = () => {};
 
   constructor(redis: Connections, locations: Locations) {
     this.#redis = redis;
@@ -120,7 +122,10 @@ export class Outbox {
       const args: Arg[] = [p, token, envelope.id];
       messagesArgs([envelope.m], args);
       args.push(at.token);
-      return this.#redis.script<number>('forwardMessages', partitionHub(hub, at.p), args, true);
+      return this.#redis.script<number>('forwardMessages', partitionHub(hub, at.p), args, true).then((ok) => {
+        if (Number(ok) === 1) this.onForwarded(hub, at.p);
+        return ok;
+      });
     };
     // Sent without waiting for each other: one connection per node keeps their order per target.
     const sent = await Promise.all(

@@ -64,6 +64,7 @@ export function partitionedStorage({ redis, inner, k, locations, outbox, checked
   const rotation = new Map<string, number>();
   const swept = new Map<string, number>();
   const known = new KnownIdle(k);
+  outbox.onForwarded = (hub, p) => known.wrote(hub, p);
 
   /** Messages to instance `self` stay in the commit; every other one goes through the outbox. */
   const route = (messages: NewMessage[], self: string | undefined): { messages: NewMessage[]; remote: boolean } => {
@@ -149,7 +150,10 @@ export function partitionedStorage({ redis, inner, k, locations, outbox, checked
         const at = await locations.forCreate(hub, id, want);
         if ('live' in at) return { created: false, existing: JSON.parse(at.live) as InstanceRecord };
         const result = await createAt(redis, part(hub, at.p), record, message, admission, at.token);
-        if (result !== MISPLACED) return result;
+        if (result !== MISPLACED) {
+          known.wrote(hub, at.p);
+          return result;
+        }
         // Placed elsewhere since it was read (a racing create moved it), or a mover died midway: route again.
         await locations.refused(hub, id, at);
       }
@@ -162,9 +166,16 @@ export function partitionedStorage({ redis, inner, k, locations, outbox, checked
       const places = await locations.locate(hub, messages.map((m) => m.instanceId));
       const where = places.map((at) => at.p);
       if (where.every((p) => p === where[0]) && !messages.some((m) => m.createIfMissing && m.admission)) {
-        if (!messages.some((m) => m.createIfMissing)) return inner.sendMessages(part(hub, where[0]!), messages);
+        if (!messages.some((m) => m.createIfMissing)) {
+          await inner.sendMessages(part(hub, where[0]!), messages);
+          known.wrote(hub, where[0]!);
+          return;
+        }
         // One that may create its instance: checked where its id is placed; else through the outbox, which routes again.
-        if ((await sendAt(redis, part(hub, where[0]!), messages, places)) !== MISPLACED) return;
+        if ((await sendAt(redis, part(hub, where[0]!), messages, places)) !== MISPLACED) {
+          known.wrote(hub, where[0]!);
+          return;
+        }
       }
       // Several partitions: written at once to one outbox, then forwarded (all or none are accepted).
       await inner.sendMessages(part(hub, where[0]!), messages.map(toOutbox));
@@ -210,6 +221,7 @@ export function partitionedStorage({ redis, inner, k, locations, outbox, checked
       const p = (await locations.locateOne(hub, id)).p;
       const { messages, remote } = route(cancel.messages, id);
       const done = await inner.cancelQueued(part(hub, p), id, { ...cancel, messages });
+      known.wrote(hub, p);
       if (remote) await outbox.drain(hub, p);
       return done;
     },
@@ -241,6 +253,7 @@ export function partitionedStorage({ redis, inner, k, locations, outbox, checked
         consumedMessageIds,
         ...(completeActivities && { completeActivities }),
       });
+      known.wrote(hub, at.p);
       if (remote) await outbox.drain(hub, at.p);
       if (!result?.activities) return result;
       const activities = result.activities.map((item) => tagActivity(at.p, item));
@@ -249,7 +262,9 @@ export function partitionedStorage({ redis, inner, k, locations, outbox, checked
 
     async releaseInstance(hub, id, lockToken, giveBack) {
       const at = untagToken(lockToken, k);
-      if (at) await inner.releaseInstance(part(hub, at.p), id, at.token, giveBack);
+      if (!at) return;
+      await inner.releaseInstance(part(hub, at.p), id, at.token, giveBack);
+      known.wrote(hub, at.p);
     },
 
     lockActivities: (hub, options) => lockAll(hub, options, (h, o) => inner.lockActivities(h, o), tagActivity, 'activities'),
@@ -258,12 +273,15 @@ export function partitionedStorage({ redis, inner, k, locations, outbox, checked
       const at = untagToken(completion.lockToken, k);
       if (!at) throw leaseLost('activity', completion.workItemId);
       const result = await inner.completeActivity(part(hub, at.p), { ...completion, lockToken: at.token });
+      known.wrote(hub, at.p);
       return result?.instance ? { instance: tagLocked(at.p, result.instance) } : result;
     },
 
     async abandonActivity(hub, workItemId, lockToken, giveBack) {
       const at = untagToken(lockToken, k);
-      if (at) await inner.abandonActivity(part(hub, at.p), workItemId, at.token, giveBack);
+      if (!at) return;
+      await inner.abandonActivity(part(hub, at.p), workItemId, at.token, giveBack);
+      known.wrote(hub, at.p);
     },
 
     async reportProgress(hub, workItemId, lockToken, progress) {
