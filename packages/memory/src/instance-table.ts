@@ -4,13 +4,13 @@
  * - counts per (kind, namespace, name, version, status), so a count
  *   without a time range adds a few numbers whatever the number of rows;
  * - sorted lists of (createdAt, instanceId) per kind, per kind and status,
- *   per kind, namespace and status, per kind and name, per kind and
+ *   per kind and namespace, per kind, namespace and status, per kind and name, per kind and
  *   version, so a page is a binary search and a page's worth of reads per
  *   list (several statuses: several lists, merged), and a created-range
  *   count is two binary searches per list.
  * Every write goes through `set` and `delete`, which keep both in step.
  */
-import { RUNTIME_STATUSES, matchesQuery } from '@reprise/core';
+import { matchesQuery } from '@reprise/core';
 import type { CountQuery, InstanceKind, InstanceRecord, PageCursor } from '@reprise/core';
 
 interface Key {
@@ -72,6 +72,7 @@ function listNames(r: InstanceRecord): string[] {
   return [
     `k${SEP}${r.kind}`,
     `s${SEP}${r.kind}${SEP}${r.status}`,
+    `N${SEP}${r.kind}${SEP}${namespaceOf(r)}`,
     `n${SEP}${r.kind}${SEP}${namespaceOf(r)}${SEP}${r.status}`,
     `m${SEP}${r.kind}${SEP}${r.name}`,
     `v${SEP}${r.kind}${SEP}${versionOf(r)}`,
@@ -86,9 +87,10 @@ function listsOf(query: CountQuery): { names: string[]; exact: boolean } {
   const statuses = query.runtimeStatus !== undefined && query.runtimeStatus.length > 0 ? [...new Set(query.runtimeStatus)] : undefined;
   const other = (...held: Array<keyof CountQuery>) =>
     (['name', 'version', 'namespace', 'updatedFrom', 'updatedTo', 'instanceIdPrefix'] as const).every((f) => held.includes(f) || query[f] === undefined || (f === 'instanceIdPrefix' && query[f] === ''));
-  if (query.namespace !== undefined || statuses) {
+  if (query.namespace !== undefined && !statuses) return { names: kinds.map((kind) => `N${SEP}${kind}${SEP}${query.namespace}`), exact: other('namespace') };
+  if (statuses) {
     const names = kinds.flatMap((kind) =>
-      (statuses ?? RUNTIME_STATUSES).map((status) => (query.namespace !== undefined ? `n${SEP}${kind}${SEP}${query.namespace}${SEP}${status}` : `s${SEP}${kind}${SEP}${status}`)),
+      statuses.map((status) => (query.namespace !== undefined ? `n${SEP}${kind}${SEP}${query.namespace}${SEP}${status}` : `s${SEP}${kind}${SEP}${status}`)),
     );
     return { names, exact: other('namespace') };
   }

@@ -261,10 +261,12 @@ const v7: Migration = (db) => {
     DROP INDEX instances_by_version;
     DROP INDEX instances_due;
     DROP INDEX instances_fresh;
-    -- pages in page order: all, one status, one namespace (and status), one name, one version
+    -- pages in page order: all, one status, one namespace, one namespace and status, one name, one version
+    -- (only the two with status change when a commit moves a status; namespace, name and version never change)
     CREATE INDEX instances_list ON instances (hub, kind, created_at, instance_id);
     CREATE INDEX instances_list_status ON instances (hub, kind, status, created_at, instance_id);
-    CREATE INDEX instances_list_namespace ON instances (hub, kind, namespace, status, created_at, instance_id);
+    CREATE INDEX instances_list_namespace ON instances (hub, kind, namespace, created_at, instance_id);
+    CREATE INDEX instances_list_namespace_status ON instances (hub, kind, namespace, status, created_at, instance_id);
     CREATE INDEX instances_list_name ON instances (hub, kind, name, created_at, instance_id);
     CREATE INDEX instances_list_version ON instances (hub, kind, version, created_at, instance_id);
     -- fresh instances (never handed out since their last commit) with messages, by due time
