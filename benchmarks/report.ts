@@ -84,6 +84,16 @@ function peerRows(results: Result[]): string[][] {
   return out;
 }
 
+/** W5 beside BullMQ: an event's round trip (sent → completion observed), p50 / p99. */
+function eventRows(results: Result[]): string[][] {
+  const ours = results.find((r) => r.adapter === 'reprise-redis' && r.workload === 'W5')?.median;
+  const theirs = results.find((r) => r.adapter === 'bullmq-events' && r.workload === 'W5')?.median;
+  if (!ours || !theirs) return [];
+  return [['W5', 'Reprise Redis', fmt(ours.p50Ms, 2), fmt(ours.p99Ms, 2), 'BullMQ delayed job promoted by the event', fmt(theirs.p50Ms, 2), fmt(theirs.p99Ms, 2), `${fmt(ours.p50Ms! / theirs.p50Ms!, 2)}×`]];
+}
+
+const EVENT_HEADER = ['workload', 'Reprise', 'p50 ms', 'p99 ms', 'peer', 'p50 ms', 'p99 ms', 'p50 ratio (Reprise ÷ peer)'];
+
 export function renderPeersTable(results: Result[]): string {
   const table = [PEER_HEADER, ...peerRows(results)];
   const widths = PEER_HEADER.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
@@ -104,6 +114,16 @@ export function renderPeersMarkdown(run: { date: string; commit: string; n: numb
     `| ${PEER_HEADER.map(() => '---').join(' | ')} |`,
     ...peerRows(run.results).map((r) => `| ${r.join(' | ')} |`),
     '',
+    ...(eventRows(run.results).length > 0
+      ? [
+          'W5: 200 workflows each waiting for an event, then each event sent and its completion observed (a ratio below 1× favours Reprise):',
+          '',
+          `| ${EVENT_HEADER.join(' | ')} |`,
+          `| ${EVENT_HEADER.map(() => '---').join(' | ')} |`,
+          ...eventRows(run.results).map((r) => `| ${r.join(' | ')} |`),
+          '',
+        ]
+      : []),
     'Durability: Reprise SQLite NORMAL (WAL) survives a process crash and can lose the last commits on power loss; FULL fsyncs every commit, like PostgreSQL with its defaults (DBOS). Reprise on Redis and BullMQ share one `redis-server` with AOF `appendfsync everysec`. BullMQ step jobs checkpoint with `job.updateData` after each step (durable per step, like Reprise); BullMQ flows run a job per step. A ratio above 1× in orch/s, or below 1× in CPU, favours Reprise.',
     PEERS_END,
     '',
@@ -118,9 +138,10 @@ export function withPeersSection(markdown: string, section: string): string {
   return `${markdown.slice(0, start)}${section.trimEnd()}${markdown.slice(end + PEERS_END.length)}`;
 }
 
-/** The peers section already in RESULTS.md, to keep when the main run rewrites the file. */
-export function peersSectionOf(markdown: string): string | undefined {
-  const start = markdown.indexOf(PEERS_START);
-  const end = markdown.indexOf(PEERS_END);
-  return start < 0 || end < 0 ? undefined : `${markdown.slice(start, end + PEERS_END.length)}\n`;
+/**
+ * The sections other runs wrote into RESULTS.md (`--peers`, queries.ts, cluster-w3.ts: each between its
+ * `<!-- name:start -->` and `<!-- name:end -->`), to keep when the main run rewrites the file.
+ */
+export function keptSectionsOf(markdown: string): string[] {
+  return [...markdown.matchAll(/<!-- ([a-z-]+):start[^>]*-->[\s\S]*?<!-- \1:end -->/g)].map((m) => `${m[0]}\n`);
 }

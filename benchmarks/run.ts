@@ -30,7 +30,7 @@ import { entityWorkloads } from './workloads/e-entities.js';
 import { groups } from './workloads/q1-groups.js';
 import { namespaces } from './workloads/q2-namespaces.js';
 import { chainWithProgress, getStepsOf } from './workloads/s-steps.js';
-import { peersSectionOf, renderMarkdown, renderPeersMarkdown, renderPeersTable, renderTable, withPeersSection } from './report.js';
+import { keptSectionsOf, renderMarkdown, renderPeersMarkdown, renderPeersTable, renderTable, withPeersSection } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -141,9 +141,9 @@ if (!selected && !only) {
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `${report.date.slice(0, 10)}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  // Keep the peers section (`--peers` writes it) when the main table is rewritten.
-  const peers = existsSync(resultsFile) ? peersSectionOf(readFileSync(resultsFile, 'utf8')) : undefined;
-  writeFileSync(resultsFile, peers ? `${renderMarkdown(report)}\n${peers}` : renderMarkdown(report));
+  // Keep the sections other runs write (peers, queries, the Cluster) when the main table is rewritten.
+  const kept = existsSync(resultsFile) ? keptSectionsOf(readFileSync(resultsFile, 'utf8')) : [];
+  writeFileSync(resultsFile, [renderMarkdown(report), ...kept].join('\n'));
   console.log(`wrote ${file} and benchmarks/RESULTS.md`);
 } else {
   console.log('(partial run: results files not written)');
