@@ -3,10 +3,12 @@
  * K = 12 by default) beside plain Redis, in one invocation, each row in its
  * own child process as the peers comparison runs them; plus, with --idle,
  * the server commands an idle worker costs per second on the Cluster.
- * Writes no file.
- *   node --import tsx --conditions=@reprise/source cluster-w3.ts [--n 500] [--partitions 1,12] [--idle 16]
+ * With --write, the table goes into RESULTS.md between `cluster:start` and `cluster:end`.
+ *   node --import tsx --conditions=@reprise/source cluster-w3.ts [--n 500] [--partitions 1,12] [--idle 16] [--write]
  */
 import { fork } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -99,16 +101,42 @@ try {
       env: { W3_NODES: JSON.stringify(cluster.nodes), W3_PARTITIONS: String(k), W3_SERVER_PIDS: cluster.masters.map((m) => m.pid).join(',') },
     })),
   ];
+  const table: string[] = [];
   for (const row of n > 0 ? rows : []) {
     for (const mode of ['all', 'awaited']) {
       await flush();
       const m = await child({ ...row.env, W3_MODE: mode, W3_N: String(n) });
+      table.push(`| ${mode === 'all' ? 'W3' : 'W3-awaited'} | ${row.name} | ${((n * 1000) / m.totalMs).toFixed(0)} | ${((m.nodeCpuUs + m.serverCpuUs) / n).toFixed(0)} (${(m.nodeCpuUs / n).toFixed(0)} + ${(m.serverCpuUs / n).toFixed(0)}) |`);
       console.log(
         `${row.name.padEnd(26)} ${(mode === 'all' ? 'W3' : 'W3-awaited').padEnd(11)} orch/s=${((n * 1000) / m.totalMs).toFixed(0)}  cpu µs/orch=${((m.nodeCpuUs + m.serverCpuUs) / n).toFixed(0)} (node ${(m.nodeCpuUs / n).toFixed(0)} + server ${(m.serverCpuUs / n).toFixed(0)})`,
       );
     }
   }
+  if (process.argv.includes('--write') && table.length > 0) writeSection(table);
 } finally {
   await cluster.stop();
   await plain.stop();
+}
+
+/** The Cluster section of RESULTS.md (the main run keeps it). */
+function writeSection(rows: string[]): void {
+  const file = join(here, 'RESULTS.md');
+  const section = [
+    '<!-- cluster:start (written by `node --import tsx --conditions=@reprise/source cluster-w3.ts --write`) -->',
+    '## Redis Cluster (partitioned hubs)',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`cluster-w3.ts --n ${n}\`: ${n} orchestrations of 3 sequential activities per row, each row in its own Node process, on a 3-master Redis Cluster on loopback (AOF everysec) beside one plain \`redis-server\`; CPU = the Node process + every server. Load average (1 min) ${loadavg()[0]!.toFixed(2)} at the end. \`kN\` is \`redisStorage({ cluster, partitions: N })\`.`,
+    '',
+    '| workload | store | orch/s | CPU µs/orch (node + servers) |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '<!-- cluster:end -->',
+    '',
+  ].join('\n');
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const start = existing.indexOf('<!-- cluster:start');
+  const end = existing.indexOf('<!-- cluster:end -->');
+  const next = start >= 0 && end >= 0 ? `${existing.slice(0, start)}${section.trimEnd()}${existing.slice(end + '<!-- cluster:end -->'.length)}` : `${existing.trimEnd()}\n\n${section}`;
+  writeFileSync(file, next);
+  console.log('wrote the Cluster section of benchmarks/RESULTS.md');
 }
