@@ -21,7 +21,7 @@ export interface ActivityDeps {
   /** The runtime stopping: the item is handed back, not failed. */
   signal: AbortSignal;
   /** The instance was canceled while the item ran: the activity's signal fires too, and its failure is its result. */
-  canceled?: AbortSignal;
+  canceled?: { readonly signal: AbortSignal };
   /** Handed to the activity as `ctx.client`. */
   client?: OrchestrationClient;
   /** Events, spans and metrics of the attempt (absent: none). */
@@ -84,7 +84,7 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
       attempt: item.deliveries,
       // Combined on first read: AbortSignal.any costs more than most activities, and most never read it.
       get signal(): AbortSignal {
-        return (signal ??= canceled ? AbortSignal.any([deps.signal, canceled]) : deps.signal);
+        return (signal ??= canceled ? AbortSignal.any([deps.signal, canceled.signal]) : deps.signal);
       },
       reportProgress: (percent: number, message?: string) => reporter.report(percent, message),
       get log() {
