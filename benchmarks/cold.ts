@@ -53,6 +53,8 @@ const session = profile ? new Session() : undefined;
 if (session) {
   session.connect();
   await session.post('Profiler.enable');
+  // 100 µs samples (the default is 1 ms): a cold run of 1,000 steps is a few hundred ms.
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
 }
 const cpu = process.cpuUsage();
