@@ -121,7 +121,7 @@ describe('activity ctx', () => {
     const logs = await runtime.client.getLogs(id);
     expect(logs.map((l) => l.message)).toContain('hello');
     const steps = await runtime.client.getSteps(id);
-    expect(steps.find((s) => s.name === 'Work')?.progress).toMatchObject({ percent: 50, message: 'half' });
+    expect(steps?.find((s) => s.name === 'Work')?.progress).toMatchObject({ percent: 50, message: 'half' });
   });
 });
 
