@@ -250,7 +250,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       inFlightActivities.delete(item.lockToken);
       leases.drop(item.lockToken);
       // Given back or lost without using its grace: the instance is not held for it any longer.
-      await graces.settle(item.lockToken);
+      // Checked first: a step that committed its result has no grace left, and an await per step costs.
+      if (graces.holds(item.lockToken)) await graces.settle(item.lockToken);
     }
   };
   const holdActivity = (item: ActivityWorkItem) => leases.holdActivity(item.lockToken, item.id, item.instanceId);
