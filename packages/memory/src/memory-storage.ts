@@ -485,9 +485,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
       }
       hub.instances.set(instanceId, copyRecord(commit.instance));
       if (commit.consumedMessageIds.length > 0) {
-        const consumed = new Set(commit.consumedMessageIds);
+        const ids = commit.consumedMessageIds;
+        // Most episodes consume one or two messages: a Set for them costs more than a scan.
+        const consumed = ids.length > 8 ? new Set(ids) : undefined;
         const box = hub.inbox.get(instanceId);
-        const rest = box?.filter((m) => !consumed.has(m.id)) ?? [];
+        const rest = box?.filter((m) => !(consumed ? consumed.has(m.id) : ids.includes(m.id))) ?? [];
         if (rest.length > 0) hub.inbox.set(instanceId, rest);
         else hub.inbox.delete(instanceId);
       }

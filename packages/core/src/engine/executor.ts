@@ -213,8 +213,10 @@ export class OrchestrationExecutor implements ContextHost {
   /** Hand over the actions to record; they become confirmed. */
   takeNewActions(): Action[] {
     // Actions confirmed by recorded history during replay are not new.
-    const actions = this.#created.splice(0).filter((a) => this.#unconfirmed.delete(a.id));
-    return actions;
+    const created = this.#created;
+    if (created.length === 0) return [];
+    this.#created = [];
+    return created.filter((a) => this.#unconfirmed.delete(a.id));
   }
 
   /** Actions created and not yet recorded in history, in sequence order. */
@@ -223,14 +225,15 @@ export class OrchestrationExecutor implements ContextHost {
   }
 
   takeLogs(): LogEntry[] {
-    return this.logs.splice(0);
+    return this.logs.length === 0 ? [] : this.logs.splice(0);
   }
 
   /** What the new events changed in which steps the code waits for (once); undefined when nothing did. */
   takeWaitChanges(): Omit<WaitsChangedEvent, 'EventType' | 'Timestamp'> | undefined {
     const { abandoned, canceled, resumed } = this.#waits;
-    this.#waits = { abandoned: new Set(), canceled: [], resumed: new Set() };
+    // Nothing changed (a plain step): the empty sets stay, no new ones per episode.
     if (abandoned.size === 0 && canceled.length === 0 && resumed.size === 0) return undefined;
+    this.#waits = { abandoned: new Set(), canceled: [], resumed: new Set() };
     const sorted = (ids: Iterable<number>) => [...ids].sort((a, b) => a - b);
     return {
       ...(abandoned.size > 0 && { Abandoned: sorted(abandoned) }),

@@ -23,6 +23,12 @@ export class IsolatedEmitter extends EventEmitter<RuntimeEventMap> {
     this.#onListenerError = onListenerError;
   }
 
+  /** True when anyone listens to any event. */
+  get listening(): boolean {
+    // eventemitter3's own count of events with listeners (index.js: `_eventsCount`); eventNames() would allocate.
+    return (this as unknown as { _eventsCount: number })._eventsCount > 0;
+  }
+
   /** True when anyone listens to `event`: payloads are built only then. */
   wants(event: RuntimeEventName): boolean {
     return this.listenerCount(event) > 0;

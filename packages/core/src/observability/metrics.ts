@@ -33,15 +33,21 @@ interface Instruments {
 
 
 export class Metrics {
-  #instruments: Instruments | undefined;
+  /** null: the meter is a no-op (nothing given, nothing registered globally at first use), so nothing is ever recorded. */
+  #instruments: Instruments | null | undefined;
   constructor(private readonly provider: MeterProviderLike | undefined) {}
 
-  /** The instruments, once the API is loaded. */
+  /** The instruments, once the API is loaded and a meter records; undefined while nothing would be recorded. */
   get on(): Instruments | undefined {
-    if (this.#instruments) return this.#instruments;
+    if (this.#instruments !== undefined) return this.#instruments ?? undefined;
     const api = otelApi();
     if (!api) return undefined;
     const meter = (this.provider ? this.provider.getMeter(INSTRUMENTATION_NAME) : api.metrics.getMeter(INSTRUMENTATION_NAME)) as Meter;
+    // Instruments of a no-op meter stay no-ops for good (the metrics API has no proxy): skip the calls and their attributes.
+    if (typeof api.createNoopMeter === 'function' && meter instanceof api.createNoopMeter().constructor) {
+      this.#instruments = null;
+      return undefined;
+    }
     const counter = (name: string, description: string) => meter.createCounter(name, { description });
     const seconds = (name: string, description: string) => meter.createHistogram(name, { description, unit: 's' });
     this.#instruments = {

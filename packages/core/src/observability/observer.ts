@@ -79,8 +79,18 @@ export class Observer {
     }
   }
 
-  episode(locked: LockedInstance): EpisodeWatch {
-    return new EpisodeWatch(this, locked, this.now());
+  /**
+   * True when nothing would see a watch's facts: no listener, no recording
+   * meter, no tracer. Read when an episode or an attempt begins: a listener
+   * added meanwhile hears from the next one.
+   */
+  get quiet(): boolean {
+    return !this.events.listening && this.metrics.on === undefined && this.tracing.active === undefined;
+  }
+
+  /** Watches one episode; undefined while quiet (a step pays nothing for it). */
+  episode(locked: LockedInstance): EpisodeWatch | undefined {
+    return this.quiet ? undefined : new EpisodeWatch(this, locked, this.now());
   }
 
   /** Watches one activity attempt; resolves once its parent span context is known (a store read when this process has not seen the instance). */
@@ -97,9 +107,9 @@ export class Observer {
     return new ActivityWatch(this, item, this.now(), parent);
   }
 
-  /** Watches one activity attempt with no span: events and metrics only, with no wait before it runs. */
-  activityUntraced(item: ActivityWorkItem): ActivityWatch {
-    return new ActivityWatch(this, item, this.now(), undefined);
+  /** Watches one activity attempt with no span: events and metrics only, with no wait before it runs; undefined while quiet. */
+  activityUntraced(item: ActivityWorkItem): ActivityWatch | undefined {
+    return this.quiet ? undefined : new ActivityWatch(this, item, this.now(), undefined);
   }
 
   /** An entity operation's span, under the caller's context carried by the message. */

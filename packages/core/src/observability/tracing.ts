@@ -26,15 +26,15 @@ import type { SpanIds } from './trace-context.js';
 export type { Span };
 
 export class Tracing {
-  #tracer: Tracer | undefined;
+  /** Made once: read several times per step. */
+  #active: { api: Otel; tracer: Tracer } | undefined;
   constructor(private readonly provider: TracerProviderLike | undefined) {}
 
   /** The API and tracer, once the API is loaded and a provider is there (given, or registered globally since). */
   get active(): { api: Otel; tracer: Tracer } | undefined {
     const api = otelApi();
     if (!api || (!this.provider && !hasGlobalProvider(api))) return undefined;
-    this.#tracer ??= (this.provider ? (this.provider.getTracer(INSTRUMENTATION_NAME) as Tracer) : api.trace.getTracer(INSTRUMENTATION_NAME));
-    return { api, tracer: this.#tracer };
+    return (this.#active ??= { api, tracer: this.provider ? (this.provider.getTracer(INSTRUMENTATION_NAME) as Tracer) : api.trace.getTracer(INSTRUMENTATION_NAME) });
   }
 
   /** The context of a caller: the carrier's traceparent when given, else the active context. */

@@ -4,12 +4,13 @@
  * Activities are at-least-once: a crash before the commit means a rerun.
  */
 import { CancellationRequestedError, MaxDeliveriesExceededError, UnknownActivityError, isRepriseError, toFailureDetails } from '../errors.js';
-import type { HistoryEvent, ProgressRecord } from '../history.js';
+import type { HistoryEvent, ProgressRecord, TaskCompletedEvent } from '../history.js';
 import { deserialize, serialize } from '../serializer.js';
-import type { ActivityFunction } from '../definitions.js';
+import type { ActivityContext, ActivityFunction } from '../definitions.js';
 import type { ActivityWorkItem, LockedInstance, LogEntry, Storage } from '../storage/types.js';
 import type { ResolvedOptions } from './options.js';
 import { ActivityReporter } from './activity-reporter.js';
+import type { ActivityLogger } from './activity-reporter.js';
 import type { Reservation } from './work-loop.js';
 import type { OrchestrationClient } from '../client/public-client.js';
 import type { Observer } from '../observability/observer.js';
@@ -21,7 +22,7 @@ export interface ActivityDeps {
   /** The runtime stopping: the item is handed back, not failed. */
   signal: AbortSignal;
   /** The instance was canceled while the item ran: the activity's signal fires too, and its failure is its result. */
-  canceled?: AbortSignal;
+  canceled?: { readonly signal: AbortSignal };
   /** Handed to the activity as `ctx.client`. */
   client?: OrchestrationClient;
   /** Events, spans and metrics of the attempt (absent: none). */
@@ -57,8 +58,6 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
   const eager = deps.storage.capabilities?.eagerDispatch === true;
   let event: HistoryEvent;
   const startedAt = new Date(options.clock.now()).toISOString();
-  const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId, StartedAt: startedAt };
-  const reporter = new ActivityReporter(deps.storage, options.taskHub, item, options.clock, (entry) => options.logger({ ...entry, instanceId: item.instanceId }));
   // Traced, the watch may read the instance's trace context first; untraced, the activity starts with no wait.
   const watch = deps.observer?.tracing.active ? await deps.observer.activity(item, deps.storage, options.taskHub) : deps.observer?.activityUntraced(item);
   // Stopped while the watch looked up its trace: the activity never began, the item goes back.
@@ -67,6 +66,7 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     await deps.storage.abandonActivity(options.taskHub, item.id, item.lockToken);
     return NOTHING;
   }
+  const context = new StepContext(deps, item);
   let failure: unknown;
   try {
     if (item.deliveries > options.maxDeliveries) {
@@ -76,30 +76,20 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     if (item.canceled) throw new CancellationRequestedError(`activity '${item.name}' was not run: its orchestration was canceled`);
     const fn = deps.activities.get(item.name);
     if (!fn) throw new UnknownActivityError(`no activity named '${item.name}' is registered with this runtime`);
-    const { canceled } = deps;
-    let signal: AbortSignal | undefined;
-    const context = {
-      instanceId: item.instanceId,
-      name: item.name,
-      attempt: item.deliveries,
-      // Combined on first read: AbortSignal.any costs more than most activities, and most never read it.
-      get signal(): AbortSignal {
-        return (signal ??= canceled ? AbortSignal.any([deps.signal, canceled]) : deps.signal);
-      },
-      reportProgress: (percent: number, message?: string) => reporter.report(percent, message),
-      get log() {
-        return reporter.log;
-      },
-      ...(deps.client && { client: deps.client }),
-    };
     const input = deserialize(item.input);
     // With a watch, the function runs inside the activity's span (its own instrumentation nests under it).
     const result = watch ? await watch.run(() => Promise.resolve(fn(input, context))) : await fn(input, context);
-    reporter.finish();
+    context.finish();
     const payload = serialize(result, `result of activity '${item.name}'`, options.maxPayloadBytes);
-    event = { EventType: 'TaskCompleted', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...progressOf(reporter), ...(payload !== undefined && { Result: payload }) };
+    // TargetExecutionId is not part of the event's type, but the inbox reads it (an answer to an older execution is dropped).
+    const completed: TaskCompletedEvent & { TargetExecutionId: string } = { EventType: 'TaskCompleted', Timestamp: new Date(options.clock.now()).toISOString(), TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId, StartedAt: startedAt };
+    // Set in this order (Progress, then Result): the stored event's fields keep the order they always had.
+    const progress = context.progress;
+    if (progress) completed.Progress = progress;
+    if (payload !== undefined) completed.Result = payload;
+    event = completed;
   } catch (error) {
-    reporter.finish();
+    context.finish();
     if (deps.signal.aborted) {
       // Stopped mid-run: not the activity's failure. Hand the item back for another worker.
       watch?.abandoned();
@@ -108,13 +98,23 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
     }
     failure = error;
     const details = toFailureDetails(error);
-    event = { EventType: 'TaskFailed', Timestamp: new Date(options.clock.now()).toISOString(), ...base, ...progressOf(reporter), Reason: details.message, Details: serialize(details, 'failure details') };
+    const progress = context.progress;
+    const base = { TaskScheduledId: item.taskScheduledId, TargetExecutionId: item.executionId, StartedAt: startedAt };
+    event = {
+      EventType: 'TaskFailed',
+      Timestamp: new Date(options.clock.now()).toISOString(),
+      ...base,
+      ...(progress && { Progress: progress }),
+      Reason: details.message,
+      Details: serialize(details, 'failure details'),
+    };
   }
   if (watch) {
     if (failure === undefined) watch.completed();
     else watch.failed(failure);
   }
-  if (deps.finishStep && (await deps.finishStep(item, event, reporter.logs))) return NOTHING;
+  const logs = context.logs;
+  if (deps.finishStep && (await deps.finishStep(item, event, logs ?? NO_LOGS))) return NOTHING;
   // Reserved just for the completion (not while the activity runs): the slot waits for the commit only.
   const slot = eager ? reserveInstance?.() : undefined;
   try {
@@ -122,7 +122,7 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
       workItemId: item.id,
       lockToken: item.lockToken,
       message: { instanceId: item.instanceId, event },
-      ...(reporter.logs.length > 0 && { logs: reporter.logs }),
+      ...(logs && logs.length > 0 && { logs }),
       ...(slot && slot.slots > 0 && { lockInstance: { leaseMs: options.leaseMs } }),
     });
     slot?.fill(result?.instance ? [result.instance] : []);
@@ -136,7 +136,66 @@ export async function runActivity(deps: ActivityDeps, item: ActivityWorkItem, re
   }
 }
 
-function progressOf(reporter: ActivityReporter): { Progress?: ProgressRecord } {
-  const progress = reporter.lastProgress;
-  return progress ? { Progress: progress } : {};
+const NO_LOGS: readonly LogEntry[] = [];
+
+/**
+ * An activity's `ctx`. A class, so a step allocates one object: its signal,
+ * its reporter (progress and log lines) and the reportProgress function are
+ * made on first read, and most activities read none of them.
+ */
+class StepContext implements ActivityContext {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly attempt: number;
+  readonly client?: OrchestrationClient;
+  readonly #deps: ActivityDeps;
+  readonly #item: ActivityWorkItem;
+  #signal: AbortSignal | undefined;
+  #reporter: ActivityReporter | undefined;
+  #report: ActivityContext['reportProgress'] | undefined;
+
+  constructor(deps: ActivityDeps, item: ActivityWorkItem) {
+    this.instanceId = item.instanceId;
+    this.name = item.name;
+    this.attempt = item.deliveries;
+    if (deps.client) this.client = deps.client;
+    this.#deps = deps;
+    this.#item = item;
+  }
+
+  // Combined on first read: AbortSignal.any costs more than most activities, and most never read it.
+  get signal(): AbortSignal {
+    const { signal, canceled } = this.#deps;
+    return (this.#signal ??= canceled ? AbortSignal.any([signal, canceled.signal]) : signal);
+  }
+
+  /** A function of its own (not a method), so `const { reportProgress } = ctx` works. */
+  get reportProgress(): ActivityContext['reportProgress'] {
+    return (this.#report ??= (percent, message) => this.#reporterOf().report(percent, message));
+  }
+
+  get log(): ActivityLogger {
+    return this.#reporterOf().log;
+  }
+
+  /** The activity ended: progress reports still pending resolve (the completion carries the last one). */
+  finish(): void {
+    this.#reporter?.finish();
+  }
+
+  get progress(): ProgressRecord | undefined {
+    return this.#reporter?.lastProgress;
+  }
+
+  /** The log lines, when the activity logged through `ctx.log`. */
+  get logs(): LogEntry[] | undefined {
+    return this.#reporter?.logs;
+  }
+
+  #reporterOf(): ActivityReporter {
+    if (this.#reporter) return this.#reporter;
+    const { storage, options } = this.#deps;
+    const item = this.#item;
+    return (this.#reporter = new ActivityReporter(storage, options.taskHub, item, options.clock, (entry) => options.logger({ ...entry, instanceId: item.instanceId })));
+  }
 }

@@ -9,7 +9,7 @@ import { isRepriseError } from '../errors.js';
 import type { HistoryEvent } from '../history.js';
 import { OrchestrationExecutor } from '../engine/executor.js';
 import type { OrchestratorFunction } from '../definitions.js';
-import type { ActivityWorkItem, CommitResult, LockedInstance, LogEntry, Storage, StoredMessage } from '../storage/types.js';
+import type { ActivityWorkItem, CommitResult, LockedInstance, LogEntry, OrchestrationCommit, Storage, StoredMessage } from '../storage/types.js';
 import { episodeNeeds, planEpisode, startsNewExecution } from './plan-episode.js';
 import type { EpisodeFacts, EpisodePlan } from './plan-episode.js';
 import type { ReplayCache } from './replay-cache.js';
@@ -84,8 +84,9 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
     maxHistoryEvents: options.maxHistoryEvents,
     orchestratorKnown: fn !== undefined,
     newExecutionId: nanoid,
-    ...versionMismatch(deps, instance),
   };
+  const mismatch = versionMismatch(deps, instance);
+  if (mismatch !== undefined) facts.versionMismatch = mismatch;
   const watch = deps.observer?.episode(locked);
   try {
     let plan: EpisodePlan;
@@ -123,13 +124,13 @@ export async function runOrchestrationEpisode(deps: EpisodeDeps, locked: LockedI
 }
 
 /** With `onMismatch: 'fail'`, why this runtime fails an instance of a version it must not run. */
-function versionMismatch(deps: EpisodeDeps, instance: LockedInstance['instance']): { versionMismatch?: string } {
+function versionMismatch(deps: EpisodeDeps, instance: LockedInstance['instance']): string | undefined {
   const { versioning, version } = deps.options;
-  if (versioning.match === 'none' || versioning.onMismatch !== 'fail' || instance.name === SCHEDULE_ORCHESTRATOR) return {};
+  if (versioning.match === 'none' || versioning.onMismatch !== 'fail' || instance.name === SCHEDULE_ORCHESTRATOR) return undefined;
   const ours = deps.versions?.get(instance.name) ?? version ?? '';
-  if (versionAccepts(versioning.match, ours, instance.version)) return {};
+  if (versionAccepts(versioning.match, ours, instance.version)) return undefined;
   const theirs = instance.version === undefined ? 'no version' : `version '${instance.version}'`;
-  return { versionMismatch: `instance '${instance.instanceId}' has ${theirs}; this runtime runs '${instance.name}' at version '${ours}' (versioning.match '${versioning.match}')` };
+  return `instance '${instance.instanceId}' has ${theirs}; this runtime runs '${instance.name}' at version '${ours}' (versioning.match '${versioning.match}')`;
 }
 
 function readHistory(deps: EpisodeDeps, instanceId: string, length: number): Promise<HistoryEvent[]> {
@@ -165,17 +166,16 @@ async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePl
   const keep = leasing && deps.graces !== undefined && options.stepGraceMs > 0 && options.cacheSize > 0 && plan.executor === 'cache' && storage.capabilities?.stepCommit === true;
   // Read before the commit: the store's lease starts no earlier, so the deadline never outlives it.
   const startedAt = keep ? options.clock.now() : 0;
+  // Built field by field rather than spread: this runs once per step.
+  const { instance, history, messages, activities, logs, cancelActivities } = plan.commit;
+  const request: OrchestrationCommit = { instanceId: locked.instance.instanceId, lockToken: locked.lockToken, consumedMessageIds: messageIds(locked.messages), instance, history, messages, activities, logs };
+  if (cancelActivities !== undefined) request.cancelActivities = cancelActivities;
+  if (leasing) request.lockActivities = { max: reservation.slots, leaseMs: options.leaseMs };
+  if (keep) request.keepLease = { leaseMs: options.stepGraceMs };
+  if (step) request.completeActivities = [step.completion];
   let stored: CommitResult | void;
   try {
-    stored = await storage.commitOrchestration(options.taskHub, {
-      instanceId: locked.instance.instanceId,
-      lockToken: locked.lockToken,
-      consumedMessageIds: locked.messages.map((m) => m.id),
-      ...plan.commit,
-      ...(leasing && { lockActivities: { max: reservation.slots, leaseMs: options.leaseMs } }),
-      ...(keep && { keepLease: { leaseMs: options.stepGraceMs } }),
-      ...(step && { completeActivities: [step.completion] }),
-    });
+    stored = await storage.commitOrchestration(options.taskHub, request);
   } catch (error) {
     reservation?.fill([]);
     throw error;
@@ -188,4 +188,14 @@ async function commit(deps: EpisodeDeps, locked: LockedInstance, plan: EpisodePl
   }
   reservation?.fill(leased);
   return { scheduledWithoutEager: scheduled && !eager, committed: true };
+}
+
+const NO_IDS: readonly string[] = Object.freeze([]);
+
+function messageIds(messages: readonly StoredMessage[]): string[] {
+  // A step commit consumes no inbox message: no array for it.
+  if (messages.length === 0) return NO_IDS as string[];
+  const ids = new Array<string>(messages.length);
+  for (let i = 0; i < messages.length; i++) ids[i] = messages[i]!.id;
+  return ids;
 }

@@ -18,6 +18,8 @@ import type { EntityRegistration } from '../entities/entity-context.js';
 import { runEntityEpisode } from '../entities/entity-episode.js';
 import { runActivity } from './activity.js';
 import { runOrchestrationEpisode } from './episode.js';
+import type { EpisodeDeps } from './episode.js';
+import { CancelMark } from './cancel-mark.js';
 import { LeaseKeeper } from './leases.js';
 import type { ResolvedOptions, RuntimeOptions } from './options.js';
 import { Redelivery } from './redelivery.js';
@@ -155,8 +157,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   let abort = new AbortController();
   // Running activities whose instance was canceled: their signal fires when a renewal reports the mark.
-  const activityCancels = new Map<string, AbortController>();
-  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.abort(new Error('the orchestration was canceled')), (token, kind, instanceId) =>
+  const activityCancels = new Map<string, CancelMark>();
+  const leases = new LeaseKeeper(storage, hub, resolved.leaseMs, resolved.clock, onError, (token) => activityCancels.get(token)?.cancel(new Error('the orchestration was canceled')), (token, kind, instanceId) =>
     observer.leaseLost(kind, instanceId, token),
   );
 
@@ -174,8 +176,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   // Kept leases of step commits: the first of their work items to finish commits its result with the next episode.
   const graces = new StepGraces(resolved.clock, (grace) => storage.releaseInstance(hub, grace.instance.instanceId, grace.lockToken).catch(onError));
-  const episodeDeps = () => ({ storage, options: resolved, orchestrators, versions: orchestratorVersions, concurrency, cache, observer, graces });
+  const episodeDeps: EpisodeDeps = { storage, options: resolved, orchestrators, versions: orchestratorVersions, concurrency, cache, observer, graces };
   const reserveActivities = (wanted: number) => activityLoop.reserve(wanted);
+  const reserveInstance = () => orchestrationLoop.reserve(1);
+  // A step commit made inside an activity's slot hands that slot over (see WorkLoop.reserve).
+  const reserveInSlot = (wanted: number) => activityLoop.reserve(wanted, 1);
 
   const handleInstance = async (locked: LockedInstance): Promise<void> => {
     try {
@@ -186,7 +191,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       } else {
         // Our own new work needs no round trip through the store's notices: the store leases it
         // to us in the commit (eager dispatch), into slots reserved for it, or we wake our own loop.
-        const result = await runOrchestrationEpisode(episodeDeps(), locked, reserveActivities);
+        const result = await runOrchestrationEpisode(episodeDeps, locked, reserveActivities);
         if (result.scheduledWithoutEager) activityLoop.notify();
       }
     } catch (error) {
@@ -235,7 +240,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     try {
       const step = { event, completion: { workItemId: item.id, lockToken: item.lockToken }, logs };
       // The next step's activity may take this item's slot: it is freed as soon as the commit returns.
-      if ((await runOrchestrationEpisode(episodeDeps(), locked, (wanted) => activityLoop.reserve(wanted, 1), step)).committed) return true;
+      if ((await runOrchestrationEpisode(episodeDeps, locked, reserveInSlot, step)).committed) return true;
     } catch (error) {
       onError(error);
     }
@@ -249,17 +254,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Its lease was lost while it waited: running it would only have its result refused.
     if (!leases.holds(item.lockToken)) return graces.settle(item.lockToken);
     inFlightActivities.set(item.lockToken, item);
-    const canceled = new AbortController();
+    const canceled = new CancelMark();
     activityCancels.set(item.lockToken, canceled);
     try {
-      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled: canceled.signal, client, observer, finishStep }, item, () => orchestrationLoop.reserve(1));
+      const result = await runActivity({ storage, options: resolved, activities, signal: abort.signal, canceled, client, observer, finishStep }, item, reserveInstance);
       if (result.deliveredWithoutEager) orchestrationLoop.notify();
     } finally {
       activityCancels.delete(item.lockToken);
       inFlightActivities.delete(item.lockToken);
       leases.drop(item.lockToken);
       // Given back or lost without using its grace: the instance is not held for it any longer.
-      await graces.settle(item.lockToken);
+      // Checked first: a step that committed its result has no grace left, and an await per step costs.
+      if (graces.holds(item.lockToken)) await graces.settle(item.lockToken);
     }
   };
   const holdActivity = (item: ActivityWorkItem) => leases.holdActivity(item.lockToken, item.id, item.instanceId);

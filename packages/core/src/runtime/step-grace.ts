@@ -50,6 +50,11 @@ export class StepGraces {
     return grace && this.clock.now() < grace.deadline ? grace : undefined;
   }
 
+  /** Whether the item may still claim (or must settle) a grace; most items have claimed theirs by the time they end. */
+  holds(itemToken: string): boolean {
+    return this.#byItem.has(itemToken);
+  }
+
   /** The item ended without claiming its grace (given back, lease lost): give the instance back now if nobody else may still claim it. */
   async settle(itemToken: string): Promise<void> {
     const grace = this.#byItem.get(itemToken);

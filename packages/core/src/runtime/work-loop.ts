@@ -12,9 +12,9 @@
  * While `paused()` holds (a redelivered item waits to run alone, or runs),
  * the loop locks nothing and offers no free slots.
  */
-import PQueue from 'p-queue';
 import type { Clock } from '../clock.js';
 import type { LockResult } from '../storage/types.js';
+import { SlotQueue } from './slot-queue.js';
 
 export interface WorkLoopOptions<T> {
   lock(max: number): Promise<LockResult<T>>;
@@ -42,7 +42,7 @@ const ERROR_BACKOFF_MS = [50, 100, 250, 500, 1000, 2000];
 
 export class WorkLoop<T> {
   readonly #options: WorkLoopOptions<T>;
-  readonly #queue: PQueue;
+  readonly #queue: SlotQueue;
   #running = false;
   /** Set by notify(); tells a loop that finished a lock call to try again at once. */
   #signalled = false;
@@ -61,11 +61,14 @@ export class WorkLoop<T> {
 
   constructor(options: WorkLoopOptions<T>) {
     this.#options = options;
-    this.#queue = new PQueue({ concurrency: options.concurrency });
     // A finished item frees a slot: that matters only to a loop waiting for one.
-    this.#queue.on('next', () => {
-      if (this.#waitingForSlot) this.notify();
-    });
+    this.#queue = new SlotQueue(
+      options.concurrency,
+      (error) => options.onError(error),
+      () => {
+        if (this.#waitingForSlot) this.notify();
+      },
+    );
   }
 
   start(): void {
@@ -137,7 +140,7 @@ export class WorkLoop<T> {
 
   #dispatch(item: T): void {
     this.#options.received?.(item);
-    void this.#queue.add(() => this.#options.handle(item)).catch((error: unknown) => this.#options.onError(error));
+    this.#queue.add(() => this.#options.handle(item));
   }
 
   /** New work may be visible. */
