@@ -2,7 +2,7 @@ import type { Options } from 'tsup';
 
 // ESM-only dependencies are bundled into the CommonJS build so `require()`
 // works on every Node 20 minor, not only those with require(esm).
-const esmOnly = ['nanoid', 'p-queue', 'superjson', 'eventemitter3'];
+const esmOnly = ['nanoid', 'superjson', 'eventemitter3'];
 
 /**
  * `entry` as tsup takes it; an object names the outputs
