@@ -5,32 +5,21 @@
  * one socket write.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ev, orchestrationRecord } from '@reprise/testing/conformance';
 import { redisStorage } from '../src/index.js';
 import { WriteBatch } from '../src/write-batch.js';
-import { startRedisServer } from './redis-server.js';
-import type { RedisServer } from './redis-server.js';
+import { useRedisServer } from './server-fixture.js';
 
 const binary = inject('redisServerBinary');
 
 describe.skipIf(!binary)('redis: connections', () => {
-  let server: RedisServer | undefined;
-  let admin: Redis;
-
-  beforeAll(async () => {
-    server = await startRedisServer({ binary });
-    admin = new Redis(server.url);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.stop();
-  });
+  const redis = useRedisServer(binary);
 
   /** Connections other than admin's, by the name of their last command. */
   const clients = async () => {
-    const list = (await admin.client('LIST')) as string;
-    const own = Number(await admin.client('ID'));
+    const list = (await redis.admin.client('LIST')) as string;
+    const own = Number(await redis.admin.client('ID'));
     return list
       .trim()
       .split('\n')
@@ -38,7 +27,7 @@ describe.skipIf(!binary)('redis: connections', () => {
   };
 
   it("a worker's scripts and client calls take two connections", async () => {
-    const storage = redisStorage({ url: server!.url, onUnsafeServer: 'ignore' });
+    const storage = redisStorage({ url: redis.server.url, onUnsafeServer: 'ignore' });
     try {
       await storage.createInstance('conn', orchestrationRecord('c1'), { instanceId: 'c1', event: ev.started() });
       expect(await clients()).toHaveLength(1);
@@ -55,7 +44,7 @@ describe.skipIf(!binary)('redis: connections', () => {
   });
 
   it('a WriteBatch sends the commands of one event-loop turn in one socket write', async () => {
-    const client = new Redis(server!.url);
+    const client = new Redis(redis.server.url);
     try {
       await client.ping();
       const stream = (client as unknown as { stream: { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void } }).stream;

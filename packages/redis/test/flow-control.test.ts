@@ -7,37 +7,17 @@
  * never exceed a group's limit.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Admission, InstanceRecord, NewMessage, RuntimeStatus, Storage } from '@reprise/core';
+import type { Admission, InstanceRecord, RuntimeStatus, Storage } from '@reprise/core';
 import { redisStorage } from '../src/index.js';
 import { hubKeys } from '../src/keys.js';
-import { startRedisServer } from './redis-server.js';
-import type { RedisServer } from './redis-server.js';
+import { T0, row, seedRows, started } from './seed-rows.js';
+import { useRedisServer } from './server-fixture.js';
 
 const binary = inject('redisServerBinary');
-const T0 = Date.UTC(2024, 0, 1);
 
-const record = (instanceId: string, createdAt: number, status: RuntimeStatus, namespace?: string): InstanceRecord => ({
-  instanceId,
-  kind: 'orchestration',
-  name: 'O',
-  executionId: 'e1',
-  status,
-  createdAt,
-  updatedAt: createdAt,
-  historyLength: 0,
-  ...(namespace === undefined ? {} : { namespace }),
-});
-const started = () => ({ EventType: 'ExecutionStarted' as const, Timestamp: new Date(T0).toISOString(), Name: 'O', ExecutionId: 'e1' });
+const record = (instanceId: string, createdAt: number, status: RuntimeStatus, namespace?: string): InstanceRecord => row(instanceId, createdAt, { status, namespace });
 
-/** Creates the rows through createIfMissing messages, 500 per call. */
-async function seed(storage: Storage, hub: string, rows: InstanceRecord[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) {
-    const batch: NewMessage[] = rows.slice(i, i + 500).map((r) => ({ instanceId: r.instanceId, event: started(), createIfMissing: r }));
-    await storage.sendMessages(hub, batch);
-  }
-}
 
 async function allIds(storage: Storage, hub: string, query: { namespace?: string; runtimeStatus?: RuntimeStatus[] }, pageSize: number): Promise<string[]> {
   const ids: string[] = [];
@@ -53,20 +33,15 @@ async function allIds(storage: Storage, hub: string, query: { namespace?: string
 const byCreation = (a: InstanceRecord, b: InstanceRecord) => a.createdAt - b.createdAt || (a.instanceId < b.instanceId ? -1 : 1);
 
 describe.skipIf(!binary)('redis: flow control', () => {
-  let server: RedisServer | undefined;
-  let admin: Redis;
+  const redis = useRedisServer(binary);
   let storage: Storage;
 
   beforeAll(async () => {
-    server = await startRedisServer({ binary });
-    admin = new Redis(server.url);
-    storage = redisStorage({ url: server.url });
+    storage = redisStorage({ url: redis.server.url });
     await storage.open();
   });
   afterAll(async () => {
     await storage?.close();
-    admin?.disconnect();
-    await server?.stop();
   });
 
   it('rows written before namespaces read as namespace "" and are indexed for counts and queries', async () => {
@@ -75,13 +50,13 @@ describe.skipIf(!binary)('redis: flow control', () => {
     // The layout before issue 14: the hash without 'ns', 'idx' only. 2,600 rows, a group of
     // 1,500 equal createdAt across the migration's 1,000-entry steps.
     const old = Array.from({ length: 2600 }, (_, i) => record(`old-${String(i).padStart(4, '0')}`, i < 1500 ? T0 : T0 + i, i % 2 ? 'Completed' : 'Running'));
-    const pipeline = admin.pipeline();
+    const pipeline = redis.admin.pipeline();
     for (const r of old) {
       pipeline.hset(keys.instance(r.instanceId), 'row', JSON.stringify(r), 'st', r.status, 'k', r.kind, 'n', r.name, 'ca', r.createdAt, 'ua', r.updatedAt);
       pipeline.zadd(keys.prefix + 'idx', r.createdAt, r.instanceId);
     }
     await pipeline.exec();
-    await seed(storage, hub, [record('new-a', T0 + 5, 'Running', 'a'), record('new-default', T0 + 6, 'Running')]);
+    await seedRows(storage, hub, [record('new-a', T0 + 5, 'Running', 'a'), record('new-default', T0 + 6, 'Running')]);
 
     expect((await storage.getInstance(hub, 'old-0001'))?.namespace ?? '').toBe('');
     expect(await storage.countInstances(hub, {})).toBe(2602);
@@ -91,7 +66,7 @@ describe.skipIf(!binary)('redis: flow control', () => {
     expect(await storage.countInstances(hub, { runtimeStatus: ['Running'] })).toBe(1302);
     const expected = [...old, record('new-default', T0 + 6, 'Running')].filter((r) => r.status === 'Running').sort(byCreation).map((r) => r.instanceId);
     expect(await allIds(storage, hub, { namespace: '', runtimeStatus: ['Running'] }, 1000)).toEqual(expected);
-    expect(await admin.get(keys.prefix + 'schema')).toBe('4');
+    expect(await redis.admin.get(keys.prefix + 'schema')).toBe('4');
     // Versions came later still: the old rows are indexed as unversioned too.
     expect(await storage.countInstances(hub, { version: '' })).toBe(2602);
     expect(await storage.countInstances(hub, { version: '', runtimeStatus: ['Completed'] })).toBe(1300);
@@ -103,13 +78,13 @@ describe.skipIf(!binary)('redis: flow control', () => {
 
   it('counts with ZCOUNT only, never reading an instance row', async () => {
     const hub = `count-${randomUUID()}`;
-    await seed(storage, hub, Array.from({ length: 3000 }, (_, i) => record(`c${i}`, T0 + i, i % 3 ? 'Completed' : 'Pending', `ns${i % 10}`)));
+    await seedRows(storage, hub, Array.from({ length: 3000 }, (_, i) => record(`c${i}`, T0 + i, i % 3 ? 'Completed' : 'Pending', `ns${i % 10}`)));
     await storage.countInstances(hub, {}); // the hub's index check, once
-    await admin.config('RESETSTAT');
+    await redis.admin.config('RESETSTAT');
     expect(await storage.countInstances(hub, { namespace: 'ns3', runtimeStatus: ['Completed'] })).toBe(200);
     expect(await storage.countInstances(hub, { namespace: 'ns3', createdFrom: T0 + 1000, createdTo: T0 + 1999 })).toBe(100);
     expect(await storage.countInstances(hub, { runtimeStatus: ['Pending'] })).toBe(1000);
-    const stats = (await admin.info('commandstats')).split('\n').filter((line) => line.startsWith('cmdstat_'));
+    const stats = (await redis.admin.info('commandstats')).split('\n').filter((line) => line.startsWith('cmdstat_'));
     const called = stats.map((line) => line.slice('cmdstat_'.length, line.indexOf(':')));
     expect(called).toContain('zcount');
     expect(called.filter((name) => /^(hget|hmget|hgetall|zrange|zrangebyscore|scan|keys)$/.test(name))).toEqual([]);
@@ -120,7 +95,7 @@ describe.skipIf(!binary)('redis: flow control', () => {
     const statuses: RuntimeStatus[] = ['Pending', 'Running', 'Completed', 'Failed', 'Suspended'];
     // Groups of 7 equal createdAt, spread over five statuses, and other namespaces interleaved.
     const rows = Array.from({ length: 3500 }, (_, i) => record(`p${i}`, T0 + Math.floor(i / 7), statuses[i % 5]!, i % 4 === 0 ? 'other' : 'n'));
-    await seed(storage, hub, rows);
+    await seedRows(storage, hub, rows);
     const inN = rows.filter((r) => r.namespace === 'n').sort(byCreation);
     for (const pageSize of [1, 100, 1000]) {
       if (pageSize === 1) {
@@ -137,7 +112,7 @@ describe.skipIf(!binary)('redis: flow control', () => {
 
   it('admissions racing from separate connections never exceed the limit', async () => {
     const hub = `race-${randomUUID()}`;
-    const others = [redisStorage({ url: server!.url }), redisStorage({ url: server!.url })];
+    const others = [redisStorage({ url: redis.server.url }), redisStorage({ url: redis.server.url })];
     await Promise.all(others.map((s) => s.open()));
     try {
       const admission: Admission = { group: 'g', limit: 4, onFull: 'reject' };
@@ -148,7 +123,7 @@ describe.skipIf(!binary)('redis: flow control', () => {
         }),
       );
       expect(results.filter((r) => r.created)).toHaveLength(4);
-      expect(await admin.scard(hubKeys(hub).prefix + 'gr:g')).toBe(4);
+      expect(await redis.admin.scard(hubKeys(hub).prefix + 'gr:g')).toBe(4);
       expect(await storage.countInstances(hub, {})).toBe(4);
     } finally {
       await Promise.all(others.map((s) => s.close()));

@@ -5,56 +5,32 @@
  * Before, a name filter scanned the status indexes and read every row.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { InstanceRecord, NewMessage, RuntimeStatus, Storage } from '@reprise/core';
+import type { InstanceRecord, RuntimeStatus, Storage } from '@reprise/core';
 import { redisStorage } from '../src/index.js';
 import { hubKeys } from '../src/keys.js';
-import { startRedisServer } from './redis-server.js';
-import type { RedisServer } from './redis-server.js';
+import { T0, row, seedRows } from './seed-rows.js';
+import { useRedisServer } from './server-fixture.js';
 
 const binary = inject('redisServerBinary');
-const T0 = Date.UTC(2024, 0, 1);
 
-const record = (instanceId: string, createdAt: number, name: string, status: RuntimeStatus = 'Pending', namespace?: string): InstanceRecord => ({
-  instanceId,
-  kind: 'orchestration',
-  name,
-  executionId: 'e1',
-  status,
-  createdAt,
-  updatedAt: createdAt,
-  historyLength: 0,
-  ...(namespace === undefined ? {} : { namespace }),
-});
-const started = () => ({ EventType: 'ExecutionStarted' as const, Timestamp: new Date(T0).toISOString(), Name: 'O', ExecutionId: 'e1' });
+const record = (instanceId: string, createdAt: number, name: string, status: RuntimeStatus = 'Pending', namespace?: string): InstanceRecord => row(instanceId, createdAt, { name, status, namespace });
 
-async function seed(storage: Storage, hub: string, rows: InstanceRecord[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) {
-    const batch: NewMessage[] = rows.slice(i, i + 500).map((r) => ({ instanceId: r.instanceId, event: started(), createIfMissing: r }));
-    await storage.sendMessages(hub, batch);
-  }
-}
 
 describe.skipIf(!binary)('redis: the name index', () => {
-  let server: RedisServer | undefined;
-  let admin: Redis;
+  const redis = useRedisServer(binary);
   let storage: Storage;
 
   beforeAll(async () => {
-    server = await startRedisServer({ binary });
-    admin = new Redis(server.url);
-    storage = redisStorage({ url: server.url, onUnsafeServer: 'ignore' });
+    storage = redisStorage({ url: redis.server.url, onUnsafeServer: 'ignore' });
     await storage.open();
   });
   afterAll(async () => {
     await storage?.close();
-    admin?.disconnect();
-    await server?.stop();
   });
 
   const calls = async () => {
-    const stats = (await admin.info('commandstats')).split('\n').filter((line) => line.startsWith('cmdstat_'));
+    const stats = (await redis.admin.info('commandstats')).split('\n').filter((line) => line.startsWith('cmdstat_'));
     return Object.fromEntries(stats.map((line) => [line.slice('cmdstat_'.length, line.indexOf(':')), Number(/calls=(\d+)/.exec(line)![1])]));
   };
 
@@ -62,9 +38,9 @@ describe.skipIf(!binary)('redis: the name index', () => {
     const hub = `names-${randomUUID()}`;
     // 3,000 instances, 30 of them named Rare (every 100th), 5 namespaces, two statuses.
     const rows = Array.from({ length: 3000 }, (_, i) => record(`n${i}`, T0 + i, i % 100 === 7 ? 'Rare' : 'Common', i % 2 ? 'Completed' : 'Pending', `ns${i % 5}`));
-    await seed(storage, hub, rows);
+    await seedRows(storage, hub, rows);
     await storage.countInstances(hub, {}); // the hub's index check, once
-    await admin.config('RESETSTAT');
+    await redis.admin.config('RESETSTAT');
     expect(await storage.countInstances(hub, { kind: 'orchestration', name: 'Rare' })).toBe(30);
     expect(await storage.countInstances(hub, { kind: 'orchestration', name: 'Rare', createdFrom: T0 + 1000, createdTo: T0 + 1999 })).toBe(10);
     expect(await storage.countInstances(hub, { name: 'Common' })).toBe(2970);
@@ -72,7 +48,7 @@ describe.skipIf(!binary)('redis: the name index', () => {
     expect(counted.zcount).toBeGreaterThan(0);
     expect(Object.keys(counted).filter((name) => /^(hget|hmget|hgetall|zrange|zrangebyscore|scan|keys)$/.test(name))).toEqual([]);
 
-    await admin.config('RESETSTAT');
+    await redis.admin.config('RESETSTAT');
     const first = await storage.queryInstances(hub, { kind: 'orchestration', name: 'Rare', pageSize: 10 });
     const second = await storage.queryInstances(hub, { kind: 'orchestration', name: 'Rare', pageSize: 10, continuationToken: first.continuationToken! });
     const rare = rows.filter((r) => r.name === 'Rare').map((r) => r.instanceId);
@@ -99,7 +75,7 @@ describe.skipIf(!binary)('redis: the name index', () => {
     // 400 orchestrations over four statuses, 40 entities.
     const orchestrations = Array.from({ length: 400 }, (_, i) => record(`o${String(i).padStart(3, '0')}`, T0 + i, 'O', statuses[i % 4]));
     const entities = Array.from({ length: 40 }, (_, i) => ({ ...record(`@e@${String(i).padStart(2, '0')}`, T0 + 1000 + i, 'e'), kind: 'entity' as const }));
-    await seed(storage, hub, [...orchestrations, ...entities]);
+    await seedRows(storage, hub, [...orchestrations, ...entities]);
     await storage.countInstances(hub, {}); // the hub's index check, once
     const pages = async (kind: 'orchestration' | 'entity') => {
       const ids: string[] = [];
@@ -111,12 +87,12 @@ describe.skipIf(!binary)('redis: the name index', () => {
       } while (token);
       return ids;
     };
-    await admin.config('RESETSTAT');
+    await redis.admin.config('RESETSTAT');
     expect(await pages('orchestration')).toEqual(orchestrations.map((r) => r.instanceId));
     const read = await calls();
     // One set per step, not the eight status sets merged (before: 8 ZRANGEBYSCORE a step and more for the cut's group).
     expect(read.zrangebyscore).toBeLessThanOrEqual(2 * ((read.evalsha ?? 0) + (read.eval ?? 0)));
-    await admin.config('RESETSTAT');
+    await redis.admin.config('RESETSTAT');
     expect(await pages('entity')).toEqual(entities.map((r) => r.instanceId));
     // A kind that is a small part of the hub reads its status sets (no scan of 'idx' for 40 rows in 440).
     expect((await calls()).hmget).toBeLessThanOrEqual(45);
@@ -125,15 +101,15 @@ describe.skipIf(!binary)('redis: the name index', () => {
   it('builds the name index of a hub written before it (schema 3)', async () => {
     const hub = `old-names-${randomUUID()}`;
     const keys = hubKeys(hub);
-    await seed(storage, hub, Array.from({ length: 2500 }, (_, i) => record(`o${i}`, i < 1200 ? T0 : T0 + i, i % 3 ? 'A' : 'B')));
+    await seedRows(storage, hub, Array.from({ length: 2500 }, (_, i) => record(`o${i}`, i < 1200 ? T0 : T0 + i, i % 3 ? 'A' : 'B')));
     // The layout before the name index: no 'xm:' sets, schema '3'.
-    for (const key of await admin.keys(keys.prefix + 'xm:*')) await admin.del(key);
-    await admin.set(keys.prefix + 'schema', '3');
-    const fresh = redisStorage({ url: server!.url, onUnsafeServer: 'ignore' });
+    for (const key of await redis.admin.keys(keys.prefix + 'xm:*')) await redis.admin.del(key);
+    await redis.admin.set(keys.prefix + 'schema', '3');
+    const fresh = redisStorage({ url: redis.server.url, onUnsafeServer: 'ignore' });
     try {
       expect(await fresh.countInstances(hub, { kind: 'orchestration', name: 'B' })).toBe(834);
       expect(await fresh.countInstances(hub, { name: 'A' })).toBe(1666);
-      expect(await admin.get(keys.prefix + 'schema')).toBe('4');
+      expect(await redis.admin.get(keys.prefix + 'schema')).toBe('4');
     } finally {
       await fresh.close();
     }

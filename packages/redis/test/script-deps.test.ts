@@ -7,14 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { lockAll, startInstance } from '@reprise/testing/conformance';
 import { redisStorage } from '../src/index.js';
 import { hubKeys } from '../src/keys.js';
 import { SCRIPTS, SOURCES } from '../src/scripts/index.js';
 import { HELPERS, preludeFor, referencedHelpers } from '../src/scripts/link.js';
-import { startRedisServer } from './redis-server.js';
-import type { RedisServer } from './redis-server.js';
+import { useRedisServer } from './server-fixture.js';
 
 const binary = inject('redisServerBinary');
 
@@ -41,27 +40,18 @@ describe('redis: each script links only the helpers it uses', () => {
   });
 
   describe.skipIf(!binary)('on a real server', () => {
-    let server: RedisServer | undefined;
-    let redis: Redis;
-    beforeAll(async () => {
-      server = await startRedisServer({ binary });
-      redis = new Redis(server.url);
-    });
-    afterAll(async () => {
-      redis?.disconnect();
-      await server?.stop();
-    });
+    const fixture = useRedisServer(binary);
 
     it('loads every linked script', async () => {
-      for (const lua of Object.values(SOURCES)) expect(await redis.script('LOAD', lua)).toMatch(/^[0-9a-f]{40}$/);
+      for (const lua of Object.values(SOURCES)) expect(await fixture.admin.script('LOAD', lua)).toMatch(/^[0-9a-f]{40}$/);
     });
 
     it("runs its scripts again after the server's script cache is emptied (EVALSHA falls back to EVAL)", async () => {
-      const storage = redisStorage({ url: server!.url, onUnsafeServer: 'ignore' });
+      const storage = redisStorage({ url: fixture.server.url, onUnsafeServer: 'ignore' });
       const hub = `flush-${randomUUID()}`;
       try {
         await startInstance(storage, hub, 'i1');
-        await redis.script('FLUSH');
+        await fixture.admin.script('FLUSH');
         await startInstance(storage, hub, 'i2');
         expect([...(await lockAll(storage, hub)).keys()].sort()).toEqual(['i1', 'i2']);
       } finally {
@@ -70,13 +60,13 @@ describe('redis: each script links only the helpers it uses', () => {
     });
 
     it("puts a caller's client keyPrefix before the keys the scripts write", async () => {
-      const client = new Redis(server!.url, { keyPrefix: 'app:', autoResendUnfulfilledCommands: false });
+      const client = new Redis(fixture.server.url, { keyPrefix: 'app:', autoResendUnfulfilledCommands: false });
       const storage = redisStorage({ client, onUnsafeServer: 'ignore' });
       const hub = `prefix-${randomUUID()}`;
       try {
         await startInstance(storage, hub, 'i1');
-        expect(await redis.exists('app:' + hubKeys(hub).instance('i1'))).toBe(1);
-        expect(await redis.exists(hubKeys(hub).instance('i1'))).toBe(0);
+        expect(await fixture.admin.exists('app:' + hubKeys(hub).instance('i1'))).toBe(1);
+        expect(await fixture.admin.exists(hubKeys(hub).instance('i1'))).toBe(0);
         expect((await storage.getInstance(hub, 'i1'))?.instanceId).toBe('i1');
       } finally {
         await storage.close();

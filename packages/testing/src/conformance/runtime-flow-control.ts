@@ -115,6 +115,8 @@ export function describeRuntimeFlowControl(ctx: ConformanceContext): void {
       expect(await status(runtime, 'second')).toMatchObject({ runtimeStatus: 'Pending', queue: { group: 'one', position: 1 } });
       expect((await status(runtime, 'third')).queue).toEqual({ group: 'one', position: 2 });
       expect((await status(runtime, 'first')).queue).toBeUndefined();
+      // The admitted one leaves Pending once a worker runs it (how soon depends on the store): the list shows the queued ones.
+      await eventually(async () => (await status(runtime, 'first')).runtimeStatus === 'Running', { what: 'the admitted instance to run' });
       const listed = (await client.listInstances({ runtimeStatus: ['Pending'] })).instances.map((s) => [s.instanceId, s.queue?.position]);
       expect(listed.sort()).toEqual([
         ['second', 1],
