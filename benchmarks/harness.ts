@@ -64,3 +64,15 @@ export function median(samples: Metrics[]): Metrics {
     }),
   );
 }
+
+/** The median wall time (ms) of `calls` calls of `call`, after `warmup` untimed ones. */
+export async function medianCallMs(call: () => Promise<unknown>, calls: number, warmup: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) await call();
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const start = performance.now();
+    await call();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+}

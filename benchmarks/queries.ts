@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { execSync } from 'node:child_process';
 import type { CountQuery, InstanceRecord, RuntimeStatus, Storage } from '@reprise/core';
 import { availableAdapters } from './adapters.js';
+import { medianCallMs } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -86,16 +87,7 @@ function filters(size: number): Array<{ name: string; query: CountQuery }> {
   ];
 }
 
-async function median(call: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 3; i++) await call();
-  const times: number[] = [];
-  for (let i = 0; i < CALLS; i++) {
-    const start = performance.now();
-    await call();
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-}
+const median = (call: () => Promise<unknown>) => medianCallMs(call, CALLS, 3);
 
 type Timings = Record<string, { count: number; first: number; later: number }>;
 

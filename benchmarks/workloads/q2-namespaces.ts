@@ -7,7 +7,7 @@
  */
 import { createRuntime } from '@reprise/core';
 import type { Adapter, Result } from '../harness.js';
-import { median } from '../harness.js';
+import { median, medianCallMs } from '../harness.js';
 
 const TOTAL = 100_000;
 const NAMESPACES = 10;
@@ -24,16 +24,7 @@ export async function namespaces(adapter: Adapter, runs: number, total = TOTAL):
     }
     const loadMs = performance.now() - loadStart;
     const expected = total / NAMESPACES;
-    const timeCalls = async (call: () => Promise<unknown>) => {
-      for (let i = 0; i < 5; i++) await call(); // warm-up
-      const times: number[] = [];
-      for (let i = 0; i < CALLS; i++) {
-        const start = performance.now();
-        await call();
-        times.push(performance.now() - start);
-      }
-      return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-    };
+    const timeCalls = (call: () => Promise<unknown>) => medianCallMs(call, CALLS, 5);
     const all = [];
     for (let r = 0; r < runs; r++) {
       const count = await client.countInstances({ namespace: 'ns3' });
