@@ -157,6 +157,11 @@ const section = [
   ...rows.map((r) => `| ${r.join(' | ')} |`),
   END,
 ].join('\n');
+// A partial run (some adapters) prints its table but leaves RESULTS.md as it was.
+if (['memory', 'sqlite', 'redis'].some((name) => !adapters.some((a) => a.name === name))) {
+  console.log('(partial run: RESULTS.md not written)');
+  process.exit(0);
+}
 const file = join(here, 'RESULTS.md');
 const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
 const from = existing.indexOf('<!-- queries:start');
