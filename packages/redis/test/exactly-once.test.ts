@@ -23,29 +23,18 @@ import { hubKeys } from '../src/keys.js';
 import { defineScripts } from '../src/scripts/index.js';
 import { startCutProxy } from './cut-proxy.js';
 import type { CutProxy } from './cut-proxy.js';
-import { startRedisServer } from './redis-server.js';
-import type { RedisServer } from './redis-server.js';
+import { useRedisServer } from './server-fixture.js';
 
 const binary = inject('redisServerBinary');
 
 
 describe.skipIf(!binary)('redis: no operation applied twice', () => {
-  let server: RedisServer | undefined;
-  let admin: Redis;
+  const redis = useRedisServer(binary);
 
-  beforeAll(async () => {
-    server = await startRedisServer({ binary });
-    admin = new Redis(server.url);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.stop();
-  });
-
-  const inbox = async (hub: string, id: string) => admin.hvals(hubKeys(hub).prefix + `m:${id}`);
+  const inbox = async (hub: string, id: string) => redis.admin.hvals(hubKeys(hub).prefix + `m:${id}`);
 
   describe('scripts: one request id applies once', () => {
-    const run = () => defineScripts(admin);
+    const run = () => defineScripts(redis.admin);
 
     it('createInstance run twice does not refuse the repeat, nor replace an instance that finished in between', async () => {
       const hub = `s-${randomUUID()}`;
@@ -59,16 +48,16 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
 
       // The instance finishes; the old script re-run would have removed and recreated it.
       const key = hubKeys(hub).instance('i1');
-      await admin.hset(key, 'st', 'Completed');
-      await admin.rpush(hubKeys(hub).history('i1'), 'kept');
+      await redis.admin.hset(key, 'st', 'Completed');
+      await redis.admin.rpush(hubKeys(hub).history('i1'), 'kept');
       expect(await run()('createInstance', anchor, args)).toEqual(applied);
-      expect(await admin.hget(key, 'st')).toBe('Completed');
-      expect(await admin.lrange(hubKeys(hub).history('i1'), 0, -1)).toEqual(['kept']);
+      expect(await redis.admin.hget(key, 'st')).toBe('Completed');
+      expect(await redis.admin.lrange(hubKeys(hub).history('i1'), 0, -1)).toEqual(['kept']);
 
       // Another request id is another create: it replaces the finished instance.
       expect(await run()('createInstance', anchor, [...args.slice(0, -5), 'req-2', '', '', '', ''])).toEqual(applied);
-      expect(await admin.hget(key, 'st')).toBe('Pending');
-      expect(await admin.lrange(hubKeys(hub).history('i1'), 0, -1)).toEqual([]);
+      expect(await redis.admin.hget(key, 'st')).toBe('Pending');
+      expect(await redis.admin.lrange(hubKeys(hub).history('i1'), 0, -1)).toEqual([]);
     });
 
     it('sendMessages run twice delivers once', async () => {
@@ -88,18 +77,18 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
       const anchor = hubKeys(hub).anchor;
       const create = (rid: string) => run()('createInstance', anchor, ['i1', ...rowArgs(orchestrationRecord('i1')), JSON.stringify(ev.started()), '', rid, '', '', '', '']);
       await create('c1');
-      await admin.hset(hubKeys(hub).instance('i1'), 'st', 'Completed');
+      await redis.admin.hset(hubKeys(hub).instance('i1'), 'st', 'Completed');
       expect(await run()('purgeInstances', anchor, ['purge-1', 'i1'])).toBe(1);
       await create('c2');
-      await admin.hset(hubKeys(hub).instance('i1'), 'st', 'Failed');
+      await redis.admin.hset(hubKeys(hub).instance('i1'), 'st', 'Failed');
       expect(await run()('purgeInstances', anchor, ['purge-1', 'i1'])).toBe(1);
-      expect(await admin.hget(hubKeys(hub).instance('i1'), 'st')).toBe('Failed');
+      expect(await redis.admin.hget(hubKeys(hub).instance('i1'), 'st')).toBe('Failed');
     });
 
     it('a request id is forgotten after a while (it expires)', async () => {
       const hub = `s-${randomUUID()}`;
       await run()('sendMessages', hubKeys(hub).anchor, ['send-ttl', 0]);
-      const ttl = await admin.pttl(hubKeys(hub).prefix + 'rq:send-ttl');
+      const ttl = await redis.admin.pttl(hubKeys(hub).prefix + 'rq:send-ttl');
       expect(ttl).toBeGreaterThan(60_000);
       expect(ttl).toBeLessThanOrEqual(10 * 60_000);
     });
@@ -112,7 +101,7 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
   ])('adapter: a reply lost on the wire ($label)', ({ redisOptions }) => {
     let proxy: CutProxy;
     beforeAll(async () => {
-      proxy = await startCutProxy(server!.port);
+      proxy = await startCutProxy(redis.server.port);
     });
     afterAll(async () => {
       await proxy?.close();
@@ -184,7 +173,7 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
         await lost;
         expect(outcome).toBeInstanceOf(StorageError);
         // Applied once: the instance was leased (to the lost reply) exactly one time.
-        expect(await admin.hget(hubKeys(hub).instance('l1'), 'dl')).toBe('1');
+        expect(await redis.admin.hget(hubKeys(hub).instance('l1'), 'dl')).toBe('1');
         // The connection is back and serves calls.
         expect((await storage.lockInstances(hub, { max: 10, leaseMs: 60_000 })).items).toEqual([]);
       } finally {
@@ -195,8 +184,8 @@ describe.skipIf(!binary)('redis: no operation applied twice', () => {
 
   it("warns at open() about a caller's client that re-sends lost commands, not about one that does not", async () => {
     const warnings: string[] = [];
-    const resending = new Redis(server!.url, { lazyConnect: true });
-    const careful = new Redis(server!.url, { lazyConnect: true, autoResendUnfulfilledCommands: false });
+    const resending = new Redis(redis.server.url, { lazyConnect: true });
+    const careful = new Redis(redis.server.url, { lazyConnect: true, autoResendUnfulfilledCommands: false });
     const a = redisStorage({ client: resending, onUnsafeServer: 'ignore', warn: (m) => warnings.push(`a: ${m}`) });
     const b = redisStorage({ client: careful, onUnsafeServer: 'ignore', warn: (m) => warnings.push(`b: ${m}`) });
     try {

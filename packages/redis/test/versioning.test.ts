@@ -7,14 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { InvalidArgumentError, compareVersions } from '@reprise/core';
 import type { HistoryEvent, LockOptions, Storage } from '@reprise/core';
 import { redisStorage } from '../src/index.js';
 import { VERSION_HELPERS } from '../src/scripts/versions.js';
-import { startRedisServer } from './redis-server.js';
-import type { RedisServer } from './redis-server.js';
+import { useRedisServer } from './server-fixture.js';
 
 const binary = inject('redisServerBinary');
 
@@ -26,21 +24,12 @@ const VERSIONS = [
 ];
 
 describe.skipIf(!binary)('redis: versions', () => {
-  let server: RedisServer | undefined;
-  let admin: Redis;
-  beforeAll(async () => {
-    server = await startRedisServer({ binary });
-    admin = new Redis(server.url);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.stop();
-  });
+  const redis = useRedisServer(binary);
 
   it("the Lua rule orders every pair of versions as core's compareVersions does", async () => {
     const pairs = VERSIONS.flatMap((a) => VERSIONS.map((b) => [a, b] as const));
     const lua = `local P = ''\n${VERSION_HELPERS}\nlocal out = {}\nfor i = 1, #ARGV, 2 do\n  local c = compare_versions(ARGV[i], ARGV[i + 1])\n  out[#out + 1] = c == nil and 'none' or tostring(c)\nend\nreturn out`;
-    const got = (await admin.eval(lua, 0, ...pairs.flat())) as string[];
+    const got = (await redis.admin.eval(lua, 0, ...pairs.flat())) as string[];
     const mismatches = pairs
       .map(([a, b], i) => ({ a, b, lua: got[i], core: String(compareVersions(a, b) ?? 'none') }))
       .filter((r) => r.lua !== r.core);
@@ -49,7 +38,7 @@ describe.skipIf(!binary)('redis: versions', () => {
   });
 
   it('an instance parked by a runtime of another version goes back to the queues when it migrates', async () => {
-    const storage = redisStorage({ url: server!.url });
+    const storage = redisStorage({ url: redis.server.url });
     await storage.open();
     try {
       const hub = `park-${randomUUID()}`;
@@ -61,15 +50,15 @@ describe.skipIf(!binary)('redis: versions', () => {
       expect((await storage.lockInstances(hub, v2)).items).toEqual([]);
       // Parked: out of 'ready', under its version and name, judged as a whole by the next call.
       const prefix = `reprise:{${hub}}:`;
-      expect(await admin.zrange(`${prefix}pk:5:1.0.0:Flow`, 0, -1)).toEqual(['i1']);
-      expect(await admin.smembers(`${prefix}pkv`)).toEqual(['5:1.0.0:Flow']);
-      expect(await admin.zcard(`${prefix}ready`)).toBe(0);
-      await admin.config('RESETSTAT');
+      expect(await redis.admin.zrange(`${prefix}pk:5:1.0.0:Flow`, 0, -1)).toEqual(['i1']);
+      expect(await redis.admin.smembers(`${prefix}pkv`)).toEqual(['5:1.0.0:Flow']);
+      expect(await redis.admin.zcard(`${prefix}ready`)).toBe(0);
+      await redis.admin.config('RESETSTAT');
       expect((await storage.lockInstances(hub, v2)).items).toEqual([]);
       // The rejected instance's row is not read again: the set is judged by its key.
-      expect((await admin.info('commandstats')).includes('cmdstat_hmget:')).toBe(false);
+      expect((await redis.admin.info('commandstats')).includes('cmdstat_hmget:')).toBe(false);
       expect(await storage.setInstanceVersion!(hub, 'i1', { version: '2.0.0', historyLength: 0 })).toBe(true);
-      expect(await admin.exists(`${prefix}pk:5:1.0.0:Flow`)).toBe(0);
+      expect(await redis.admin.exists(`${prefix}pk:5:1.0.0:Flow`)).toBe(0);
       expect((await storage.lockInstances(hub, v2)).items.map((i) => [i.instance.instanceId, i.instance.version, i.deliveries])).toEqual([['i1', '2.0.0', 1]]);
       expect(await storage.countInstances(hub, { version: '2.0.0' })).toBe(1);
       // A filter the scripts could not read is refused before anything is sent.
@@ -81,7 +70,7 @@ describe.skipIf(!binary)('redis: versions', () => {
 
   it('reprise check-compat --redis prints the diverging instances, exits 1 and changes no key', async () => {
     const hub = `cli-${randomUUID()}`;
-    const storage: Storage = redisStorage({ url: server!.url });
+    const storage: Storage = redisStorage({ url: redis.server.url });
     await storage.open();
     const at = new Date(Date.UTC(2024, 0, 1)).toISOString();
     const diverging: string[] = [];
@@ -120,12 +109,12 @@ describe.skipIf(!binary)('redis: versions', () => {
       const keys: string[] = [];
       let cursor = '0';
       do {
-        const [next, batch] = await admin.scan(cursor, 'COUNT', 1000);
+        const [next, batch] = await redis.admin.scan(cursor, 'COUNT', 1000);
         cursor = next;
         keys.push(...batch);
       } while (cursor !== '0');
       const out = new Map<string, string>();
-      for (const key of keys.sort()) out.set(key, ((await admin.dumpBuffer(key)) ?? Buffer.alloc(0)).toString('base64'));
+      for (const key of keys.sort()) out.set(key, ((await redis.admin.dumpBuffer(key)) ?? Buffer.alloc(0)).toString('base64'));
       return out;
     };
     const before = await snapshot();
@@ -133,7 +122,7 @@ describe.skipIf(!binary)('redis: versions', () => {
 
     const cli = fileURLToPath(new URL('../../testing/src/cli.ts', import.meta.url));
     const module = fileURLToPath(new URL('../../sqlite/test/fixtures/order-workflows.ts', import.meta.url));
-    const result = spawnSync(process.execPath, ['--conditions=@reprise/source', '--import', 'tsx', cli, 'check-compat', '--redis', server!.url, '--module', module, '--hub', hub], {
+    const result = spawnSync(process.execPath, ['--conditions=@reprise/source', '--import', 'tsx', cli, 'check-compat', '--redis', redis.server.url, '--module', module, '--hub', hub], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       encoding: 'utf8',
     });
